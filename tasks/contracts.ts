@@ -1,0 +1,132 @@
+/**
+ * The data contract of the state machine: the execution input and each task's input and output.
+ * Every task parses its input with these schemas, so hostile or stale input is refused at the border.
+ *
+ * State data as it flows (JSONPath, see workflow/state-machine.ts):
+ *   LoadTopology  -> { input, topology, applied: {} }
+ *   Plan          -> $.plan     = PlanOutput
+ *   Update*       -> $.applied.<localVpc|tgw|remoteVpc> = ApplyOutput
+ *   Verify        -> $.verify   = RunOutput (also the execution output)
+ *   any failure   -> $.error    = { Error, Cause }  -> Fail state
+ */
+import { z } from 'zod';
+import { ChangeResult, Plan, SnapshotRoute } from './plan';
+import { Step } from './routing';
+import { Name, Topology } from './topology';
+import { Trace } from './trace';
+import { RegionFault } from './world';
+
+const ExecutionArn = z
+  .string()
+  .max(256)
+  .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/, 'must be a Step Functions execution ARN');
+
+/** ISO 8601 with a timezone, e.g. 2026-11-25T12:03:56.123Z. */
+const Timestamp = z.iso.datetime({ offset: true });
+
+/** What a caller (vipctl) passes to StartExecution. Strict: unknown fields are refused. */
+export const ExecutionInput = z.strictObject({
+  target: Name,
+  reason: z.string().max(256).optional(),
+  requestedBy: z.string().max(128).optional(),
+  requestedAt: Timestamp,
+  restore: z
+    .strictObject({
+      from: ExecutionArn,
+      routes: z.array(SnapshotRoute).min(1).max(10_000),
+    })
+    .optional(),
+});
+export type ExecutionInput = z.infer<typeof ExecutionInput>;
+
+/** The execution's own identity, from the context object (`$$.Execution`). */
+export const ExecutionContext = z.strictObject({
+  id: ExecutionArn,
+  startTime: Timestamp,
+});
+export type ExecutionContext = z.infer<typeof ExecutionContext>;
+
+export const Timing = z.strictObject({ startedAt: Timestamp, finishedAt: Timestamp });
+export type Timing = z.infer<typeof Timing>;
+
+/** Plan task input. `input` is untrusted: the plan task validates it against the deployed topology. */
+export const PlanInput = z.strictObject({
+  task: z.literal('plan'),
+  input: z.unknown(),
+  topology: Topology,
+  execution: ExecutionContext,
+});
+export type PlanInput = z.infer<typeof PlanInput>;
+
+export const PlanOutput = z.strictObject({
+  request: ExecutionInput,
+  mode: z.enum(['failover', 'restore']),
+  /** The node that must be active at the end. */
+  target: Name,
+  /** True when there is nothing to write. */
+  converged: z.boolean(),
+  plan: Plan,
+  /** Restore only: snapshot routes that cannot be restored (they were missing before; routes are never deleted). */
+  skipped: z.array(SnapshotRoute),
+  /** Regions that could not be read; their tables are planned as `replace` with state `unknown`. */
+  unreachable: z.array(RegionFault),
+  timing: Timing,
+});
+export type PlanOutput = z.infer<typeof PlanOutput>;
+
+export const ApplyInput = z.strictObject({
+  task: z.literal('apply'),
+  step: Step,
+  topology: Topology,
+  plan: PlanOutput,
+  execution: ExecutionContext,
+});
+export type ApplyInput = z.infer<typeof ApplyInput>;
+
+export const ApplyOutput = z.strictObject({
+  step: Step,
+  results: z.array(ChangeResult),
+  timing: Timing,
+});
+export type ApplyOutput = z.infer<typeof ApplyOutput>;
+
+export const Applied = z.strictObject({
+  localVpc: ApplyOutput.optional(),
+  tgw: ApplyOutput.optional(),
+  remoteVpc: ApplyOutput.optional(),
+});
+export type Applied = z.infer<typeof Applied>;
+
+export const VerifyInput = z.strictObject({
+  task: z.literal('verify'),
+  topology: Topology,
+  plan: PlanOutput,
+  applied: Applied,
+  execution: ExecutionContext,
+});
+export type VerifyInput = z.infer<typeof VerifyInput>;
+
+export const RunStatus = z.enum(['SUCCEEDED', 'DEGRADED']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** The execution output of a run that ends in Succeeded or Degraded. */
+export const RunOutput = z.strictObject({
+  status: RunStatus,
+  mode: z.enum(['failover', 'restore']),
+  target: Name,
+  request: ExecutionInput.omit({ restore: true }).extend({ restoreFrom: z.string().optional() }),
+  /** Every planned change with its result, plus the routes that were already right. */
+  changes: z.array(ChangeResult),
+  snapshot: z.array(SnapshotRoute),
+  skipped: z.array(SnapshotRoute),
+  trace: Trace,
+  /** DEGRADED only: tables that could not be written or verified because their region was unreachable. */
+  unreached: z.array(z.strictObject({ table: z.string(), region: z.string(), vip: z.string() })),
+  /** Milliseconds per step, measured by the tasks. */
+  timings: z.record(z.string(), z.number().nonnegative()),
+});
+export type RunOutput = z.infer<typeof RunOutput>;
+
+/** Everything the single task function accepts: it dispatches on `task`. */
+export const TaskInput = z.discriminatedUnion('task', [PlanInput, ApplyInput, VerifyInput]);
+export type TaskInput = z.infer<typeof TaskInput>;

@@ -1,0 +1,32 @@
+/**
+ * The execution-name convention of DESIGN section 5: `<target>-<requestedAt as yyyymmddThhmmssSSS>`.
+ * Standard executions dedupe by name, so a retried start of the same request is idempotent.
+ * Shared by the CLI (which names executions) and the tasks (which read them back).
+ */
+
+/** The name for a run to `target` requested at `requestedAt` (ISO 8601). */
+export function executionName(target: string, requestedAt: string): string {
+  const at = new Date(requestedAt);
+  if (Number.isNaN(at.getTime())) throw new Error(`requestedAt ${requestedAt} is not an ISO 8601 timestamp`);
+  const iso = at.toISOString(); // 2026-11-25T12:03:56.123Z
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${iso.slice(20, 23)}`;
+  return `${target}-${stamp}`;
+}
+
+const NAME = /^(.+)-(\d{8}T\d{9})$/;
+
+/** The target and request time encoded in an execution name, or undefined if it does not follow the convention. */
+export function parseExecutionName(name: string): { target: string; requestedAt: string } | undefined {
+  const match = NAME.exec(name);
+  if (!match) return undefined;
+  const [, target, s] = match as unknown as [string, string, string];
+  const requestedAt = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.${s.slice(15, 18)}Z`;
+  return Number.isNaN(new Date(requestedAt).getTime()) ? undefined : { target, requestedAt };
+}
+
+/** `vip-failover-<cluster>`: the state machine's name in every region. */
+export const stateMachineName = (cluster: string): string => `vip-failover-${cluster}`;
+
+/** The ARN of the cluster's state machine in `region`. */
+export const stateMachineArn = (cluster: string, region: string, account: string, partition = 'aws'): string =>
+  `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(cluster)}`;
