@@ -2,3 +2,4 @@
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+import '../local/polyfills';
