@@ -2,8 +2,9 @@
  * What the task handlers need from the outside world, built once per process and passed in.
  * `depsFromEnv()` is the one place where the deployed Lambda reads its configuration.
  */
-import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { Ec2ClientFor } from './ec2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type Ec2ClientFor, ec2ClientFor } from './ec2';
 
 export type SfnClientFor = (region: string) => SFNClient;
 
@@ -16,4 +17,49 @@ export interface TaskDeps {
   readonly now: () => Date;
   /** Waits between verification attempts; tests pass a fake. */
   readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** @default 20000 when RETRY_BUDGET_MS is unset. */
+const DEFAULT_RETRY_BUDGET_MS = 20_000;
+
+/**
+ * Deps of the deployed function. Endpoints and credentials follow the SDK's own conventions
+ * (`AWS_ENDPOINT_URL*`, the Lambda role); only the retry budget is ours.
+ */
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskDeps {
+  return {
+    ec2: ec2ClientFor({ budgetMs: retryBudgetMs(env.RETRY_BUDGET_MS) }),
+    sfn: sfnClientFor(),
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+}
+
+function retryBudgetMs(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RETRY_BUDGET_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`RETRY_BUDGET_MS must be a positive integer of milliseconds, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/**
+ * Step Functions clients, one per region. They give up quickly: the stale-run guard skips a region
+ * whose API does not answer rather than hold up a failover.
+ */
+export function sfnClientFor(): SfnClientFor {
+  const clients = new Map<string, SFNClient>();
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) {
+      client = new SFNClient({
+        region,
+        maxAttempts: 3,
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }),
+      });
+      clients.set(region, client);
+    }
+    return client;
+  };
 }

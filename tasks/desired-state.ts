@@ -1,0 +1,25 @@
+/**
+ * What a run wants the routes to look like: a failover computes it from the routing rule, a restore
+ * takes it from the snapshot of an earlier run. Plan, apply and verify all derive it the same way.
+ */
+import type { ExecutionInput } from './contracts';
+import { restoreRoutes, type SnapshotRoute } from './plan';
+import { type DesiredRoute, desiredRoutes } from './routing';
+import type { Topology } from './topology';
+
+export type RunMode = 'failover' | 'restore';
+
+export interface DesiredState {
+  readonly mode: RunMode;
+  readonly desired: DesiredRoute[];
+  /** Restore only: snapshot routes that cannot be restored. */
+  readonly skipped: SnapshotRoute[];
+}
+
+export function desiredState(topology: Topology, request: ExecutionInput): DesiredState {
+  if (request.restore) {
+    const { desired, skipped } = restoreRoutes(request.restore.routes);
+    return { mode: 'restore', desired, skipped };
+  }
+  return { mode: 'failover', desired: desiredRoutes(topology, request.target), skipped: [] };
+}

@@ -1,0 +1,55 @@
+/**
+ * An update task: write one step's changes of the plan, wave by wave (destination first), each wave
+ * concurrently. Idempotent: a re-run replaces routes with the same target, which is harmless.
+ */
+
+import { alreadyRightResults } from './already-right';
+import type { ApplyInput, ApplyOutput } from './contracts';
+import type { TaskDeps } from './deps';
+import { applyChanges } from './ec2';
+import { RouteUpdateFailedError } from './errors';
+import { type ChangeResult, wavesOf } from './plan';
+import { regionOfNode, type Step } from './routing';
+import { assertNotSuperseded } from './stale-run-guard';
+import { timingOf } from './timing';
+
+export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<ApplyOutput> {
+  const startedAt = deps.now();
+  const { topology, plan, step } = input;
+  await assertNotSuperseded(deps.sfn, topology, input.execution);
+
+  const targetRegion = regionOfNode(topology, plan.target);
+  const isFatal = (r: ChangeResult) =>
+    r.result === 'failed' || (r.result === 'unreachable' && r.region === targetRegion);
+  const waves = wavesOf(plan.plan.changes, step);
+  const results: ChangeResult[] = [];
+  for (const [index, wave] of waves.entries()) {
+    const written = await applyChanges(deps.ec2, wave);
+    results.push(...written);
+    const fatal = written.filter(isFatal);
+    // Later waves point at the tables of this one; writing them now could close a loop.
+    if (fatal.length > 0) throw routeUpdateFailed(step, fatal, waves.length - index - 1);
+  }
+
+  return {
+    step,
+    results: [...results, ...alreadyRightResults(topology, plan, step)],
+    timing: timingOf(startedAt, deps.now()),
+  };
+}
+
+function routeUpdateFailed(
+  step: Step,
+  failed: readonly ChangeResult[],
+  skippedWaves: number,
+): RouteUpdateFailedError {
+  const lines = failed.map(
+    (r) =>
+      `${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region}): ${r.result === 'unreachable' ? 'region unreachable' : 'failed'} ` +
+      `${r.code ?? ''} ${r.message ?? ''}`.trimEnd(),
+  );
+  const rest = skippedWaves > 0 ? `; ${skippedWaves} later wave(s) of ${step} were not written` : '';
+  return new RouteUpdateFailedError(
+    `${failed.length} route update(s) of step ${step} failed${rest}:\n  ${lines.join('\n  ')}`,
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * The Plan task: validate the request against the deployed topology, make sure no newer run exists,
+ * read the whole world in one wave, check the target's preconditions and compute the changes.
+ * Nothing is written.
+ */
+import type { PlanInput, PlanOutput } from './contracts';
+import type { TaskDeps } from './deps';
+import { desiredState } from './desired-state';
+import { classifyError, readWorld } from './ec2';
+import { PreconditionFailedError, RegionUnreachableError } from './errors';
+import { planChanges } from './plan';
+import { assertPreconditions } from './preconditions';
+import { regionOfNode } from './routing';
+import { assertNotSuperseded } from './stale-run-guard';
+import { timingOf } from './timing';
+import type { Topology } from './topology';
+import { validateRequest } from './validate-request';
+import type { Observation } from './world';
+
+export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOutput> {
+  const startedAt = deps.now();
+  const { topology } = input;
+  const request = validateRequest(topology, input.input);
+  const { mode, desired, skipped } = desiredState(topology, request);
+
+  await assertNotSuperseded(deps.sfn, topology, input.execution);
+  const observation = await observe(deps, topology);
+
+  const targetRegion = regionOfNode(topology, request.target);
+  const down = observation.unreachable.find((fault) => fault.region === targetRegion);
+  if (down) {
+    throw new RegionUnreachableError(
+      targetRegion,
+      `the EC2 API of ${targetRegion}, the region of target ${request.target}, could not be reached: ` +
+        `${down.code} ${down.message}. Nothing was written; retry when the region answers.`,
+    );
+  }
+  assertPreconditions(topology, observation, request.target);
+
+  const plan = planChanges(desired, observation);
+  return {
+    request,
+    mode,
+    target: request.target,
+    converged: plan.changes.length === 0,
+    plan,
+    skipped,
+    unreachable: observation.unreachable,
+    timing: timingOf(startedAt, deps.now()),
+  };
+}
+
+/** One read of the world; a table or other resource that AWS does not know fails the precondition. */
+async function observe(deps: TaskDeps, topology: Topology): Promise<Observation> {
+  try {
+    return await readWorld(deps.ec2, topology);
+  } catch (error) {
+    const classified = classifyError(error);
+    if (classified.class === 'permanent' && /NotFound|Malformed/.test(classified.code)) {
+      throw new PreconditionFailedError(
+        `AWS does not know a resource of cluster ${topology.cluster}: ${classified.code} ${classified.message} ` +
+          '(fix cluster.yaml, or run vipctl discover)',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The VerifyReachability task: read the world again and judge the run. A failover is traced hop by
+ * hop from every table; a restore checks that every restored route is back. SUCCEEDED when all is
+ * converged, DEGRADED when every problem is explained by an unreachable region (the target's region
+ * being converged and healthy), NotConverged otherwise (the state machine retries it briefly).
+ */
+
+import { alreadyRightResults } from './already-right';
+import type { RunOutput, VerifyInput } from './contracts';
+import type { TaskDeps } from './deps';
+import { desiredState } from './desired-state';
+import { readWorld } from './ec2';
+import { NotConvergedError } from './errors';
+import { type Change, type ChangeResult, planChanges } from './plan';
+import { regionOfNode, STEPS } from './routing';
+import { durationMs, timingOf } from './timing';
+import { type Trace, type TraceStart, trace } from './trace';
+import { type Observation, routeKey } from './world';
+
+const APPLIED_KEY = { 'local-vpc': 'localVpc', tgw: 'tgw', 'remote-vpc': 'remoteVpc' } as const;
+const REPORTED_FAILURES = 5;
+
+export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<RunOutput> {
+  const startedAt = deps.now();
+  const { topology, plan } = input;
+  const observation = await readWorld(deps.ec2, topology);
+  const observed = trace(topology, observation, plan.target);
+  const unreachable = new Set(observation.unreachable.map((f) => f.region));
+  const targetRegion = regionOfNode(topology, plan.target);
+
+  const problems =
+    plan.mode === 'restore'
+      ? restoreProblems(input, observation)
+      : traceProblems(observed, plan.target, observation);
+  const unexplained = problems.filter(
+    (p) => !(p.region !== targetRegion && unreachable.has(p.region)) && !p.unknown,
+  );
+  const targetDown = unreachable.has(targetRegion);
+  if (unexplained.length > 0 || targetDown) {
+    const shown = unexplained.slice(0, REPORTED_FAILURES).map((p) => p.text);
+    const more =
+      unexplained.length > REPORTED_FAILURES
+        ? `\n  ... and ${unexplained.length - REPORTED_FAILURES} more`
+        : '';
+    const down = targetDown ? [`the target's region ${targetRegion} could not be read`] : [];
+    throw new NotConvergedError(
+      `${plan.mode} to ${plan.target} has not converged:\n  ${[...down, ...shown].join('\n  ')}${more}`,
+    );
+  }
+
+  const status = problems.length === 0 ? 'SUCCEEDED' : 'DEGRADED';
+  const changes = allResults(input);
+  const { restore, ...request } = plan.request;
+  const finishedAt = deps.now();
+  return {
+    status,
+    mode: plan.mode,
+    target: plan.target,
+    request: restore ? { ...request, restoreFrom: restore.from } : request,
+    changes,
+    snapshot: plan.plan.snapshot,
+    skipped: plan.skipped,
+    trace: observed,
+    unreached: status === 'DEGRADED' ? unreached(changes, plan.plan.changes, unreachable) : [],
+    timings: timings(input, durationMs(timingOf(startedAt, finishedAt))),
+  };
+}
+
+interface Problem {
+  readonly region: string;
+  /** The problem lies beyond a region that could not be read. */
+  readonly unknown: boolean;
+  readonly text: string;
+}
+
+function traceProblems(observed: Trace, target: string, observation: Observation): Problem[] {
+  const arrives = (s: TraceStart) => s.outcome.kind === 'arrives' && s.outcome.node === target;
+  const starts = observed.starts
+    .filter((s) => !arrives(s))
+    .map((s) => ({
+      region: s.region,
+      unknown: s.outcome.kind === 'unknown',
+      text: `${s.table} (${s.region}) ${s.vip}: ${describeOutcome(s)}`,
+    }));
+  // Health of resources that were not observed at all can only come from an unreachable region.
+  const observedIds = new Set([
+    ...Object.keys(observation.health.attachments),
+    ...Object.keys(observation.health.networkInterfaces),
+    ...Object.keys(observation.health.instances),
+  ]);
+  const health = observed.health.map((h) => ({
+    region: '',
+    unknown: !observedIds.has(h.resource) && observation.unreachable.length > 0,
+    text: `${h.resource}: ${h.problem}`,
+  }));
+  return [...starts, ...health];
+}
+
+function describeOutcome(start: TraceStart): string {
+  const { outcome } = start;
+  switch (outcome.kind) {
+    case 'arrives':
+      return `arrives at ${outcome.node}, not the target`;
+    case 'loop':
+      return `loop ${outcome.cycle.join(' -> ')}`;
+    case 'blackhole':
+      return `blackhole at ${outcome.at}`;
+    case 'no-route':
+      return `no route at ${outcome.at}`;
+    case 'leaves':
+      return `leaves the topology at ${outcome.at} towards ${outcome.target}`;
+    case 'unknown':
+      return `unknown beyond ${outcome.at} (${outcome.region} unreachable)`;
+  }
+}
+
+/** A restore is back when planning the restored routes against the world again finds nothing to do. */
+function restoreProblems({ topology, plan }: VerifyInput, observation: Observation): Problem[] {
+  const { desired } = desiredState(topology, plan.request);
+  return planChanges(desired, observation).changes.map((c) => ({
+    region: c.region,
+    unknown: c.previousState === 'unknown',
+    text: `${c.table} (${c.region}) ${c.vip}: ${c.previous ?? 'no route'} (${c.previousState}), expected ${c.target}`,
+  }));
+}
+
+/** The results of the three update steps; a step that did not run reports its routes as already right. */
+function allResults({ topology, plan, applied }: VerifyInput): ChangeResult[] {
+  return STEPS.flatMap(
+    (step) => applied[APPLIED_KEY[step]]?.results ?? alreadyRightResults(topology, plan, step),
+  );
+}
+
+/** Tables in unreachable regions whose change was not applied. */
+function unreached(
+  results: readonly ChangeResult[],
+  planned: readonly Change[],
+  unreachable: ReadonlySet<string>,
+): RunOutput['unreached'] {
+  const applied = new Set(results.filter((r) => r.result === 'applied').map((r) => routeKey(r.table, r.vip)));
+  const missed = [
+    ...results.filter((r) => r.result === 'unreachable'),
+    ...planned.filter((c) => unreachable.has(c.region) && !applied.has(routeKey(c.table, c.vip))),
+  ];
+  const byKey = new Map(
+    missed.map((m) => [routeKey(m.table, m.vip), { table: m.table, region: m.region, vip: m.vip }]),
+  );
+  return [...byKey.values()];
+}
+
+/** Milliseconds per task: plan, each update step that ran, and this verification. */
+function timings({ plan, applied }: VerifyInput, verifyMs: number): Record<string, number> {
+  const out: Record<string, number> = { plan: durationMs(plan.timing) };
+  for (const step of STEPS) {
+    const output = applied[APPLIED_KEY[step]];
+    if (output) out[step] = durationMs(output.timing);
+  }
+  out.verify = verifyMs;
+  return out;
+}
