@@ -1,15 +1,49 @@
 /**
  * The topology file (`cluster.yaml`): the single description of a cluster's routing.
- * Schema (zod) + YAML loader + cross-reference validation. Pure: no AWS, no clock, no env.
- * See DESIGN section 3.
+ * Schema (zod) + YAML loader + cross-reference validation. Pure apart from `loadTopology`, which reads
+ * the file: no AWS, no clock, no env. See DESIGN section 3.
  */
+import { readFile, stat } from 'node:fs/promises';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { TopologyError, type TopologyProblem } from './errors';
 
 /** User-chosen key for a node, VPC or TGW; also used inside execution names. */
-export const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/, 'must be 1-48 letters, digits, - or _');
+export const Name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/, 'must be 1-48 letters, digits, - or _');
 
-const id = (prefix: string, kind: string) =>
-  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `must be ${kind} ID like ${prefix}-0123456789abcdef0`);
+/** AWS ID prefixes, longest first so that `tgw-rtb-…` is not taken for `tgw-…`. */
+const ID_KINDS: readonly (readonly [prefix: string, kind: string])[] = [
+  ['tgw-attach', 'a transit gateway attachment'],
+  ['tgw-rtb', 'a transit gateway route table'],
+  ['tgw', 'a transit gateway'],
+  ['rtb', 'a VPC route table'],
+  ['vpc', 'a VPC'],
+  ['eni', 'a network interface'],
+  ['igw', 'an internet gateway'],
+  ['pcx', 'a VPC peering connection'],
+  ['subnet', 'a subnet'],
+  ['i', 'an instance'],
+];
+
+/** What kind of AWS ID `value` looks like, e.g. `a VPC route table`; undefined when it looks like none. */
+function kindOfId(value: string): string | undefined {
+  return ID_KINDS.find(([prefix]) => new RegExp(`^${prefix}-[0-9a-f]+$`).test(value))?.[1];
+}
+
+const id = (prefix: string, kind: string) => {
+  const example = `${prefix}-0123456789abcdef0`;
+  return z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
+    error: (issue) => {
+      const given = typeof issue.input === 'string' ? kindOfId(issue.input) : undefined;
+      // Naming the kind that was given catches the classic mix-up of rtb- and tgw-rtb- IDs.
+      return given && given !== kind
+        ? `${String(issue.input)} is ${given} ID, but ${kind} ID is due here, like ${example}`
+        : `must be ${kind} ID like ${example} (8 or 17 lowercase hex digits)`;
+    },
+  });
+};
 
 export const VpcId = id('vpc', 'a VPC');
 export const EniId = id('eni', 'a network interface');
@@ -19,7 +53,10 @@ export const TgwId = id('tgw', 'a transit gateway');
 export const TgwRouteTableId = id('tgw-rtb', 'a transit gateway route table');
 export const TgwAttachmentId = id('tgw-attach', 'a transit gateway attachment');
 
-/** AWS commercial, GovCloud and China region names, e.g. `us-east-1`, `ap-southeast-1`. */
+/**
+ * AWS commercial, GovCloud and China region names, e.g. `us-east-1`, `ap-southeast-1`. A pattern, not
+ * a list, so that a region AWS opens later is accepted; typos such as `us-esat-1` are still refused.
+ */
 export const Region = z
   .string()
   .regex(
@@ -27,14 +64,16 @@ export const Region = z
     'must be an AWS region name like us-east-1',
   );
 
-export const Ipv4Cidr = z
-  .string()
-  .regex(
-    /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/,
-    'must be an IPv4 CIDR like 10.0.0.0/16',
-  );
+const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
-export const Vip = Ipv4Cidr.refine((c) => c.endsWith('/32'), 'a VIP must be a /32, e.g. 172.16.0.1/32');
+export const Ipv4Cidr = z.string().regex(CIDR, 'must be an IPv4 CIDR like 10.0.0.0/16');
+
+export const Vip = z.string().superRefine((value, ctx) => {
+  if (!CIDR.test(value))
+    ctx.addIssue({ code: 'custom', message: 'a VIP must be an IPv4 /32 like 172.16.0.1/32' });
+  else if (!value.endsWith('/32'))
+    ctx.addIssue({ code: 'custom', message: `a VIP must be a /32, e.g. ${value.split('/')[0]}/32` });
+});
 
 export const Node = z.strictObject({ vpc: Name, eni: EniId, instance: InstanceId });
 export type Node = z.infer<typeof Node>;
@@ -45,7 +84,9 @@ export const Vpc = z.strictObject({
   cidr: Ipv4Cidr,
   transitGateway: Name,
   attachment: TgwAttachmentId,
-  routeTables: z.array(RouteTableId).min(1, 'a VPC needs at least one route table'),
+  routeTables: z
+    .array(RouteTableId)
+    .min(1, 'a VPC needs at least one route table: list the rtb- IDs of its subnets'),
 });
 export type Vpc = z.infer<typeof Vpc>;
 
@@ -57,7 +98,9 @@ export const TransitGateway = z.strictObject({
 export type TransitGateway = z.infer<typeof TransitGateway>;
 
 export const Peering = z.strictObject({
-  between: z.tuple([Name, Name]),
+  between: z.tuple([Name, Name], {
+    error: 'between must name exactly two transit gateways, e.g. [tgw-a, tgw-b]',
+  }),
   attachment: TgwAttachmentId,
 });
 export type Peering = z.infer<typeof Peering>;
@@ -65,7 +108,7 @@ export type Peering = z.infer<typeof Peering>;
 export const Topology = z.strictObject({
   cluster: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be 1-32 lowercase letters, digits or -'),
   account: z
-    .string()
+    .string({ error: 'must be a 12-digit AWS account ID in quotes, e.g. "123456789012"' })
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID (quote it in YAML)')
     .optional(),
   vips: z.array(Vip).min(1, 'list at least one VIP'),
@@ -75,3 +118,514 @@ export const Topology = z.strictObject({
   peerings: z.array(Peering).default([]),
 });
 export type Topology = z.infer<typeof Topology>;
+
+/** Largest topology file accepted; real ones are a few KiB. */
+export const MAX_TOPOLOGY_BYTES = 1024 * 1024;
+/** Deepest nesting accepted; a topology needs 4. Deeper input is refused before the YAML parser sees it. */
+const MAX_DEPTH = 32;
+/** Alias expansions accepted; this bounds "billion laughs" anchor bombs. */
+const MAX_ALIAS_COUNT = 64;
+
+const FIELDS: Record<string, readonly string[]> = {
+  topology: Object.keys(Topology.shape),
+  node: Object.keys(Node.shape),
+  vpc: Object.keys(Vpc.shape),
+  transitGateway: Object.keys(TransitGateway.shape),
+  peering: Object.keys(Peering.shape),
+};
+
+/**
+ * Parses and validates a topology file. Throws `TopologyError` listing every problem found, each with
+ * its dotted path and line.
+ */
+export function parseTopology(text: string, source = 'cluster.yaml'): Topology {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_TOPOLOGY_BYTES)
+    throw new TopologyError(source, [
+      { path: '', message: `the file is ${bytes} bytes; a topology file may be at most 1 MiB` },
+    ]);
+  const deep = tooDeep(text);
+  if (deep) throw new TopologyError(source, [deep]);
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
+  if (doc.errors.length > 0) {
+    const keyPaths = keyPathsOf(doc.contents);
+    throw new TopologyError(
+      source,
+      doc.errors.map((error) => {
+        const offset = error.pos[0];
+        if (error.code === 'DUPLICATE_KEY')
+          return {
+            path: keyPaths.get(offset) ?? '',
+            line: lineAt(offset),
+            message: 'this key appears twice in the same mapping; keep one of them or rename it',
+          };
+        return { path: '', line: lineAt(offset), message: `malformed YAML: ${error.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  if (!isMap(doc.contents))
+    throw new TopologyError(source, [
+      {
+        path: '',
+        message: 'the file must be a YAML mapping with cluster, vips, nodes, vpcs and transitGateways',
+      },
+    ]);
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    throw new TopologyError(source, [
+      { path: '', message: `refused: ${(error as Error).message}; write the values out instead of aliases` },
+    ]);
+  }
+
+  const lineOf = (path: readonly PropertyKey[]) => {
+    const offset = offsetOf(doc.contents as YamlNode, path);
+    return offset === undefined ? undefined : lineAt(offset);
+  };
+  const withLine = (problem: { path: readonly PropertyKey[]; message: string }): TopologyProblem => {
+    const line = lineOf(problem.path);
+    return { path: problem.path.join('.'), message: problem.message, ...(line ? { line } : {}) };
+  };
+
+  const parsed = Topology.safeParse(data);
+  const schemaProblems = parsed.success
+    ? []
+    : parsed.error.issues.flatMap((issue) => describeIssue(issue, data));
+  const crossProblems = crossCheck(parsed.success ? fromTopology(parsed.data) : salvage(data));
+  const problems = [...schemaProblems, ...crossProblems]
+    .map(withLine)
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  if (problems.length > 0 || !parsed.success) throw new TopologyError(source, problems);
+  return parsed.data;
+}
+
+/** Reads and parses a topology file. Throws `TopologyError` with a hint when the file is missing. */
+export async function loadTopology(path: string): Promise<Topology> {
+  try {
+    // Check the size before reading, so a huge file is never loaded into memory.
+    const { size } = await stat(path);
+    if (size > MAX_TOPOLOGY_BYTES)
+      throw new TopologyError(path, [
+        { path: '', message: `the file is ${size} bytes; a topology file may be at most 1 MiB` },
+      ]);
+    return parseTopology(await readFile(path, 'utf8'), path);
+  } catch (error) {
+    if (error instanceof TopologyError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === 'ENOENT'
+        ? 'no such file; pass --config <file> or create cluster.yaml (see examples/two-region.yaml, or run vipctl discover)'
+        : `cannot read the file (${code ?? (error as Error).message})`;
+    throw new TopologyError(path, [{ path: '', message }]);
+  }
+}
+
+/** Semantic checks of an already parsed topology: references, duplicates, regions, CIDRs, peering graph. */
+export function validateTopology(topology: Topology): TopologyProblem[] {
+  return crossCheck(fromTopology(topology)).map((p) => ({ path: p.path.join('.'), message: p.message }));
+}
+
+interface PathProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * The parts of a topology that passed the schema, with their original keys and indexes, plus the names
+ * that exist in the file at all (valid or not), so a reference to an entry with its own schema problem
+ * is not reported a second time as dangling.
+ */
+interface Checkable {
+  readonly vips: readonly (readonly [number, string])[];
+  readonly nodes: readonly (readonly [string, Node])[];
+  readonly vpcs: readonly (readonly [string, Vpc])[];
+  readonly transitGateways: readonly (readonly [string, TransitGateway])[];
+  readonly peerings: readonly (readonly [number, Peering])[];
+  readonly names: {
+    readonly nodes: number;
+    readonly vpcs: Set<string>;
+    readonly transitGateways: Set<string>;
+  };
+  /** False when some TGW or peering failed the schema: the peering graph cannot be judged then. */
+  readonly graphComplete: boolean;
+}
+
+function fromTopology(t: Topology): Checkable {
+  return {
+    vips: t.vips.map((v, i) => [i, v] as const),
+    nodes: Object.entries(t.nodes),
+    vpcs: Object.entries(t.vpcs),
+    transitGateways: Object.entries(t.transitGateways),
+    peerings: t.peerings.map((p, i) => [i, p] as const),
+    names: {
+      nodes: Object.keys(t.nodes).length,
+      vpcs: new Set(Object.keys(t.vpcs)),
+      transitGateways: new Set(Object.keys(t.transitGateways)),
+    },
+    graphComplete: true,
+  };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The valid parts of a document that failed the schema, so cross-checks still report their problems. */
+function salvage(data: unknown): Checkable {
+  const root = isRecord(data) ? data : {};
+  const entries = (section: unknown) => (isRecord(section) ? Object.entries(section) : []);
+  const valid = <T>(section: unknown, schema: z.ZodType<T>) =>
+    entries(section).flatMap(([key, value]) => {
+      const parsed = schema.safeParse(value);
+      return Name.safeParse(key).success && parsed.success ? [[key, parsed.data] as const] : [];
+    });
+  const items = <T>(section: unknown, schema: z.ZodType<T>) =>
+    (Array.isArray(section) ? section : []).flatMap((value, i) => {
+      const parsed = schema.safeParse(value);
+      return parsed.success ? [[i, parsed.data] as const] : [];
+    });
+  // Unknown fields are reported by the schema already; ignore them here so the rest is still checked.
+  const transitGateways = valid(root.transitGateways, z.object(TransitGateway.shape));
+  const peerings = items(root.peerings ?? [], z.object(Peering.shape));
+  return {
+    vips: items(root.vips, Vip),
+    nodes: valid(root.nodes, z.object(Node.shape)),
+    vpcs: valid(root.vpcs, z.object(Vpc.shape)),
+    transitGateways,
+    peerings,
+    names: {
+      nodes: entries(root.nodes).length,
+      vpcs: new Set(entries(root.vpcs).map(([key]) => key)),
+      transitGateways: new Set(entries(root.transitGateways).map(([key]) => key)),
+    },
+    graphComplete:
+      isRecord(root.transitGateways) &&
+      transitGateways.length === Object.keys(root.transitGateways).length &&
+      (root.peerings === undefined ||
+        (Array.isArray(root.peerings) && peerings.length === (root.peerings as unknown[]).length)),
+  };
+}
+
+const listOf = (names: Iterable<string>) => [...names].join(', ') || 'none';
+
+function crossCheck(t: Checkable): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const add = (path: PropertyKey[], message: string) => problems.push({ path, message });
+  const vpcs = new Map(t.vpcs);
+  const tgws = new Map(t.transitGateways);
+
+  if (t.names.nodes === 0)
+    add(
+      ['nodes'],
+      'no nodes: list the cluster nodes, e.g. server-a: { vpc: vpc-a, eni: eni-…, instance: i-… }',
+    );
+
+  // Every AWS ID names one thing: a repeated ID is a copy-paste slip that would make two routes collide.
+  const seen = new Map<string, PropertyKey[]>();
+  const claim = (value: string, path: PropertyKey[]) => {
+    const first = seen.get(value);
+    if (first) add(path, `${value} is already used at ${first.join('.')}; every AWS ID may appear only once`);
+    else seen.set(value, path);
+  };
+  for (const [name, node] of t.nodes) {
+    claim(node.eni, ['nodes', name, 'eni']);
+    claim(node.instance, ['nodes', name, 'instance']);
+  }
+  for (const [name, vpc] of t.vpcs) {
+    claim(vpc.id, ['vpcs', name, 'id']);
+    claim(vpc.attachment, ['vpcs', name, 'attachment']);
+    vpc.routeTables.forEach((table, i) => claim(table, ['vpcs', name, 'routeTables', i]));
+  }
+  for (const [name, tgw] of t.transitGateways) {
+    claim(tgw.id, ['transitGateways', name, 'id']);
+    tgw.routeTables.forEach((table, i) => claim(table, ['transitGateways', name, 'routeTables', i]));
+  }
+  for (const [i, peering] of t.peerings) claim(peering.attachment, ['peerings', i, 'attachment']);
+
+  for (const [name, node] of t.nodes) {
+    if (!t.names.vpcs.has(node.vpc))
+      add(
+        ['nodes', name, 'vpc'],
+        `VPC "${node.vpc}" is not defined under vpcs (defined: ${listOf(vpcs.keys())})`,
+      );
+  }
+
+  for (const [name, vpc] of t.vpcs) {
+    const tgw = tgws.get(vpc.transitGateway);
+    if (!t.names.transitGateways.has(vpc.transitGateway))
+      add(
+        ['vpcs', name, 'transitGateway'],
+        `transit gateway "${vpc.transitGateway}" is not defined under transitGateways (defined: ${listOf(tgws.keys())})`,
+      );
+    else if (tgw && tgw.region !== vpc.region)
+      add(
+        ['vpcs', name, 'region'],
+        `VPC ${name} is in ${vpc.region} but its transit gateway ${vpc.transitGateway} is in ${tgw.region}; ` +
+          'a VPC attaches to a transit gateway in its own region: fix the region or the transitGateway',
+      );
+    const cidr = parseCidr(vpc.cidr);
+    if (cidr.prefix < 16 || cidr.prefix > 28)
+      add(['vpcs', name, 'cidr'], `a VPC CIDR is /16 to /28 in AWS; ${vpc.cidr} is not`);
+    else if (cidr.hostBits)
+      add(
+        ['vpcs', name, 'cidr'],
+        `${vpc.cidr} has host bits set; did you mean ${cidr.network}/${cidr.prefix}?`,
+      );
+  }
+
+  t.vpcs.forEach(([name, vpc], i) => {
+    for (const [other, earlier] of t.vpcs.slice(0, i)) {
+      if (overlaps(parseCidr(vpc.cidr), parseCidr(earlier.cidr)))
+        add(
+          ['vpcs', name, 'cidr'],
+          `${vpc.cidr} overlaps ${earlier.cidr} of VPC ${other}; VPCs joined by transit gateways need distinct CIDRs`,
+        );
+    }
+  });
+
+  const firstVip = new Map<string, number>();
+  for (const [i, vip] of t.vips) {
+    const first = firstVip.get(vip);
+    if (first !== undefined)
+      add(['vips', i], `${vip} is listed twice (also vips.${first}); list each VIP once`);
+    else firstVip.set(vip, i);
+    for (const [name, vpc] of t.vpcs) {
+      if (overlaps(parseCidr(vip), parseCidr(vpc.cidr)))
+        add(
+          ['vips', i],
+          `${vip} lies inside ${vpc.cidr} of VPC ${name}; a VIP must be outside every VPC CIDR, ` +
+            'or the VPC local route would carry it: pick an address from an unused range such as 172.16.0.0/12',
+        );
+    }
+  }
+
+  for (const [i, peering] of t.peerings) {
+    peering.between.forEach((side, j) => {
+      if (!t.names.transitGateways.has(side))
+        add(
+          ['peerings', i, 'between', j],
+          `transit gateway "${side}" is not defined under transitGateways (defined: ${listOf(tgws.keys())})`,
+        );
+    });
+    if (peering.between[0] === peering.between[1])
+      add(
+        ['peerings', i, 'between'],
+        `peers ${peering.between[0]} with itself; a peering joins two different transit gateways`,
+      );
+  }
+
+  if (t.graphComplete) {
+    const [first] = tgws.keys();
+    const reached = first === undefined ? new Set<string>() : connected(first, t.peerings);
+    for (const name of tgws.keys()) {
+      if (!reached.has(name))
+        add(
+          ['transitGateways', name],
+          `${name} has no peering path to ${first}; add a peering under peerings that connects it, or remove it`,
+        );
+    }
+  }
+  return problems;
+}
+
+/** Transit gateways reachable from `start` over the peerings. */
+function connected(start: string, peerings: Checkable['peerings']): Set<string> {
+  const reached = new Set([start]);
+  const queue = [start];
+  for (let tgw = queue.shift(); tgw !== undefined; tgw = queue.shift()) {
+    for (const [, { between }] of peerings) {
+      const other = between[0] === tgw ? between[1] : between[1] === tgw ? between[0] : undefined;
+      if (other !== undefined && !reached.has(other)) {
+        reached.add(other);
+        queue.push(other);
+      }
+    }
+  }
+  return reached;
+}
+
+interface Cidr {
+  readonly base: number;
+  readonly prefix: number;
+  readonly network: string;
+  readonly hostBits: boolean;
+}
+
+function parseCidr(cidr: string): Cidr {
+  const [address = '', bits = '32'] = cidr.split('/');
+  const prefix = Number(bits);
+  const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - prefix);
+  const base = Math.floor(value / size) * size;
+  const network = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join('.');
+  return { base, prefix, network, hostBits: base !== value };
+}
+
+const overlaps = (a: Cidr, b: Cidr) =>
+  a.base < b.base + 2 ** (32 - b.prefix) && b.base < a.base + 2 ** (32 - a.prefix);
+
+/** Turns one zod issue into problems with friendly messages (one per unknown key). */
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): PathProblem[] {
+  const path = issue.path;
+  const field = String(path.at(-1) ?? '');
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = FIELDS[kindAt(path)] ?? [];
+      return issue.keys.map((key) => {
+        const near = allowed.find((a) => editDistance(a.toLowerCase(), key.toLowerCase()) <= 2);
+        return {
+          path: [...path, key],
+          message: `unknown field "${key}"; ${near ? `did you mean "${near}"?` : `allowed fields: ${allowed.join(', ')}`}`,
+        };
+      });
+    }
+    case 'invalid_key':
+      return [{ path, message: `"${field}" is not a valid name: must be 1-48 letters, digits, - or _` }];
+    case 'invalid_type': {
+      const value = valueAt(data, path);
+      if (value === undefined) return [{ path, message: `missing required field "${field}"; add it` }];
+      // Custom messages (such as the account's) already say what to do.
+      if (!issue.message.startsWith('Invalid input')) return [{ path, message: issue.message }];
+      return [{ path, message: `expected ${describeExpected(issue.expected)}, got ${describeValue(value)}` }];
+    }
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+/** The kind of object at `path` (for the list of allowed fields). */
+function kindAt(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'topology';
+  const section = { nodes: 'node', vpcs: 'vpc', transitGateways: 'transitGateway', peerings: 'peering' };
+  return path.length === 2 ? (section[String(path[0]) as keyof typeof section] ?? '') : '';
+}
+
+function describeExpected(expected: string): string {
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    record: 'a mapping',
+    array: 'a list',
+    tuple: 'a list',
+    string: 'a string',
+  };
+  return names[expected] ?? expected;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'nothing (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Source offset of the deepest node on `path` that exists (a key's own offset for mapping entries). */
+function offsetOf(root: YamlNode | null, path: readonly PropertyKey[]): number | undefined {
+  let node: unknown = root;
+  let offset = isMap(root) || isSeq(root) ? undefined : root?.range?.[0];
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)];
+      if (!item) break;
+      offset = (item as YamlNode).range?.[0] ?? offset;
+      node = item;
+    } else break;
+    if (isAlias(node)) break;
+  }
+  return offset;
+}
+
+/** Dotted paths of every mapping key by source offset, so a parser error on a key can name it. */
+function keyPathsOf(root: unknown): Map<number, string> {
+  const paths = new Map<number, string>();
+  const stack: { node: unknown; path: string[] }[] = [{ node: root, path: [] }];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const { node, path } = entry;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const keyPath = [...path, String(pair.key.value)];
+        const offset = pair.key.range?.[0];
+        if (offset !== undefined) paths.set(offset, keyPath.join('.'));
+        stack.push({ node: pair.value, path: keyPath });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        stack.push({ node: item, path: [...path, String(i)] });
+      });
+    }
+  }
+  return paths;
+}
+
+/**
+ * Estimates the nesting depth line by line (indentation levels, `- ` indicators, open flow brackets)
+ * in linear time, so deeply nested input is refused before the recursive YAML composer runs.
+ */
+function tooDeep(text: string): TopologyProblem | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    const content = line.trimStart();
+    if (content === '' || content.startsWith('#')) continue;
+    const indent = line.length - content.length;
+    if (flow === 0) {
+      while (indents.length > 0 && (indents.at(-1) ?? 0) >= indent) indents.pop();
+      indents.push(indent);
+    }
+    let dashes = 0;
+    while (content.startsWith('- ', dashes * 2)) dashes++;
+    let quote = '';
+    for (let i = 0; i < content.length; i++) {
+      const c = content[i] as string;
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if ((c === '"' || c === "'") && (i === 0 || ' [{,:'.includes(content[i - 1] as string)))
+        quote = c;
+      else if (c === '#' && (i === 0 || content[i - 1] === ' ')) break;
+      else if (c === '[' || c === '{') flow++;
+      else if ((c === ']' || c === '}') && flow > 0) flow--;
+      if (indents.length + dashes + flow > MAX_DEPTH)
+        return {
+          path: '',
+          line: index + 1,
+          message: `nesting deeper than ${MAX_DEPTH} levels; a topology needs 4`,
+        };
+    }
+  }
+  return undefined;
+}
