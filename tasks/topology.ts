@@ -338,11 +338,12 @@ function crossCheck(t: Checkable): PathProblem[] {
   for (const [name, vpc] of t.vpcs) {
     claim(vpc.id, ['vpcs', name, 'id']);
     claim(vpc.attachment, ['vpcs', name, 'attachment']);
-    vpc.routeTables.forEach((table, i) => claim(table, ['vpcs', name, 'routeTables', i]));
+    for (const [i, table] of vpc.routeTables.entries()) claim(table, ['vpcs', name, 'routeTables', i]);
   }
   for (const [name, tgw] of t.transitGateways) {
     claim(tgw.id, ['transitGateways', name, 'id']);
-    tgw.routeTables.forEach((table, i) => claim(table, ['transitGateways', name, 'routeTables', i]));
+    for (const [i, table] of tgw.routeTables.entries())
+      claim(table, ['transitGateways', name, 'routeTables', i]);
   }
   for (const [i, peering] of t.peerings) claim(peering.attachment, ['peerings', i, 'attachment']);
 
