@@ -1,0 +1,158 @@
+/**
+ * Least-privilege IAM policies derived from a topology (DESIGN section 8), as plain JSON.
+ *
+ * Pure: no aws-cdk-lib, no AWS calls, so `vipctl policy` can import it cheaply. The CDK stack builds
+ * the task role's statements from {@link lambdaPolicy}, so the printed policy and the deployed one
+ * cannot drift apart.
+ */
+import { stateMachineArn, stateMachineName } from '../tasks/execution-name';
+import { regionsOf } from '../tasks/routing';
+import type { Topology } from '../tasks/topology';
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: readonly string[];
+  readonly Resource: readonly string[];
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly PolicyStatement[];
+}
+
+export interface PolicyOptions {
+  /**
+   * The ARN partition. The CDK stack passes the `AWS::Partition` token.
+   * @default 'aws'
+   */
+  readonly partition?: string;
+}
+
+/**
+ * The read-only EC2 actions that observe a topology (VIP routes and resource health). EC2 does not
+ * support resource-level permissions for Describe and Search actions, so they are granted on `*`:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+ */
+export const EC2_READ_ACTIONS: readonly string[] = [
+  'ec2:DescribeRouteTables',
+  'ec2:SearchTransitGatewayRoutes',
+  'ec2:DescribeTransitGatewayAttachments',
+  'ec2:DescribeTransitGatewayPeeringAttachments',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeInstances',
+];
+
+export const VPC_ROUTE_WRITE_ACTIONS: readonly string[] = ['ec2:CreateRoute', 'ec2:ReplaceRoute'];
+export const TGW_ROUTE_WRITE_ACTIONS: readonly string[] = [
+  'ec2:CreateTransitGatewayRoute',
+  'ec2:ReplaceTransitGatewayRoute',
+];
+export const NODE_STATES_ACTIONS: readonly string[] = [
+  'states:StartExecution',
+  'states:DescribeExecution',
+  'states:ListExecutions',
+  'states:GetExecutionHistory',
+];
+
+/** `arn:<p>:ec2:<region>:<account>:route-table/rtb-…` for every VPC route table, each in its own region. */
+export function vpcRouteTableArns(
+  topology: Topology,
+  account: string,
+  options: PolicyOptions = {},
+): string[] {
+  const partition = options.partition ?? 'aws';
+  return Object.values(topology.vpcs).flatMap((vpc) =>
+    vpc.routeTables.map((table) => `arn:${partition}:ec2:${vpc.region}:${account}:route-table/${table}`),
+  );
+}
+
+/** `arn:<p>:ec2:<region>:<account>:transit-gateway-route-table/tgw-rtb-…` for every TGW route table. */
+export function tgwRouteTableArns(
+  topology: Topology,
+  account: string,
+  options: PolicyOptions = {},
+): string[] {
+  const partition = options.partition ?? 'aws';
+  return Object.values(topology.transitGateways).flatMap((tgw) =>
+    tgw.routeTables.map(
+      (table) => `arn:${partition}:ec2:${tgw.region}:${account}:transit-gateway-route-table/${table}`,
+    ),
+  );
+}
+
+/** The cluster's state machine in every region of the topology. */
+export function stateMachineArns(topology: Topology, account: string, options: PolicyOptions = {}): string[] {
+  return regionsOf(topology).map((region) =>
+    stateMachineArn(topology.cluster, region, account, options.partition ?? 'aws'),
+  );
+}
+
+/** Every execution of the cluster's state machines: `arn:<p>:states:<r>:<acct>:execution:vip-failover-<c>:*`. */
+export function executionArns(topology: Topology, account: string, options: PolicyOptions = {}): string[] {
+  const partition = options.partition ?? 'aws';
+  return regionsOf(topology).map(
+    (region) =>
+      `arn:${partition}:states:${region}:${account}:execution:${stateMachineName(topology.cluster)}:*`,
+  );
+}
+
+/**
+ * The task function's policy. The function in any one region writes the VIP routes of the tables of
+ * ALL regions, so every table is addressed by its own region's ARN. No Delete action is granted:
+ * the workflow never removes a route. Logging and X-Ray permissions are not included; they belong to
+ * the deployment (the CDK stack adds them for its own log group).
+ */
+export function lambdaPolicy(
+  topology: Topology,
+  account: string,
+  options: PolicyOptions = {},
+): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'WriteVipRoutesOfVpcRouteTables',
+        Effect: 'Allow',
+        Action: VPC_ROUTE_WRITE_ACTIONS,
+        Resource: vpcRouteTableArns(topology, account, options),
+      },
+      {
+        Sid: 'WriteVipRoutesOfTransitGatewayRouteTables',
+        Effect: 'Allow',
+        Action: TGW_ROUTE_WRITE_ACTIONS,
+        Resource: tgwRouteTableArns(topology, account, options),
+      },
+      { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
+      {
+        // The stale-run guard lists the runs of the cluster in every region.
+        Sid: 'ListClusterRuns',
+        Effect: 'Allow',
+        Action: ['states:ListExecutions'],
+        Resource: stateMachineArns(topology, account, options),
+      },
+    ],
+  };
+}
+
+/**
+ * The policy of a cluster node's instance role: start and follow runs, and read routes for `check`,
+ * `status` and `plan`. `sts:GetCallerIdentity` needs no permission, so it is not listed.
+ */
+export function nodePolicy(topology: Topology, account: string, options: PolicyOptions = {}): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'StartAndFollowClusterRuns',
+        Effect: 'Allow',
+        Action: NODE_STATES_ACTIONS,
+        Resource: [
+          ...stateMachineArns(topology, account, options),
+          ...executionArns(topology, account, options),
+        ],
+      },
+      { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
+    ],
+  };
+}

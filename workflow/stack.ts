@@ -1,0 +1,251 @@
+/**
+ * One region's deployment of a cluster's failover workflow: the task function, its role derived from
+ * the topology, the state machine `vip-failover-<cluster>`, and their log groups (DESIGN sections 5, 8).
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  Aws,
+  type CfnElement,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct, IConstruct } from 'constructs';
+import { stateMachineName } from '../tasks/execution-name';
+import { regionsOf } from '../tasks/routing';
+import type { Topology } from '../tasks/topology';
+import { lambdaPolicy } from './policy';
+import { failoverChain } from './state-machine';
+
+/** The task handler's entry point (one function serves plan, apply and verify). */
+export const TASKS_ENTRY = fileURLToPath(new URL('../tasks/handlers/main.ts', import.meta.url));
+
+/** `vip-failover-<cluster>-tasks`: deterministic, so local AWS can bind the ASL's Lambda ARN to a handler. */
+export const tasksFunctionName = (cluster: string): string => `vip-failover-${cluster}-tasks`;
+
+/** `VipFailover-<cluster>`: the CloudFormation stack name in every region. */
+export const stackName = (cluster: string): string => `VipFailover-${cluster}`;
+
+const MIN_RETRY_BUDGET = Duration.seconds(1);
+const MAX_RETRY_BUDGET = Duration.seconds(200);
+
+export interface VipFailoverStackProps extends StackProps {
+  /** The cluster's validated topology. The state machine embeds it; the task role is derived from it. */
+  readonly topology: Topology;
+
+  /**
+   * How long one task may spend retrying throttled or failing EC2 calls before it reports the region
+   * unreachable. Passed to the function as `RETRY_BUDGET_MS`; the function timeout is derived from it.
+   * @default Duration.seconds(20)
+   */
+  readonly retryBudget?: Duration;
+
+  /**
+   * Retention of the function's and the state machine's log groups.
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: RetentionDays;
+
+  /**
+   * What happens to the log groups when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * The task handler's source file.
+   * @default tasks/handlers/main.ts
+   */
+  readonly entry?: string;
+}
+
+/**
+ * The failover workflow of one cluster in one region. Deploy one per region of the topology
+ * (see `workflow/app.ts`): every stack can fail the VIP over to any node, because its function
+ * writes the route tables of all regions.
+ */
+export class VipFailoverStack extends Stack {
+  readonly tasks: IFunction;
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: VipFailoverStackProps) {
+    validateProps(props);
+    super(scope, id, { stackName: stackName(props.topology.cluster), ...props });
+    const { topology } = props;
+    const account = topology.account ?? this.account;
+    const retryBudget = props.retryBudget ?? Duration.seconds(20);
+    const retention = props.logRetention ?? RetentionDays.ONE_YEAR;
+    const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const functionName = tasksFunctionName(topology.cluster);
+
+    const functionLogs = new LogGroup(this, 'TasksLogs', {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention,
+      removalPolicy,
+    });
+    const role = new Role(this, 'TasksRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Writes the VIP routes of cluster ${topology.cluster}'s route tables`,
+    });
+    for (const statement of lambdaPolicy(topology, account, { partition: Aws.PARTITION }).Statement) {
+      role.addToPolicy(
+        new PolicyStatement({
+          sid: statement.Sid,
+          effect: Effect.ALLOW,
+          actions: [...statement.Action],
+          resources: [...statement.Resource],
+        }),
+      );
+    }
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [functionLogs.logGroupArn],
+      }),
+    );
+
+    const tasks = new NodejsFunction(this, 'Tasks', {
+      functionName,
+      description: `Plan, apply and verify tasks of the VIP failover of cluster ${topology.cluster}`,
+      entry: props.entry ?? TASKS_ENTRY,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      // Plan reads once, the TGW step writes in several waves, Verify reads and may wait: each can
+      // spend the whole retry budget, so leave room for four budgets plus start-up.
+      timeout: Duration.seconds(retryBudget.toSeconds() * 4 + 30),
+      environment: { RETRY_BUDGET_MS: String(retryBudget.toMilliseconds()) },
+      tracing: Tracing.ACTIVE,
+      logGroup: functionLogs,
+      role,
+      bundling: {
+        minify: true,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        sourceMap: false,
+        // Bundle the AWS SDK too: the function runs the client versions that the tests ran, not
+        // whatever the Lambda runtime ships.
+        externalModules: [],
+      },
+    });
+    this.tasks = tasks;
+
+    const machineLogs = new LogGroup(this, 'StateMachineLogs', {
+      // The vendedlogs prefix keeps the CloudWatch Logs resource policy small:
+      // https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName(topology.cluster)}`,
+      retention,
+      removalPolicy,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: stateMachineName(topology.cluster),
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(failoverChain(this, { tasks, topology })),
+      logs: { destination: machineLogs, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+
+    this.acknowledgeFindings(role, functionLogs);
+  }
+
+  /** `<LogicalId.Arn>` as cdk-nag names a GetAtt inside a finding. */
+  private arnRef(construct: IConstruct): string {
+    return `<${this.getLogicalId(construct.node.defaultChild as CfnElement)}.Arn>`;
+  }
+
+  /** The wildcards AWS requires, each with the reason it cannot be narrowed. */
+  private acknowledgeFindings(tasksRole: Role, functionLogs: LogGroup): void {
+    Validations.of(tasksRole).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'EC2 Describe*/Search* actions and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; every write is scoped to the topology route table ARNs.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${this.arnRef(functionLogs)}:*]`,
+        reason: 'Log streams of the function’s own log group only.',
+      },
+    );
+    Validations.of(this.stateMachine).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'CloudWatch Logs delivery and X-Ray actions used by Step Functions logging and tracing support no resource-level permissions.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${this.arnRef(this.tasks)}:*]`,
+        reason: 'Invokes versions and aliases of the workflow’s own task function only.',
+      },
+    );
+  }
+}
+
+function validateProps(props: VipFailoverStackProps): void {
+  const { topology, env } = props;
+  const region = env?.region;
+  if (region === undefined || Token.isUnresolved(region)) {
+    throw new Error(
+      `VipFailoverStack for cluster ${topology.cluster}: set env.region to one of the topology's regions (${regionsOf(topology).join(', ')}); the stack cannot be environment-agnostic`,
+    );
+  }
+  if (!regionsOf(topology).includes(region)) {
+    throw new Error(
+      `VipFailoverStack for cluster ${topology.cluster}: region ${region} is not a region of the topology (${regionsOf(topology).join(', ')})`,
+    );
+  }
+  const account = env?.account;
+  if (topology.account && account && !Token.isUnresolved(account) && account !== topology.account) {
+    throw new Error(
+      `VipFailoverStack for cluster ${topology.cluster}: env.account ${account} differs from the topology's account ${topology.account}; deploy into the account the topology names`,
+    );
+  }
+  const budget = props.retryBudget;
+  if (
+    budget &&
+    (budget.toMilliseconds() < MIN_RETRY_BUDGET.toMilliseconds() ||
+      budget.toMilliseconds() > MAX_RETRY_BUDGET.toMilliseconds())
+  ) {
+    throw new Error(
+      `VipFailoverStack for cluster ${topology.cluster}: retryBudget must be between 1 and 200 seconds (it was ${budget.toHumanString()}) so that the function timeout stays under Lambda's 15 minutes`,
+    );
+  }
+}
+
+export interface FailoverStacksOptions extends Omit<VipFailoverStackProps, 'topology' | 'env' | 'stackName'> {
+  /**
+   * The account to deploy into when the topology names none.
+   * @default - the topology's account, else environment-agnostic
+   */
+  readonly account?: string;
+}
+
+/**
+ * Adds one {@link VipFailoverStack} per region of the topology to `scope`, with construct ids
+ * `VipFailover-<cluster>-<region>` (all stacks share the CloudFormation name `VipFailover-<cluster>`).
+ */
+export function addFailoverStacks(
+  scope: Construct,
+  topology: Topology,
+  options: FailoverStacksOptions = {},
+): VipFailoverStack[] {
+  const { account: fallbackAccount, ...props } = options;
+  const account = topology.account ?? fallbackAccount;
+  return regionsOf(topology).map(
+    (region) =>
+      new VipFailoverStack(scope, `${stackName(topology.cluster)}-${region}`, {
+        ...props,
+        topology,
+        env: { region, account },
+      }),
+  );
+}
