@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { type DesiredRoute, STEPS, Step } from './routing';
+import type { Topology } from './topology';
 import { type Observation, RouteState, routeKey, TableKind } from './world';
 
 export const SnapshotRoute = z.strictObject({
@@ -101,11 +102,19 @@ export function wavesOf(changes: readonly Change[], step: Step): Change[][] {
  * The desired routes of a restore: the snapshot's targets, in destination-first order. Routes that
  * were missing or unreadable before are skipped: restoring them would need a delete, and this
  * project never deletes routes.
+ *
+ * Waves of the `tgw` step: routes to a VPC attachment (the restored node's TGW) are wave 0, routes to
+ * a peering attachment wave 1, so the TGW that delivers to the VPC is right before traffic is sent
+ * to it over a peering.
  */
-export function restoreRoutes(snapshot: readonly SnapshotRoute[]): {
+export function restoreRoutes(
+  topology: Topology,
+  snapshot: readonly SnapshotRoute[],
+): {
   desired: DesiredRoute[];
   skipped: SnapshotRoute[];
 } {
+  const peeringAttachments = new Set(topology.peerings.map((p) => p.attachment));
   const desired: DesiredRoute[] = [];
   const skipped: SnapshotRoute[] = [];
   for (const route of snapshot) {
@@ -121,7 +130,7 @@ export function restoreRoutes(snapshot: readonly SnapshotRoute[]): {
       vip: route.vip,
       target: route.target,
       step: route.kind === 'tgw' ? 'tgw' : toNode ? 'local-vpc' : 'remote-vpc',
-      wave: 0,
+      wave: route.kind === 'tgw' && peeringAttachments.has(route.target) ? 1 : 0,
     });
   }
   return { desired, skipped };
