@@ -33,7 +33,12 @@ import {
   SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DEFAULT_RETRY_DELAY_BASE, MAXIMUM_RETRY_DELAY, StandardRetryStrategy } from '@smithy/util-retry';
+import {
+  DEFAULT_RETRY_DELAY_BASE,
+  MAXIMUM_RETRY_DELAY,
+  Retry,
+  StandardRetryStrategy,
+} from '@smithy/util-retry';
 import { z } from 'zod';
 import type { Change, ChangeResult } from './plan';
 import { regionsOf } from './routing';
@@ -145,9 +150,6 @@ function buildClient(region: string, options: Ec2ClientOptions): EC2Client {
   return client;
 }
 
-/** SDK's throttling backoff base (retries-2026 config), used unless a test lowers it. */
-const SDK_THROTTLING_DELAY_BASE = 1_000;
-
 /**
  * Full-jitter exponential backoff (the SDK's formula) that never sleeps past the call's deadline.
  * The SDK tells it the base: larger after throttling than after a 5xx.
@@ -161,7 +163,7 @@ class DeadlineBackoff {
   ) {}
   setDelayBase(ms: number): void {
     this.base =
-      ms === SDK_THROTTLING_DELAY_BASE && this.throttlingBase !== undefined ? this.throttlingBase : ms;
+      ms === Retry.throttlingDelay() && this.throttlingBase !== undefined ? this.throttlingBase : ms;
   }
   computeNextBackoffDelay(retries: number): number {
     const ceiling = Math.min(this.cap, this.base * 2 ** retries);
