@@ -1,0 +1,94 @@
+/**
+ * Builds the AWS clients vipctl needs, once per command: EC2 through tasks/ec2.ts, Step Functions
+ * per region, STS for the account. Endpoints come from --endpoint-url, else from the SDK's own
+ * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> handling, which is deliberately not reimplemented.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { type Ec2ClientFor, ec2ClientFor } from '../tasks/ec2';
+import { regionsOf } from '../tasks/routing';
+import type { Topology } from '../tasks/topology';
+import type { GlobalOptions } from './context';
+
+export interface AwsClients {
+  readonly ec2: Ec2ClientFor;
+  readonly sfn: (region: string) => SFNClient;
+  /** The topology's `account`, else the caller's account from STS (asked once). */
+  account(): Promise<string>;
+  /** The profile in use, to name it in credential errors. */
+  readonly profile: string | undefined;
+}
+
+const LOCAL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i;
+const ENDPOINT_VARIABLES = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_EC2',
+  'AWS_ENDPOINT_URL_SFN',
+  'AWS_ENDPOINT_URL_STS',
+];
+
+/** True when calls go to an emulator on this machine (an explicit or environment endpoint on loopback). */
+export function targetsLocalAws(globals: GlobalOptions, env: Record<string, string | undefined>): boolean {
+  const endpoints = [globals.endpointUrl, ...ENDPOINT_VARIABLES.map((v) => env[v])].filter(
+    Boolean,
+  ) as string[];
+  return endpoints.length > 0 && endpoints.every((e) => LOCAL.test(e));
+}
+
+/**
+ * Local AWS accepts any signature, but the SDK still needs credentials to sign with. When nothing is
+ * configured, sign with static dummy ones instead of letting the SDK fall back to instance metadata.
+ */
+function localCredentials(globals: GlobalOptions, env: Record<string, string | undefined>) {
+  const configured = Boolean(env.AWS_ACCESS_KEY_ID || globals.profile);
+  return targetsLocalAws(globals, env) && !configured
+    ? { accessKeyId: 'test', secretAccessKey: 'test' }
+    : undefined;
+}
+
+export function createAwsClients(
+  globals: GlobalOptions,
+  env: Record<string, string | undefined>,
+  topology: Topology,
+): AwsClients {
+  const credentials = localCredentials(globals, env);
+  const common = {
+    ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
+    ...(credentials ? { credentials } : {}),
+    ...(globals.profile && !credentials ? { profile: globals.profile } : {}),
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 15_000 }),
+  };
+  const sfnClients = new Map<string, SFNClient>();
+  const sfn = (region: string): SFNClient => {
+    let client = sfnClients.get(region);
+    if (!client) {
+      client = new SFNClient({ ...common, region });
+      sfnClients.set(region, client);
+    }
+    return client;
+  };
+  let account: Promise<string> | undefined;
+  return {
+    // A monitor must answer quickly: a short retry budget, then the region counts as unreachable.
+    ec2: ec2ClientFor({
+      ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
+      ...(credentials ? { credentials } : {}),
+      budgetMs: 5000,
+    }),
+    sfn,
+    profile: globals.profile,
+    account() {
+      if (topology.account) return Promise.resolve(topology.account);
+      account ??= (async () => {
+        const region = globals.region ?? env.AWS_REGION ?? regionsOf(topology)[0] ?? 'us-east-1';
+        const sts = new STSClient({ ...common, region });
+        const identity = await sts.send(new GetCallerIdentityCommand({}));
+        if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');
+        return identity.Account;
+      })();
+      return account;
+    },
+  };
+}

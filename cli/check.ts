@@ -1,0 +1,79 @@
+/**
+ * `vipctl check --active <node|self> [--repair]`: the cluster monitor's question. EC2 reads only.
+ * 0 converged; 1 not converged (what is wrong is printed); 4 AWS unreachable, so the answer is not
+ * known. An unreadable region is never reported as a wrong route.
+ */
+import type { ExecutionInput } from '../tasks/contracts';
+import { planChanges } from '../tasks/plan';
+import { desiredRoutes } from '../tasks/routing';
+import { trace } from '../tasks/trace';
+import type { CommandContext } from './context';
+import { ExitCode } from './exit-codes';
+import { startAndFollow } from './follow';
+import { describeOutcome, describeTarget } from './names';
+import { openSession } from './session';
+
+export interface CheckOptions {
+  readonly active: string;
+  readonly repair?: boolean;
+  readonly timeout: number;
+}
+
+export async function checkCommand(ctx: CommandContext, options: CheckOptions): Promise<number> {
+  const session = await openSession(ctx);
+  const { topology } = session;
+  const active = await session.node(options.active, '--active');
+  const observation = await session.readWorld();
+  const unreadable = new Set(observation.unreachable.map((u) => u.region));
+  const plan = planChanges(desiredRoutes(topology, active), observation);
+  // Tables of unreadable regions show up as `unknown` changes; they are not known to be wrong.
+  const wrong = plan.changes.filter((c) => !unreadable.has(c.region) && c.previousState !== 'unknown');
+  const verdict = trace(topology, observation, active);
+  const broken = verdict.starts.filter((s) => s.outcome.kind !== 'arrives' && s.outcome.kind !== 'unknown');
+  const notConverged = wrong.length > 0 || broken.length > 0 || verdict.health.length > 0;
+  const unknown = !notConverged && observation.unreachable.length > 0;
+  const exitCode = notConverged ? ExitCode.Failed : unknown ? ExitCode.Unreachable : ExitCode.Ok;
+
+  for (const fault of observation.unreachable) {
+    ctx.note(`EC2 in ${fault.region} could not be read (${fault.code}: ${fault.message})`);
+  }
+  if (exitCode === ExitCode.Ok) ctx.print(ctx.style.green(`converged: every VIP route leads to ${active}`));
+  if (unknown)
+    ctx.print(
+      ctx.style.yellow(`unknown: the readable routes lead to ${active}, but not every region could be read`),
+    );
+  if (notConverged) {
+    ctx.print(ctx.style.red(`not converged on ${active}:`));
+    for (const c of wrong) {
+      ctx.print(
+        `  ${c.table} (${c.region}) ${c.vip}: ${c.previousState === 'missing' ? 'missing' : `${describeTarget(topology, c.previous)} [${c.previousState}]`}, should be ${describeTarget(topology, c.target)}`,
+      );
+    }
+    for (const s of broken)
+      ctx.print(`  from ${s.table} (${s.owner}) ${s.vip}: ${describeOutcome(s.outcome)}`);
+    for (const h of verdict.health) ctx.print(`  ${h.resource}: ${h.problem}`);
+  }
+  const result = {
+    active,
+    converged: exitCode === ExitCode.Ok,
+    exitCode,
+    wrong,
+    trace: verdict,
+    unreachable: observation.unreachable,
+  };
+
+  if (!options.repair || exitCode !== ExitCode.Failed) {
+    ctx.printJson(result);
+    return exitCode;
+  }
+  ctx.print(`repairing: starting a failover to ${active}`);
+  const input: ExecutionInput = {
+    target: active,
+    requestedAt: ctx.deps.now().toISOString(),
+    requestedBy: ctx.deps.requestedBy,
+    reason: 'vipctl check --repair: routes not converged',
+  };
+  const repair = await startAndFollow(ctx, session, input, { wait: true, timeoutMs: options.timeout * 1000 });
+  ctx.printJson({ ...result, repair });
+  return repair.exitCode;
+}

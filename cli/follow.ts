@@ -1,0 +1,145 @@
+/**
+ * Starts a run and follows it to the end: shared by failover, rollback and check --repair, so all
+ * three report and exit the same way (0 SUCCEEDED, 3 DEGRADED, 1 anything else).
+ */
+import type { ExecutionInput } from '../tasks/contracts';
+import { regionOfNode } from '../tasks/routing';
+import type { CommandContext } from './context';
+import { failureOf, parseCause, type RunDetail, type StartResult } from './executions';
+import { ExitCode } from './exit-codes';
+import { duration, plural } from './render';
+import { StepPrinter } from './render-steps';
+import type { Session } from './session';
+
+export interface FollowOptions {
+  readonly wait: boolean;
+  readonly timeoutMs: number;
+}
+
+/** The stable `--json` shape of a started (and possibly finished) run. */
+export interface RunReport {
+  readonly run: {
+    readonly arn: string;
+    readonly name: string;
+    readonly region: string;
+    readonly reused: boolean;
+  };
+  /** Regions whose Step Functions API could not be reached before the run was started elsewhere. */
+  readonly fallback: readonly { readonly region: string; readonly code: string }[];
+  readonly target: string;
+  /** `STARTED` with --no-wait; `RUNNING` when the wait timed out; else the outcome. */
+  readonly status: 'STARTED' | 'RUNNING' | 'SUCCEEDED' | 'DEGRADED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly exitCode: number;
+  readonly changes?: unknown[];
+  readonly unreached?: unknown[];
+  readonly failure?: { readonly step?: string; readonly error: string; readonly cause: string };
+}
+
+export async function startAndFollow(
+  ctx: CommandContext,
+  session: Session,
+  input: ExecutionInput,
+  options: FollowOptions,
+): Promise<RunReport> {
+  const region = regionOfNode(session.topology, input.target);
+  const started = await session.executions.start(input, region);
+  announce(ctx, started, region);
+  const base = {
+    run: { arn: started.arn, name: started.name, region: started.region, reused: started.reused },
+    fallback: started.skipped,
+    target: input.target,
+  };
+  if (!options.wait) {
+    ctx.print(`follow it with: vipctl show ${started.name}`);
+    return { ...base, status: 'STARTED', exitCode: ExitCode.Ok };
+  }
+
+  const printer = new StepPrinter((text) => ctx.print(text.replace(/\n$/, '')), ctx.style, false);
+  const live = new StepPrinter((text) => ctx.io.stdout.write(text), ctx.style, true);
+  const steps = ctx.globals.json ? undefined : ctx.io.isTTY ? live : printer;
+  const detail = await session.executions.wait(started.arn, {
+    timeoutMs: options.timeoutMs,
+    withSteps: steps !== undefined,
+    onPoll: (_detail, polled) => steps?.update(polled),
+  });
+  steps?.finish();
+  return report(ctx, session, base, detail, options);
+}
+
+function announce(ctx: CommandContext, started: StartResult, region: string): void {
+  for (const skip of started.skipped) {
+    ctx.note(
+      `Step Functions in ${skip.region} is unreachable (${skip.code}); trying the next cluster region`,
+    );
+  }
+  if (started.region !== region) ctx.note(`started in ${started.region} instead of ${region}`);
+  ctx.print(
+    started.reused
+      ? `run ${started.name} already exists in ${started.region}: following it`
+      : `started ${started.name} in ${started.region}`,
+  );
+}
+
+async function report(
+  ctx: CommandContext,
+  session: Session,
+  base: Pick<RunReport, 'run' | 'fallback' | 'target'>,
+  detail: RunDetail,
+  options: FollowOptions,
+): Promise<RunReport> {
+  const took = detail.stoppedAt
+    ? ` in ${duration(detail.stoppedAt.getTime() - detail.startedAt.getTime())}`
+    : '';
+  if (detail.status === 'RUNNING') {
+    ctx.print(ctx.style.yellow(`still RUNNING after ${duration(options.timeoutMs)}`));
+    ctx.note(
+      `vipctl: ${detail.name} did not finish within --timeout; follow it with vipctl show ${detail.name}`,
+    );
+    return { ...base, status: 'RUNNING', exitCode: ExitCode.Failed };
+  }
+  if (detail.status === 'SUCCEEDED') {
+    const output = detail.output;
+    const degraded = output?.status === 'DEGRADED';
+    const changed = output?.changes.filter((c) => c.result === 'applied').length ?? 0;
+    if (degraded) {
+      ctx.print(
+        ctx.style.yellow(
+          `DEGRADED${took}: ${detail.target ?? base.target} is active, but some regions were unreachable`,
+        ),
+      );
+      for (const u of output?.unreached ?? []) ctx.print(`  not written: ${u.table} (${u.region}) ${u.vip}`);
+      ctx.print('  the next vipctl check --repair or failover converges them');
+    } else {
+      ctx.print(
+        ctx.style.green(
+          `SUCCEEDED${took}: VIP routes lead to ${output?.target ?? base.target} (${plural(changed, 'route')} changed)`,
+        ),
+      );
+    }
+    return {
+      ...base,
+      status: degraded ? 'DEGRADED' : 'SUCCEEDED',
+      exitCode: degraded ? ExitCode.Degraded : ExitCode.Ok,
+      changes: output?.changes,
+      unreached: output?.unreached,
+    };
+  }
+  const failure = failureOf(await session.executions.history(detail.arn), detail) ?? {
+    step: undefined,
+    error: detail.status,
+    cause: '',
+  };
+  const cause = parseCause(failure.cause);
+  ctx.print(
+    ctx.style.red(`${detail.status}${took}${failure.step ? ` at ${failure.step}` : ''}: ${failure.error}`),
+  );
+  if (cause.message)
+    ctx.print(`  ${cause.type && cause.type !== failure.error ? `${cause.type}: ` : ''}${cause.message}`);
+  ctx.print(`  details: vipctl show ${detail.name}`);
+  return {
+    ...base,
+    status: detail.status === 'TIMED_OUT' || detail.status === 'ABORTED' ? detail.status : 'FAILED',
+    exitCode: ExitCode.Failed,
+    failure: { step: failure.step, error: failure.error, cause: cause.message },
+  };
+}

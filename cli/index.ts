@@ -1,0 +1,25 @@
+/** vipctl's entry point: the only place that exits the process. */
+import { createInterface } from 'node:readline/promises';
+import { run } from './program';
+
+const io = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  isTTY: process.stdout.isTTY === true,
+  env: process.env,
+  cwd: process.cwd(),
+  async confirm(question: string): Promise<boolean> {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    } finally {
+      rl.close();
+    }
+  },
+};
+
+const code = await run(process.argv.slice(2), io);
+// Let piped output drain before exiting.
+process.exitCode = code;
+if (process.stdout.writableNeedDrain) process.stdout.once('drain', () => process.exit(code));
+else process.exit(code);

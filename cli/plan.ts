@@ -1,0 +1,52 @@
+/** `vipctl plan --to <node>`: what a failover would change, from the routes as they are. Writes nothing. */
+import { planChanges } from '../tasks/plan';
+import { desiredRoutes } from '../tasks/routing';
+import type { CommandContext } from './context';
+import { ExitCode } from './exit-codes';
+import { plural, table } from './render';
+import { openSession } from './session';
+
+export interface PlanOptions {
+  readonly to: string;
+}
+
+export async function planCommand(ctx: CommandContext, options: PlanOptions): Promise<number> {
+  const session = await openSession(ctx);
+  const target = await session.node(options.to, '--to');
+  const observation = await session.readWorld();
+  const plan = planChanges(desiredRoutes(session.topology, target), observation);
+
+  ctx.printJson({
+    target,
+    converged: plan.changes.length === 0 && observation.unreachable.length === 0,
+    changes: plan.changes,
+    unchanged: plan.unchanged,
+    unreachable: observation.unreachable,
+  });
+  for (const fault of observation.unreachable) {
+    ctx.note(
+      `warning: EC2 in ${fault.region} could not be read (${fault.code}); its tables are planned as replace`,
+    );
+  }
+  if (plan.changes.length === 0) {
+    ctx.print(`nothing to change: every VIP route already leads to ${target}`);
+    return ExitCode.Ok;
+  }
+  ctx.print(
+    table(
+      ['TABLE', 'REGION', 'VIP', 'CURRENT -> DESIRED', 'ACTION'],
+      plan.changes.map((c) => [
+        c.table,
+        c.region,
+        c.vip,
+        `${c.previous ?? `(${c.previousState})`} -> ${c.target}`,
+        c.action,
+      ]),
+    ),
+  );
+  ctx.print();
+  ctx.print(
+    `${plural(plan.changes.length, 'change')}, ${plan.unchanged.length} already right. Nothing was written.`,
+  );
+  return ExitCode.Ok;
+}

@@ -1,0 +1,178 @@
+/**
+ * The vipctl command tree. Commands register lazily: each action `import()`s its module, so
+ * `vipctl --help` never loads the AWS SDK. Commands return an exit code; only cli/index.ts exits.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { describeFailure } from './cli-failure';
+import { type CliDeps, type CommandContext, createContext, defaultDeps, type GlobalOptions } from './context';
+import { ExitCode } from './exit-codes';
+import type { CliIo } from './io';
+import { count, nodeName, seconds } from './options';
+
+export type { CliIo } from './io';
+
+interface ProgramState {
+  exitCode: number;
+}
+
+const STATE = Symbol('vipctl-state');
+type StatefulCommand = Command & { [STATE]?: ProgramState };
+
+function globalsOf(command: Command, io: CliIo): GlobalOptions {
+  const o = command.optsWithGlobals<Record<string, unknown>>();
+  const config = typeof o.config === 'string' ? o.config : (io.env.VIPCTL_CONFIG ?? 'cluster.yaml');
+  return {
+    config: isAbsolute(config) ? config : resolve(io.cwd, config),
+    endpointUrl: typeof o.endpointUrl === 'string' ? o.endpointUrl : undefined,
+    region: typeof o.region === 'string' ? o.region : undefined,
+    profile: typeof o.profile === 'string' ? o.profile : (io.env.AWS_PROFILE ?? undefined),
+    json: o.json === true,
+    debug: o.debug === true,
+    color: o.color !== false,
+  };
+}
+
+/**
+ * Builds the program. Output goes to `io`; errors throw `CommanderError` (exitOverride) so that
+ * `run` can turn them into exit codes. `deps` replaces the clock and the route reader in tests.
+ */
+export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
+  const state: ProgramState = { exitCode: ExitCode.Ok };
+  const program: StatefulCommand = new Command('vipctl');
+  program[STATE] = state;
+  const allDeps: CliDeps = { ...defaultDeps(io.env), ...deps };
+
+  program
+    .description("Fail a cluster's virtual IP routes over between VPCs, Transit Gateways and regions.")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)')
+    .option('--config <file>', 'topology file (env VIPCTL_CONFIG)', undefined)
+    .option('--endpoint-url <url>', 'send every AWS call to this endpoint (e.g. local AWS)')
+    .option('--region <region>', 'region for calls that are not tied to the topology (STS)')
+    .option('--profile <name>', 'AWS profile (env AWS_PROFILE)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--debug', 'show stack traces')
+    .option('--no-color', 'no colour even on a terminal');
+
+  /** Runs a lazily imported command and records its exit code. */
+  const action =
+    <T>(load: () => Promise<(ctx: CommandContext, options: T) => Promise<number>>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const ctx = createContext(io, globalsOf(command, io), allDeps);
+      const options = { ...command.opts(), args: command.args } as T;
+      const run = await load();
+      state.exitCode = await run(ctx, options);
+    };
+
+  program
+    .command('failover')
+    .description('start a run that moves the VIP routes to a node, and follow it')
+    .addOption(
+      new Option('--to <node>', 'the node to make active, or self').argParser(nodeName).makeOptionMandatory(),
+    )
+    .option('--reason <text>', 'why (kept in the run input)')
+    .option('--no-wait', 'start the run and return')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait').argParser(seconds).default(120))
+    .action(action(async () => (await import('./failover')).failoverCommand));
+
+  program
+    .command('plan')
+    .description('dry run: read the routes and print what a failover would change')
+    .addOption(
+      new Option('--to <node>', 'the node to make active, or self').argParser(nodeName).makeOptionMandatory(),
+    )
+    .action(action(async () => (await import('./plan')).planCommand));
+
+  program
+    .command('status')
+    .description('every VIP route in every table, and where each VPC sends the VIP')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['table', 'json', 'mermaid']).default('table'),
+    )
+    .action(action(async () => (await import('./status')).statusCommand));
+
+  program
+    .command('check')
+    .description('monitor: are the VIP routes converged on the active node? (0 yes, 1 no, 4 unknown)')
+    .addOption(
+      new Option('--active <node>', 'the node that should be active, or self')
+        .argParser(nodeName)
+        .makeOptionMandatory(),
+    )
+    .option('--repair', 'start a failover to the active node when not converged')
+    .addOption(
+      new Option('--timeout <seconds>', 'how long to wait for a repair').argParser(seconds).default(120),
+    )
+    .action(action(async () => (await import('./check')).checkCommand));
+
+  program
+    .command('runs')
+    .description('recent runs of all cluster regions, newest first')
+    .addOption(new Option('--limit <n>', 'how many runs').argParser(count).default(10))
+    .action(action(async () => (await import('./runs')).runsCommand));
+
+  program
+    .command('show')
+    .description('one run: step timeline, changes, snapshot, trace, error')
+    .argument('[run]', 'execution ARN or name')
+    .option('--last', 'the newest run')
+    .action(action(async () => (await import('./show')).showCommand));
+
+  program
+    .command('rollback')
+    .description("start a restore run from a run's snapshot")
+    .argument('[run]', 'execution ARN or name')
+    .option('--last', 'the newest run')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--reason <text>', 'why (kept in the run input)')
+    .option('--no-wait', 'start the run and return')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait').argParser(seconds).default(120))
+    .action(action(async () => (await import('./rollback')).rollbackCommand));
+
+  program
+    .command('policy')
+    .description('print the least-privilege IAM policy for a cluster node or for the task role')
+    .addOption(new Option('--node', 'the policy a cluster node needs').conflicts('lambda'))
+    .addOption(new Option('--lambda', 'the policy of the workflow tasks').conflicts('node'))
+    .action(action(async () => (await import('./policy')).policyCommand));
+
+  return program;
+}
+
+/** Runs vipctl with `argv` (without `node` and the script) and returns the exit code. */
+export async function run(argv: readonly string[], io: CliIo, deps: Partial<CliDeps> = {}): Promise<number> {
+  const program = createProgram(io, deps) as StatefulCommand;
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return program[STATE]?.exitCode ?? ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; every other commander error is a usage error.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    const failure = describeFailure(error, profileOf(argv) ?? io.env.AWS_PROFILE);
+    io.stderr.write(`vipctl: ${failure.message}\n`);
+    if (failure.hint) io.stderr.write(`  ${failure.hint}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    if (argv.includes('--json')) {
+      io.stdout.write(
+        `${JSON.stringify({ error: { message: failure.message, hint: failure.hint, exitCode: failure.exitCode } }, null, 2)}\n`,
+      );
+    }
+    return failure.exitCode;
+  }
+}
+
+/** `--profile x` or `--profile=x`, read before parsing so that even early failures can name it. */
+function profileOf(argv: readonly string[]): string | undefined {
+  const at = argv.indexOf('--profile');
+  if (at >= 0) return argv[at + 1];
+  return argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
+}

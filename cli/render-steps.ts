@@ -1,0 +1,96 @@
+/**
+ * The live step list shown while a run is followed. Piped: one plain line per finished step, e.g.
+ * `UpdateTgwRouteTables  2 changed, 0 unchanged  312 ms`. On a terminal, the running step also
+ * shows a spinner line that is rewritten in place.
+ */
+import type { StepRecord } from './executions';
+import { duration, plural } from './render';
+import type { Style } from './style';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const APPLIED_KEYS: Record<string, string> = {
+  UpdateLocalVpcRoutes: 'localVpc',
+  UpdateTgwRouteTables: 'tgw',
+  UpdateRemoteVpcRoutes: 'remoteVpc',
+};
+
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+
+/** What one finished step did, in a few words. */
+export function stepSummary(step: StepRecord): string {
+  if (step.failure) return `failed: ${step.failure.error}`;
+  const output = record(step.output);
+  if (step.name === 'Plan') {
+    const plan = record(record(output?.plan)?.plan);
+    const changes = Array.isArray(plan?.changes) ? plan.changes.length : undefined;
+    const unchanged = Array.isArray(plan?.unchanged) ? plan.unchanged.length : undefined;
+    if (changes !== undefined) return `${plural(changes, 'change')}, ${unchanged ?? 0} unchanged`;
+  }
+  const key = APPLIED_KEYS[step.name];
+  if (key) {
+    const results = record(record(output?.applied)?.[key])?.results;
+    if (Array.isArray(results)) {
+      const by = (r: string) => results.filter((x) => record(x)?.result === r).length;
+      const failed = by('failed') + by('unreachable');
+      return `${by('applied')} changed, ${by('already-right')} unchanged${failed ? `, ${failed} failed` : ''}`;
+    }
+  }
+  if (step.name === 'VerifyReachability') {
+    const verify = record(output?.verify);
+    if (typeof verify?.status === 'string') return `reachable (${verify.status})`;
+  }
+  return '';
+}
+
+export const stepDuration = (step: StepRecord): number | undefined =>
+  step.exitedAt ? step.exitedAt.getTime() - step.enteredAt.getTime() : undefined;
+
+/** Prints each step once, when it finishes; shows the running step with a spinner on a terminal. */
+export class StepPrinter {
+  private printed = 0;
+  private frame = 0;
+  private spinning = false;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly style: Style,
+    private readonly live: boolean,
+  ) {}
+
+  update(steps: readonly StepRecord[]): void {
+    this.clearSpinner();
+    const shown = steps.filter((s) => s.type !== 'Choice');
+    // Only finished steps are printed, in order: a running step blocks the ones after it.
+    while (this.printed < shown.length) {
+      const step = shown[this.printed];
+      if (!step?.exitedAt && !step?.failure) break;
+      this.write(`${this.line(step)}\n`);
+      this.printed++;
+    }
+    const running = shown[this.printed];
+    if (this.live && running) {
+      this.frame = (this.frame + 1) % SPINNER.length;
+      this.write(`${this.style.cyan(SPINNER[this.frame] ?? '')} ${running.name}`);
+      this.spinning = true;
+    }
+  }
+
+  finish(): void {
+    this.clearSpinner();
+  }
+
+  private clearSpinner(): void {
+    if (this.spinning) this.write('\r\u001b[2K');
+    this.spinning = false;
+  }
+
+  private line(step: StepRecord): string {
+    const ms = stepDuration(step);
+    const summary = stepSummary(step);
+    const mark = this.live ? `${step.failure ? this.style.red('✗') : this.style.green('✓')} ` : '';
+    return [`${mark}${step.name.padEnd(24)}`, summary.padEnd(28), ms === undefined ? '' : duration(ms)]
+      .join('  ')
+      .trimEnd();
+  }
+}

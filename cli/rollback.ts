@@ -1,0 +1,79 @@
+/**
+ * `vipctl rollback <run> | --last`: a restore execution from a run's snapshot. The snapshot comes
+ * from the run's output when it succeeded, else from its Plan task's output in the history.
+ */
+import type { ExecutionInput } from '../tasks/contracts';
+import type { SnapshotRoute } from '../tasks/plan';
+import type { Topology } from '../tasks/topology';
+import { CliError } from './cli-error';
+import type { CommandContext } from './context';
+import { ExitCode } from './exit-codes';
+import { startAndFollow } from './follow';
+import { plural } from './render';
+import { loadRun } from './run-record';
+import { openSession } from './session';
+import { type RunSelector, selectRun } from './show';
+
+export interface RollbackOptions extends RunSelector {
+  readonly yes?: boolean;
+  readonly reason?: string;
+  readonly wait: boolean;
+  readonly timeout: number;
+}
+
+/** The node whose ENI the snapshot's VPC routes pointed to: that node was active before the run. */
+export function restoreTarget(topology: Topology, snapshot: readonly SnapshotRoute[]): string | undefined {
+  for (const route of snapshot) {
+    if (route.kind !== 'vpc' || !route.target?.startsWith('eni-')) continue;
+    const node = Object.entries(topology.nodes).find(([, n]) => n.eni === route.target);
+    if (node) return node[0];
+  }
+  return undefined;
+}
+
+export async function rollbackCommand(ctx: CommandContext, options: RollbackOptions): Promise<number> {
+  const session = await openSession(ctx);
+  const arn = await selectRun(session, options, 'rollback');
+  const run = await loadRun(session.executions, arn);
+  const { detail } = run;
+  if (!run.snapshot || run.snapshot.length === 0) {
+    throw new CliError(
+      `run ${detail.name} has no snapshot to restore: it stopped before its Plan step finished`,
+      ExitCode.Failed,
+      'nothing was written by that run; vipctl show it for details',
+    );
+  }
+  const runTarget = detail.input?.target ?? detail.target;
+  const target = restoreTarget(session.topology, run.snapshot) ?? runTarget;
+  if (!target || !session.topology.nodes[target]) {
+    throw new CliError(
+      `cannot tell which node to restore for run ${detail.name}`,
+      ExitCode.Usage,
+      'fail over with vipctl failover --to <node> instead',
+    );
+  }
+
+  ctx.print(
+    `rollback of ${detail.name}: restore ${plural(run.snapshot.length, 'VIP route')} as they were before it, with ${target} active`,
+  );
+  if (ctx.io.isTTY && !options.yes && !ctx.globals.json) {
+    const confirmed = (await ctx.io.confirm?.(`start the restore run?`)) ?? false;
+    if (!confirmed) {
+      ctx.note('rollback cancelled: nothing was started');
+      return ExitCode.Failed;
+    }
+  }
+  const input: ExecutionInput = {
+    target,
+    requestedAt: ctx.deps.now().toISOString(),
+    requestedBy: ctx.deps.requestedBy,
+    reason: options.reason ?? `rollback of ${detail.name}`,
+    restore: { from: detail.arn, routes: run.snapshot },
+  };
+  const report = await startAndFollow(ctx, session, input, {
+    wait: options.wait,
+    timeoutMs: options.timeout * 1000,
+  });
+  ctx.printJson({ ...report, restoreFrom: detail.arn });
+  return report.exitCode;
+}

@@ -1,0 +1,52 @@
+/** `vipctl runs`: the recent runs of every cluster region, newest first. */
+import type { CommandContext } from './context';
+import { ExitCode } from './exit-codes';
+import { duration, table, timestamp } from './render';
+import { openSession } from './session';
+
+export interface RunsOptions {
+  readonly limit: number;
+}
+
+export async function runsCommand(ctx: CommandContext, options: RunsOptions): Promise<number> {
+  const session = await openSession(ctx);
+  const { runs, unreachable } = await session.executions.list(options.limit);
+  for (const u of unreachable) ctx.note(`warning: runs in ${u.region} could not be listed (${u.code})`);
+  const durationOf = (startedAt: Date, stoppedAt: Date | undefined) =>
+    stoppedAt ? stoppedAt.getTime() - startedAt.getTime() : undefined;
+
+  ctx.printJson({
+    runs: runs.map((r) => ({
+      name: r.name,
+      arn: r.arn,
+      target: r.target ?? null,
+      status: r.status,
+      region: r.region,
+      startedAt: r.startedAt.toISOString(),
+      stoppedAt: r.stoppedAt?.toISOString() ?? null,
+      durationMs: durationOf(r.startedAt, r.stoppedAt) ?? null,
+    })),
+    unreachable,
+  });
+  if (runs.length === 0) {
+    ctx.print(`no runs of ${session.topology.cluster} yet`);
+    return ExitCode.Ok;
+  }
+  ctx.print(
+    table(
+      ['NAME', 'TARGET', 'STATUS', 'STARTED', 'DURATION', 'REGION'],
+      runs.map((r) => {
+        const ms = durationOf(r.startedAt, r.stoppedAt);
+        return [
+          r.name,
+          r.target ?? '?',
+          r.status,
+          timestamp(r.startedAt),
+          ms === undefined ? '-' : duration(ms),
+          r.region,
+        ];
+      }),
+    ),
+  );
+  return ExitCode.Ok;
+}

@@ -1,0 +1,127 @@
+/** `vipctl show <run> | --last`: one run's steps to scale, every change, the snapshot, the trace and any error. */
+
+import { usageError } from './cli-error';
+import type { CommandContext } from './context';
+import { parseCause } from './executions';
+import { ExitCode } from './exit-codes';
+import { describeOutcome, describeTarget } from './names';
+import { duration, table, timestamp } from './render';
+import { gantt } from './render-gantt';
+import { stepDuration, stepSummary } from './render-steps';
+import { loadRun } from './run-record';
+import { openSession, type Session } from './session';
+
+export interface RunSelector {
+  readonly args: readonly string[];
+  readonly last?: boolean;
+}
+
+/** The run named on the command line (`<run>` or `--last`) as an execution ARN. */
+export async function selectRun(session: Session, options: RunSelector, command: string): Promise<string> {
+  const id = options.args[0];
+  if (id && options.last) throw usageError(`give either a run or --last to ${command}, not both`);
+  if (options.last) return session.executions.last();
+  if (!id)
+    throw usageError(
+      `${command} needs a run`,
+      `pass an execution name or ARN (vipctl runs lists them), or --last`,
+    );
+  return session.executions.resolve(id);
+}
+
+export async function showCommand(ctx: CommandContext, options: RunSelector): Promise<number> {
+  const session = await openSession(ctx);
+  const { topology } = session;
+  const arn = await selectRun(session, options, 'show');
+  const run = await loadRun(session.executions, arn);
+  const { detail } = run;
+  const took = detail.stoppedAt ? detail.stoppedAt.getTime() - detail.startedAt.getTime() : undefined;
+  const status = detail.output?.status ?? detail.status;
+  const verdict = detail.output?.trace;
+  const cause = run.failure ? parseCause(run.failure.cause) : undefined;
+
+  ctx.printJson({
+    run: {
+      arn: detail.arn,
+      name: detail.name,
+      region: detail.region,
+      target: detail.output?.target ?? detail.input?.target ?? detail.target ?? null,
+      status,
+      startedAt: detail.startedAt.toISOString(),
+      stoppedAt: detail.stoppedAt?.toISOString() ?? null,
+      durationMs: took ?? null,
+      reason: detail.input?.reason ?? null,
+      restoreFrom: detail.input?.restore?.from ?? null,
+    },
+    steps: run.steps.map((s) => ({
+      name: s.name,
+      type: s.type,
+      startedAt: s.enteredAt.toISOString(),
+      durationMs: stepDuration(s) ?? null,
+      summary: stepSummary(s),
+      failure: s.failure ?? null,
+    })),
+    changes: run.changes,
+    snapshot: run.snapshot ?? null,
+    trace: verdict ?? null,
+    failure: run.failure ? { ...run.failure, cause: cause?.message ?? '' } : null,
+  });
+  if (ctx.globals.json) return ExitCode.Ok;
+
+  ctx.print(`${ctx.style.bold(detail.name)}  ${status}  ${detail.region}`);
+  ctx.print(
+    `target ${detail.input?.target ?? detail.target ?? '?'}, started ${timestamp(detail.startedAt)}${took === undefined ? '' : `, took ${duration(took)}`}`,
+  );
+  if (detail.input?.reason) ctx.print(`reason: ${detail.input.reason}`);
+  if (detail.input?.restore) ctx.print(`restores the snapshot of ${detail.input.restore.from}`);
+  ctx.print();
+  if (run.steps.length > 0) ctx.print(gantt(run.steps, 40, ctx.deps.now()));
+  if (run.changes.length > 0) {
+    ctx.print();
+    ctx.print('changes:');
+    ctx.print(
+      table(
+        ['STEP', 'TABLE', 'REGION', 'VIP', 'PREVIOUS -> NEW', 'RESULT'],
+        run.changes.map((c) => [
+          c.step,
+          c.table,
+          c.region,
+          c.vip,
+          `${describeTarget(topology, c.previous)} -> ${describeTarget(topology, c.target)}`,
+          c.code ? `${c.result} (${c.code})` : c.result,
+        ]),
+      ),
+    );
+  }
+  if (run.snapshot) {
+    ctx.print();
+    ctx.print('snapshot (VIP routes before the run):');
+    ctx.print(
+      table(
+        ['TABLE', 'REGION', 'VIP', 'TARGET', 'STATE'],
+        run.snapshot.map((r) => [r.table, r.region, r.vip, describeTarget(topology, r.target), r.state]),
+      ),
+    );
+  }
+  if (verdict) {
+    ctx.print();
+    ctx.print(
+      verdict.converged ? `trace: converged on ${verdict.node}` : `trace: NOT converged on ${verdict.node}`,
+    );
+    for (const s of verdict.starts.filter((x) => x.outcome.kind !== 'arrives')) {
+      ctx.print(`  from ${s.table} ${s.vip}: ${describeOutcome(s.outcome)}`);
+    }
+    for (const h of verdict.health) ctx.print(`  ${h.resource}: ${h.problem}`);
+  }
+  if (run.failure) {
+    ctx.print();
+    ctx.print(
+      ctx.style.red(`error${run.failure.step ? ` at ${run.failure.step}` : ''}: ${run.failure.error}`),
+    );
+    if (cause?.message)
+      ctx.print(
+        `  ${cause.type && cause.type !== run.failure.error ? `${cause.type}: ` : ''}${cause.message}`,
+      );
+  }
+  return ExitCode.Ok;
+}
