@@ -18,7 +18,7 @@ export interface DesiredState {
 
 export function desiredState(topology: Topology, request: ExecutionInput): DesiredState {
   if (request.restore) {
-    const { desired, skipped } = restoreRoutes(request.restore.routes);
+    const { desired, skipped } = restoreRoutes(topology, request.restore.routes);
     return { mode: 'restore', desired, skipped };
   }
   return { mode: 'failover', desired: desiredRoutes(topology, request.target), skipped: [] };

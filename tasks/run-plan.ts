@@ -50,19 +50,22 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   };
 }
 
-/** One read of the world; a table or other resource that AWS does not know fails the precondition. */
+/**
+ * One read of the world. A permanent read error (a table AWS does not know, a role that may not
+ * describe) means the deployment does not fit the account: a failed precondition, with AWS's code.
+ */
 async function observe(deps: TaskDeps, topology: Topology): Promise<Observation> {
   try {
     return await readWorld(deps.ec2, topology);
   } catch (error) {
     const classified = classifyError(error);
-    if (classified.class === 'permanent' && /NotFound|Malformed/.test(classified.code)) {
-      throw new PreconditionFailedError(
-        `AWS does not know a resource of cluster ${topology.cluster}: ${classified.code} ${classified.message} ` +
-          '(fix cluster.yaml, or run vipctl discover)',
-        { cause: error },
-      );
-    }
-    throw error;
+    if (classified.class !== 'permanent') throw error;
+    const fix = /NotFound|Malformed/.test(classified.code)
+      ? 'fix cluster.yaml (vipctl discover lists what exists) and redeploy'
+      : 'grant the task role the read-only EC2 actions (vipctl policy --lambda)';
+    throw new PreconditionFailedError(
+      `cannot read the routes of cluster ${topology.cluster}: ${classified.message} (${fix})`,
+      { cause: error },
+    );
   }
 }

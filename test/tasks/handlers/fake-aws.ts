@@ -125,13 +125,32 @@ export function worldWithServerAActive(): FakeWorld {
       [ID.rtbA1, vpcTable(REGION_A, ID.vpcA, ID.eniA)],
       [ID.rtbA2, vpcTable(REGION_A, ID.vpcA, ID.eniA)],
       [ID.rtbB1, vpcTable(REGION_B, ID.vpcB, ID.tgwB)],
-      [ID.tgwRtbA, { region: REGION_A, kind: 'tgw', owner: ID.tgwA, routes: new Map([[VIP, { target: ID.attachA, state: 'active' }]]) }],
-      [ID.tgwRtbB, { region: REGION_B, kind: 'tgw', owner: ID.tgwB, routes: new Map([[VIP, { target: ID.peering, state: 'active' }]]) }],
+      [
+        ID.tgwRtbA,
+        {
+          region: REGION_A,
+          kind: 'tgw',
+          owner: ID.tgwA,
+          routes: new Map([[VIP, { target: ID.attachA, state: 'active' }]]),
+        },
+      ],
+      [
+        ID.tgwRtbB,
+        {
+          region: REGION_B,
+          kind: 'tgw',
+          owner: ID.tgwB,
+          routes: new Map([[VIP, { target: ID.peering, state: 'active' }]]),
+        },
+      ],
     ]),
     attachments: new Map([
       [ID.attachA, { regions: [REGION_A], state: 'available', tgw: ID.tgwA, type: 'vpc' as const }],
       [ID.attachB, { regions: [REGION_B], state: 'available', tgw: ID.tgwB, type: 'vpc' as const }],
-      [ID.peering, { regions: [REGION_A, REGION_B], state: 'available', tgw: ID.tgwA, type: 'peering' as const }],
+      [
+        ID.peering,
+        { regions: [REGION_A, REGION_B], state: 'available', tgw: ID.tgwA, type: 'peering' as const },
+      ],
     ]),
     enis: new Map([
       [ID.eniA, { region: REGION_A, status: 'in-use', instance: ID.iA }],
@@ -150,7 +169,8 @@ export function worldWithServerAActive(): FakeWorld {
 
 /** Points every VIP route at server-b, as a finished failover to server-b would. */
 export function convergeOnServerB(world: FakeWorld): void {
-  const set = (table: string, target: string) => world.tables.get(table)?.routes.set(VIP, { target, state: 'active' });
+  const set = (table: string, target: string) =>
+    world.tables.get(table)?.routes.set(VIP, { target, state: 'active' });
   set(ID.rtbA1, ID.tgwA);
   set(ID.rtbA2, ID.tgwA);
   set(ID.rtbB1, ID.eniB);
@@ -222,22 +242,24 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
 
   ec2.on(DescribeRouteTablesCommand).callsFake(
     answer((input: { RouteTableIds?: string[]; Filters?: Filter[] }, region) => ({
-      RouteTables: describeTables(wanted(input.RouteTableIds, input.Filters, 'route-table-id'), region, 'vpc').map(
-        ([id, t]) => ({
-          RouteTableId: id,
-          VpcId: t.owner,
-          Routes: [...t.routes.entries()].map(([destination, r]) => ({
-            DestinationCidrBlock: destination,
-            State: r.state,
-            Origin: 'CreateRoute',
-            ...(r.target.startsWith('eni-')
-              ? { NetworkInterfaceId: r.target }
-              : r.target.startsWith('tgw-')
-                ? { TransitGatewayId: r.target }
-                : { GatewayId: r.target }),
-          })),
-        }),
-      ),
+      RouteTables: describeTables(
+        wanted(input.RouteTableIds, input.Filters, 'route-table-id'),
+        region,
+        'vpc',
+      ).map(([id, t]) => ({
+        RouteTableId: id,
+        VpcId: t.owner,
+        Routes: [...t.routes.entries()].map(([destination, r]) => ({
+          DestinationCidrBlock: destination,
+          State: r.state,
+          Origin: 'CreateRoute',
+          ...(r.target.startsWith('eni-')
+            ? { NetworkInterfaceId: r.target }
+            : r.target.startsWith('tgw-')
+              ? { TransitGatewayId: r.target }
+              : { GatewayId: r.target }),
+        })),
+      })),
     })),
   );
 
@@ -275,7 +297,9 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
 
   const attachmentsIn = (region: string, ids: string[] | undefined, type?: 'vpc' | 'peering') =>
     [...world.attachments.entries()]
-      .filter(([id, a]) => a.regions.includes(region) && (!ids || ids.includes(id)) && (!type || a.type === type))
+      .filter(
+        ([id, a]) => a.regions.includes(region) && (!ids || ids.includes(id)) && (!type || a.type === type),
+      )
       .map(([id, a]) => ({
         TransitGatewayAttachmentId: id,
         TransitGatewayId: a.tgw,
@@ -313,10 +337,15 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
   ec2.on(DescribeNetworkInterfacesCommand).callsFake(
     answer((input: { NetworkInterfaceIds?: string[]; Filters?: Filter[] }, region) => {
       const ids = wanted(input.NetworkInterfaceIds, input.Filters, 'network-interface-id');
-      const here = [...world.enis.entries()].filter(([id, e]) => e.region === region && (!ids || ids.includes(id)));
+      const here = [...world.enis.entries()].filter(
+        ([id, e]) => e.region === region && (!ids || ids.includes(id)),
+      );
       const missing = input.NetworkInterfaceIds?.filter((id) => !here.some(([hid]) => hid === id)) ?? [];
       if (missing.length > 0) {
-        throw awsError('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${missing[0]}' does not exist`);
+        throw awsError(
+          'InvalidNetworkInterfaceID.NotFound',
+          `The networkInterface ID '${missing[0]}' does not exist`,
+        );
       }
       return {
         NetworkInterfaces: here.map(([id, e]) => ({
@@ -332,7 +361,9 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
   ec2.on(DescribeInstancesCommand).callsFake(
     answer((input: { InstanceIds?: string[]; Filters?: Filter[] }, region) => {
       const ids = wanted(input.InstanceIds, input.Filters, 'instance-id');
-      const here = [...world.instances.entries()].filter(([id, i]) => i.region === region && (!ids || ids.includes(id)));
+      const here = [...world.instances.entries()].filter(
+        ([id, i]) => i.region === region && (!ids || ids.includes(id)),
+      );
       const missing = input.InstanceIds?.filter((id) => !here.some(([hid]) => hid === id)) ?? [];
       if (missing.length > 0) {
         throw awsError('InvalidInstanceID.NotFound', `The instance ID '${missing[0]}' does not exist`);
@@ -366,7 +397,10 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
       if (code) throw awsError(code, `You are not authorized to perform this operation on ${table}.`, 403);
       const exists = t.routes.has(destination);
       if (mustExist && !exists) {
-        throw awsError('InvalidParameterValue', `There is no route defined for '${destination}' in the route table.`);
+        throw awsError(
+          'InvalidParameterValue',
+          `There is no route defined for '${destination}' in the route table.`,
+        );
       }
       if (!mustExist && exists) {
         throw awsError('RouteAlreadyExists', `The route identified by ${destination} already exists.`);
@@ -378,19 +412,42 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
 
   const vpcTarget = (input: { NetworkInterfaceId?: string; TransitGatewayId?: string }) =>
     input.NetworkInterfaceId ?? input.TransitGatewayId ?? '';
-  type VpcWrite = { RouteTableId: string; DestinationCidrBlock: string; NetworkInterfaceId?: string; TransitGatewayId?: string };
-  type TgwWrite = { TransitGatewayRouteTableId: string; DestinationCidrBlock: string; TransitGatewayAttachmentId: string };
+  type VpcWrite = {
+    RouteTableId: string;
+    DestinationCidrBlock: string;
+    NetworkInterfaceId?: string;
+    TransitGatewayId?: string;
+  };
+  type TgwWrite = {
+    TransitGatewayRouteTableId: string;
+    DestinationCidrBlock: string;
+    TransitGatewayAttachmentId: string;
+  };
 
-  ec2.on(CreateRouteCommand).callsFake(
-    answer((input: VpcWrite, region) =>
-      write('CreateRoute', 'vpc', false)(input.RouteTableId, input.DestinationCidrBlock, vpcTarget(input), region),
-    ),
-  );
-  ec2.on(ReplaceRouteCommand).callsFake(
-    answer((input: VpcWrite, region) =>
-      write('ReplaceRoute', 'vpc', true)(input.RouteTableId, input.DestinationCidrBlock, vpcTarget(input), region),
-    ),
-  );
+  ec2
+    .on(CreateRouteCommand)
+    .callsFake(
+      answer((input: VpcWrite, region) =>
+        write('CreateRoute', 'vpc', false)(
+          input.RouteTableId,
+          input.DestinationCidrBlock,
+          vpcTarget(input),
+          region,
+        ),
+      ),
+    );
+  ec2
+    .on(ReplaceRouteCommand)
+    .callsFake(
+      answer((input: VpcWrite, region) =>
+        write('ReplaceRoute', 'vpc', true)(
+          input.RouteTableId,
+          input.DestinationCidrBlock,
+          vpcTarget(input),
+          region,
+        ),
+      ),
+    );
   ec2.on(CreateTransitGatewayRouteCommand).callsFake(
     answer((input: TgwWrite, region) => {
       write('CreateTransitGatewayRoute', 'tgw', false)(
