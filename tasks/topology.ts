@@ -247,7 +247,8 @@ interface Checkable {
   readonly transitGateways: readonly (readonly [string, TransitGateway])[];
   readonly peerings: readonly (readonly [number, Peering])[];
   readonly names: {
-    readonly nodes: number;
+    /** How many nodes the file lists; undefined when `nodes` is not a mapping (the schema says so). */
+    readonly nodes: number | undefined;
     readonly vpcs: Set<string>;
     readonly transitGateways: Set<string>;
   };
@@ -298,7 +299,7 @@ function salvage(data: unknown): Checkable {
     transitGateways,
     peerings,
     names: {
-      nodes: entries(root.nodes).length,
+      nodes: isRecord(root.nodes) ? entries(root.nodes).length : undefined,
       vpcs: new Set(entries(root.vpcs).map(([key]) => key)),
       transitGateways: new Set(entries(root.transitGateways).map(([key]) => key)),
     },
