@@ -1,0 +1,179 @@
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import 'aws-sdk-client-mock-vitest/extend';
+import { ExitCode } from '../../cli/exit-codes';
+import { awsError, connectionRefused, EXEC, NOW, runOutput, SM, vipctl } from './harness';
+
+const sfn = mockClient(SFNClient);
+const NAME = 'server-b-20261125T120356123';
+const ARN = EXEC('ap-southeast-1', NAME);
+const at = (ms: number) => new Date(NOW.getTime() + ms);
+
+const historyOfFailure = {
+  events: [
+    { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+    { id: 2, type: 'PassStateEntered', timestamp: at(1), stateEnteredEventDetails: { name: 'LoadTopology' } },
+    { id: 3, type: 'PassStateExited', timestamp: at(2), stateExitedEventDetails: { name: 'LoadTopology', output: '{}' } },
+    { id: 4, type: 'TaskStateEntered', timestamp: at(3), stateEnteredEventDetails: { name: 'UpdateTgwRouteTables' } },
+    {
+      id: 5,
+      type: 'TaskFailed',
+      timestamp: at(300),
+      taskFailedEventDetails: {
+        error: 'RouteUpdateFailed',
+        cause: JSON.stringify({
+          errorType: 'RouteUpdateFailed',
+          errorMessage: 'replace 172.16.0.1/32 in tgw-rtb-0a1b2c3d4e5f6a7b8: UnauthorizedOperation',
+        }),
+      },
+    },
+    { id: 6, type: 'ExecutionFailed', timestamp: at(310), executionFailedEventDetails: { error: 'RouteUpdateFailed' } },
+  ],
+};
+
+beforeEach(() => {
+  sfn.reset();
+  sfn.on(StartExecutionCommand).resolves({ executionArn: ARN, startDate: NOW });
+  sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+});
+
+describe('vipctl failover', () => {
+  it('starts a run named after the target and the request time, in the target region, and exits 0 when it succeeds', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: ARN,
+      name: NAME,
+      status: 'SUCCEEDED',
+      startDate: NOW,
+      stopDate: at(1200),
+      output: JSON.stringify(runOutput('server-b')),
+    });
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--reason', 'maintenance']);
+
+    expect(result.code).toBe(ExitCode.Ok);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: SM('ap-southeast-1'), name: NAME });
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}');
+    expect(input).toEqual({ target: 'server-b', requestedAt: NOW.toISOString(), requestedBy: 'test', reason: 'maintenance' });
+    expect(result.stdout).toContain(`started ${NAME} in ap-southeast-1`);
+    expect(result.stdout).toMatch(/SUCCEEDED in 1\.2 s: VIP routes lead to server-b \(1 route changed\)/);
+  });
+
+  it('exits 3 and lists the tables it could not write when the run ends DEGRADED', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      name: NAME,
+      status: 'SUCCEEDED',
+      startDate: NOW,
+      stopDate: at(900),
+      output: JSON.stringify(runOutput('server-b', 'DEGRADED')),
+    });
+
+    const result = await vipctl(['failover', '--to', 'server-b']);
+
+    expect(result.code).toBe(ExitCode.Degraded);
+    expect(result.stdout).toContain('DEGRADED');
+    expect(result.stdout).toContain('not written: rtb-0a1c3e5f7b9d2a4c6 (us-east-1) 172.16.0.1/32');
+  });
+
+  it('exits 1 and shows the failing step and the AWS error when the run fails', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      name: NAME,
+      status: 'FAILED',
+      startDate: NOW,
+      stopDate: at(310),
+      error: 'RouteUpdateFailed',
+      cause: 'see history',
+    });
+    sfn.on(GetExecutionHistoryCommand).resolves(historyOfFailure);
+
+    const result = await vipctl(['failover', '--to', 'server-b']);
+
+    expect(result.code).toBe(ExitCode.Failed);
+    expect(result.stdout).toContain('FAILED in 310 ms at UpdateTgwRouteTables: RouteUpdateFailed');
+    expect(result.stdout).toContain('tgw-rtb-0a1b2c3d4e5f6a7b8: UnauthorizedOperation');
+  });
+
+  it('returns right after the start with --no-wait, without following the run', async () => {
+    const result = await vipctl(['failover', '--to', 'server-a', '--no-wait', '--json']);
+
+    expect(result.code).toBe(ExitCode.Ok);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: SM('us-east-1') });
+    expect(sfn).not.toHaveReceivedCommand(DescribeExecutionCommand);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'STARTED', target: 'server-a', exitCode: 0 });
+  });
+
+  it("starts in another cluster region when the target region's Step Functions API is unreachable, and says so", async () => {
+    sfn.on(StartExecutionCommand, { stateMachineArn: SM('ap-southeast-1') }).rejects(connectionRefused());
+    sfn
+      .on(StartExecutionCommand, { stateMachineArn: SM('us-east-1') })
+      .resolves({ executionArn: EXEC('us-east-1', NAME), startDate: NOW });
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--no-wait']);
+
+    expect(result.code).toBe(ExitCode.Ok);
+    expect(result.stderr).toContain('Step Functions in ap-southeast-1 is unreachable (ECONNREFUSED)');
+    expect(result.stderr).toContain('started in us-east-1 instead of ap-southeast-1');
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: SM('us-east-1'), name: NAME });
+  });
+
+  it('follows the existing run when a run with the same name already exists', async () => {
+    sfn.on(StartExecutionCommand).rejects(awsError('ExecutionAlreadyExists'));
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: ARN })
+      .resolves({ name: NAME, status: 'SUCCEEDED', startDate: NOW, stopDate: at(50), output: JSON.stringify(runOutput('server-b')) });
+
+    const result = await vipctl(['failover', '--to', 'server-b']);
+
+    expect(result.code).toBe(ExitCode.Ok);
+    expect(result.stdout).toContain(`run ${NAME} already exists in ap-southeast-1: following it`);
+  });
+
+  it('exits 4 when no cluster region accepts the start', async () => {
+    sfn.on(StartExecutionCommand).rejects(connectionRefused());
+
+    const result = await vipctl(['failover', '--to', 'server-b']);
+
+    expect(result.code).toBe(ExitCode.Unreachable);
+    expect(result.stderr).toContain('Step Functions API was unreachable in ap-southeast-1 (ECONNREFUSED), us-east-1 (ECONNREFUSED)');
+  });
+
+  it('gives up after --timeout with exit 1 and says how to follow the run', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({ name: NAME, status: 'RUNNING', startDate: NOW });
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--timeout', '5'], { tickMs: 1000 });
+
+    expect(result.code).toBe(ExitCode.Failed);
+    expect(result.stdout).toContain('still RUNNING after 5.0 s');
+    expect(result.stderr).toContain(`follow it with vipctl show ${NAME}`);
+  });
+
+  it('prints each finished step with what it did and how long it took', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({
+      name: NAME,
+      status: 'SUCCEEDED',
+      startDate: NOW,
+      stopDate: at(400),
+      output: JSON.stringify(runOutput('server-b')),
+    });
+    const results = [
+      { result: 'applied' },
+      { result: 'applied' },
+      { result: 'already-right' },
+    ];
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 1, type: 'TaskStateEntered', timestamp: at(0), stateEnteredEventDetails: { name: 'UpdateTgwRouteTables' } },
+        {
+          id: 2,
+          type: 'TaskStateExited',
+          timestamp: at(312),
+          stateExitedEventDetails: { name: 'UpdateTgwRouteTables', output: JSON.stringify({ applied: { tgw: { results } } }) },
+        },
+      ],
+    });
+
+    const result = await vipctl(['failover', '--to', 'server-b']);
+
+    expect(result.stdout).toMatch(/^UpdateTgwRouteTables\s+2 changed, 1 unchanged\s+312 ms$/m);
+  });
+});
