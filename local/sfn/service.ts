@@ -42,7 +42,7 @@ export interface SfnServiceOptions {
   readonly invokeTask: TaskInvoker;
   /** Cold start and transition costs, read at each use. @default no latency */
   readonly models?: SfnLatencyModels;
-  /** region -> runnable ASL. @default workflow/asl.ts `synthesizeAsl`, imported on first use */
+  /** region -> runnable ASL. @default workflow/asl.ts `synthesizeAsl` with `account`, imported on first use */
   readonly synthesize?: (topology: Topology) => Record<string, object> | Promise<Record<string, object>>;
   /**
    * Multiplies the Retry intervals of every definition so tests need not wait out real backoff.
@@ -325,7 +325,7 @@ export function createSfnService(options: SfnServiceOptions): SfnService {
     },
 
     async createClusterStateMachines(topology) {
-      const synthesize = options.synthesize ?? synthesizeFromWorkflow;
+      const synthesize = options.synthesize ?? ((t: Topology) => synthesizeFromWorkflow(t, account));
       const asl = await synthesize(topology);
       const regions = new Set([
         ...Object.values(topology.vpcs).map((vpc) => vpc.region),
@@ -376,7 +376,10 @@ export function createSfnService(options: SfnServiceOptions): SfnService {
   };
 }
 
-/** Parses and validates ASL; the library's validator (asl-validator) is the same one it runs with. */
+/** Definitions that passed validation. asl-validator compiles its schemas on every call (~0.5 s). */
+const validDefinitions = new Set<string>();
+
+/** Parses and validates ASL with the library's own validator (asl-validator), the one it runs with. */
 function parseDefinition(text: string): StateMachineDefinition {
   let json: unknown;
   try {
@@ -387,19 +390,22 @@ function parseDefinition(text: string): StateMachineDefinition {
       `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(error as Error).message}'`,
     );
   }
+  if (validDefinitions.has(text)) return json as StateMachineDefinition;
   try {
-    // The constructor validates: after it returns, the JSON is a state machine definition.
+    // The constructor validates: once it returns, the JSON is a state machine definition.
     new StateMachine(json as StateMachineDefinition);
-    return json as StateMachineDefinition;
   } catch (error) {
     throw new SfnApiError(
       'InvalidDefinition',
       `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ${(error as Error).message}'`,
     );
   }
+  validDefinitions.add(text);
+  return json as StateMachineDefinition;
 }
 
-async function synthesizeFromWorkflow(topology: Topology): Promise<Record<string, object>> {
+/** Imported on first use: the CDK app is heavy and local AWS may run without it (given `synthesize`). */
+async function synthesizeFromWorkflow(topology: Topology, account: string): Promise<Record<string, object>> {
   const { synthesizeAsl } = await import('../../workflow/asl');
-  return synthesizeAsl(topology);
+  return synthesizeAsl(topology, { account });
 }
