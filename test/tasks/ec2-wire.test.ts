@@ -1,0 +1,220 @@
+/**
+ * The EC2 adapter against a tiny EC2 Query endpoint on 127.0.0.1: the real SDK client, its real
+ * retry middleware, real connections. Checks retries, the time budget, the retry quota under mass
+ * throttling, per-region pacing and unreachable endpoints.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EC2Client, ReplaceRouteCommand } from '@aws-sdk/client-ec2';
+import { StandardRetryStrategy } from '@smithy/util-retry';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyChanges, ec2ClientFor, readWorld } from '../../tasks/ec2';
+import type { Change } from '../../tasks/plan';
+import { Topology } from '../../tasks/topology';
+
+const VIP = '172.16.0.1/32';
+
+interface SeenRequest {
+  readonly action: string;
+  readonly params: URLSearchParams;
+  /** 1-based attempt number the SDK sent in `amz-sdk-request`. */
+  readonly attempt: number;
+}
+
+type Answer = { status: number; body: string } | 'hang';
+
+const ec2Error = (code: string, message: string, status: number): Answer => ({
+  status,
+  body: `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>req-1</RequestID></Response>`,
+});
+const throttled = ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
+const replaced: Answer = {
+  status: 200,
+  body: '<ReplaceRouteResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-2</requestId><return>true</return></ReplaceRouteResponse>',
+};
+
+/** A local EC2 endpoint whose answers the test decides; records every request and the peak concurrency. */
+async function fakeEc2(answer: (request: SeenRequest) => Answer, delayMs = 0) {
+  const seen: SeenRequest[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on('end', () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      const params = new URLSearchParams(body);
+      const attempt = Number(/attempt=(\d+)/.exec(String(req.headers['amz-sdk-request']))?.[1] ?? 1);
+      const request = { action: params.get('Action') ?? '', params, attempt };
+      seen.push(request);
+      const reply = answer(request);
+      if (reply === 'hang') return;
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(reply.status, { 'content-type': 'text/xml' });
+        res.end(reply.body);
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  servers.push(server);
+  return { endpoint: `http://127.0.0.1:${port}`, seen, peak: () => peak };
+}
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+function change(table: string): Change {
+  return {
+    table,
+    kind: 'vpc',
+    region: 'us-east-1',
+    vip: VIP,
+    step: 'local-vpc',
+    wave: 0,
+    action: 'replace',
+    previous: 'eni-0bbb0001',
+    previousState: 'active',
+    target: 'eni-0aaa0001',
+  };
+}
+
+const tables = (count: number) =>
+  Array.from({ length: count }, (_, i) => `rtb-${(0x0a000000 + i).toString(16)}`);
+
+describe('EC2 adapter on the wire', () => {
+  it('retries throttled writes with the SDK and reports the attempts', async () => {
+    const ec2 = await fakeEc2((r) => (r.attempt <= 2 ? throttled : replaced));
+    const clientFor = ec2ClientFor({ endpoint: ec2.endpoint, throttlingBaseDelayMs: 20 });
+
+    const [result] = await applyChanges(clientFor, [change('rtb-0aaa0001')]);
+
+    expect(result).toMatchObject({ result: 'applied', action: 'replace', attempts: 3 });
+    expect(ec2.seen).toHaveLength(3);
+    for (const request of ec2.seen) {
+      expect(Object.fromEntries(request.params)).toMatchObject({
+        Action: 'ReplaceRoute',
+        RouteTableId: 'rtb-0aaa0001',
+        DestinationCidrBlock: VIP,
+        NetworkInterfaceId: 'eni-0aaa0001',
+      });
+    }
+  });
+
+  it('stops retrying when the time budget is spent and reports the region unreachable with the AWS code', async () => {
+    const ec2 = await fakeEc2(() => throttled);
+    const clientFor = ec2ClientFor({
+      endpoint: ec2.endpoint,
+      budgetMs: 300,
+      maxAttempts: 1000,
+      throttlingBaseDelayMs: 20,
+    });
+
+    const [result] = await applyChanges(clientFor, [change('rtb-0aaa0001')]);
+
+    expect(result).toMatchObject({ result: 'unreachable', code: 'RequestLimitExceeded', action: 'replace' });
+    expect(result?.attempts).toBeGreaterThan(1);
+    // The budget, not maxAttempts, ended the retries.
+    expect(result?.attempts).toBeLessThan(1000);
+    expect(ec2.seen).toHaveLength(result?.attempts ?? 0);
+  });
+
+  it('completes 220 concurrent writes that are each throttled three times, pacing the region', async () => {
+    const ec2 = await fakeEc2((r) => (r.attempt <= 3 ? throttled : replaced), 1);
+    const clientFor = ec2ClientFor({ endpoint: ec2.endpoint, maxInFlight: 25, throttlingBaseDelayMs: 5 });
+
+    const results = await applyChanges(clientFor, tables(220).map(change));
+
+    expect(results.filter((r) => r.result !== 'applied')).toEqual([]);
+    expect(results.every((r) => r.attempts === 4)).toBe(true);
+    expect(ec2.peak()).toBeLessThanOrEqual(25);
+  });
+
+  it('shows why: one shared SDK retry quota gives up on part of the same burst', async () => {
+    const ec2 = await fakeEc2((r) => (r.attempt <= 3 ? throttled : replaced), 1);
+    const backoff = { computeNextBackoffDelay: () => 5, setDelayBase: () => {} };
+    const shared = new EC2Client({
+      region: 'us-east-1',
+      endpoint: ec2.endpoint,
+      retryStrategy: new StandardRetryStrategy({ maxAttempts: 10, backoff }),
+    });
+
+    const results = await applyChanges(() => shared, tables(220).map(change));
+
+    expect(results.some((r) => r.result === 'unreachable' && r.code === 'RequestLimitExceeded')).toBe(true);
+    shared.destroy();
+  });
+
+  it('reports a region whose endpoint refuses connections as unreachable, without throwing', async () => {
+    const ec2 = await fakeEc2(() => replaced);
+    const closed = ec2.endpoint;
+    await new Promise((resolve) => servers.splice(0)[0]?.close(resolve));
+    const topology = Topology.parse({
+      cluster: 'orders-db',
+      vips: [VIP],
+      nodes: { 'server-a': { vpc: 'vpc-a', eni: 'eni-0aaa0001', instance: 'i-0aaa0001' } },
+      vpcs: {
+        'vpc-a': {
+          id: 'vpc-0aaa0001',
+          region: 'us-east-1',
+          cidr: '10.0.0.0/16',
+          transitGateway: 'tgw-a',
+          attachment: 'tgw-attach-0aaa0001',
+          routeTables: ['rtb-0aaa0001'],
+        },
+      },
+      transitGateways: {
+        'tgw-a': { id: 'tgw-0aaa0001', region: 'us-east-1', routeTables: ['tgw-rtb-0aaa0001'] },
+      },
+    });
+
+    const world = await readWorld(ec2ClientFor({ endpoint: closed, budgetMs: 300 }), topology);
+
+    expect(world.unreachable).toEqual([
+      { region: 'us-east-1', code: 'ECONNREFUSED', message: expect.any(String) },
+    ]);
+    expect(world.routes).toEqual([
+      { table: 'rtb-0aaa0001', vip: VIP, target: null, state: 'unknown' },
+      { table: 'tgw-rtb-0aaa0001', vip: VIP, target: null, state: 'unknown' },
+    ]);
+  });
+
+  it('gives up on an endpoint that never answers once every attempt has timed out', async () => {
+    const ec2 = await fakeEc2(() => 'hang');
+    const clientFor = ec2ClientFor({ endpoint: ec2.endpoint, requestTimeoutMs: 100, budgetMs: 250 });
+
+    const [result] = await applyChanges(clientFor, [change('rtb-0aaa0001')]);
+
+    expect(result).toMatchObject({ result: 'unreachable', code: 'ETIMEDOUT' });
+    expect(result?.attempts).toBeGreaterThanOrEqual(2);
+  });
+
+  it('sends the write to the configured endpoint through a reused keep-alive connection', async () => {
+    const ec2 = await fakeEc2(() => replaced);
+    const sockets = new Set<unknown>();
+    servers[0]?.on('connection', (socket) => sockets.add(socket));
+    const client = ec2ClientFor({ endpoint: ec2.endpoint })('us-east-1');
+
+    for (const table of tables(5)) {
+      await client.send(
+        new ReplaceRouteCommand({
+          RouteTableId: table,
+          DestinationCidrBlock: VIP,
+          NetworkInterfaceId: 'eni-0aaa0001',
+        }),
+      );
+    }
+
+    expect(ec2.seen).toHaveLength(5);
+    expect(sockets.size).toBe(1);
+  });
+});
