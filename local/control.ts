@@ -1,0 +1,108 @@
+/**
+ * The HTTP control endpoint of local AWS, JSON under `/_local/`: read the world and the counters, set
+ * the models, take a region down, inject faults and drift, reset, and pick the IMDS "self" node.
+ * It does what `LocalAws.models` / `LocalAws.world` do programmatically.
+ */
+import { z } from 'zod';
+import type { LocalImds } from './imds';
+import { Fault, type LocalModels } from './models';
+import type { LocalWorld } from './world';
+
+export interface ControlDeps {
+  readonly world: LocalWorld;
+  readonly models: LocalModels;
+  readonly imds: LocalImds;
+  /** Re-seeds the world and turns every model off. */
+  readonly reset: () => void;
+}
+
+export interface ControlResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const SetRoute = z.strictObject({
+  region: z.string(),
+  table: z.string(),
+  destination: z.string(),
+  target: z.string().nullable(),
+});
+const DeleteRoute = SetRoute.omit({ target: true });
+const Outage = z.strictObject({ region: z.string(), down: z.boolean().default(true) });
+const Faults = z.union([z.strictObject({ faults: z.array(Fault) }), Fault]);
+const Imds = z.strictObject({ node: z.string() });
+
+type Handler = (body: unknown, deps: ControlDeps) => unknown;
+
+const ROUTES: Record<string, Handler> = {
+  'GET /_local/health': () => ({ ok: true }),
+  'GET /_local/state': (_, { world, models, imds }) => ({
+    world: world.snapshot(),
+    models: models.settings(),
+    imds: { self: imds.selfNode },
+  }),
+  'GET /_local/routes': (_, { world }) => world.allRoutes(),
+  'POST /_local/routes': (body, { world }) => {
+    const { region, table, destination, target } = SetRoute.parse(body);
+    world.setRoute(region, table, destination, target);
+    return world.findRoute(region, table, destination);
+  },
+  'POST /_local/routes/delete': (body, { world }) => {
+    const { region, table, destination } = DeleteRoute.parse(body);
+    return { deleted: world.deleteRoute(region, table, destination) };
+  },
+  'GET /_local/models': (_, { models }) => models.settings(),
+  'POST /_local/models': (body, { models }) => models.update(body),
+  'POST /_local/outage': (body, { models }) => {
+    const { region, down } = Outage.parse(body);
+    models.setOutage(region, down);
+    return { outages: models.settings().outages };
+  },
+  'POST /_local/faults': (body, { models }) => {
+    const parsed = Faults.parse(body);
+    for (const fault of 'faults' in parsed ? parsed.faults : [parsed]) models.addFault(fault);
+    return { faults: models.settings().faults };
+  },
+  'DELETE /_local/faults': (_, { models }) => {
+    models.clearFaults();
+    return { faults: [] };
+  },
+  'POST /_local/reset': (_, { reset }) => {
+    reset();
+    return { reset: true };
+  },
+  'GET /_local/stats': (_, { models }) => models.stats(),
+  'POST /_local/stats/reset': (_, { models }) => {
+    models.resetStats();
+    return models.stats();
+  },
+  'POST /_local/imds': (body, { imds }) => {
+    imds.setSelf(Imds.parse(body).node);
+    return { self: imds.selfNode };
+  },
+};
+
+export function handleControl(
+  method: string,
+  path: string,
+  rawBody: string,
+  deps: ControlDeps,
+): ControlResponse {
+  const handler = ROUTES[`${method} ${path.replace(/\/$/, '')}`];
+  if (!handler) {
+    return {
+      status: 404,
+      body: { error: `no control route ${method} ${path}`, routes: Object.keys(ROUTES) },
+    };
+  }
+  try {
+    const body = rawBody.trim() === '' ? {} : JSON.parse(rawBody);
+    return { status: 200, body: handler(body, deps) ?? null };
+  } catch (error) {
+    const message =
+      error instanceof z.ZodError
+        ? z.prettifyError(error)
+        : String(error instanceof Error ? error.message : error);
+    return { status: 400, body: { error: message } };
+  }
+}

@@ -1,0 +1,14 @@
+/** What an EC2 action is given: the region's world, the account and the models (stale reads). */
+import type { LocalModels } from '../models';
+import type { RegionWorld } from '../world';
+import type { QueryParams } from './query';
+import type { XmlObject } from './xml';
+
+export interface ActionContext {
+  readonly region: string;
+  readonly account: string;
+  readonly world: RegionWorld;
+  readonly models: LocalModels;
+}
+
+export type Ec2Action = (params: QueryParams, context: ActionContext) => XmlObject;

@@ -1,0 +1,88 @@
+/**
+ * The EC2 Query endpoint of local AWS: one form-encoded request in, one XML document out.
+ * Injected faults and token buckets (local/models.ts) are applied before the action runs.
+ */
+import type { LocalModels } from '../models';
+import type { LocalWorld } from '../world';
+import type { Ec2Action } from './context';
+import { Ec2Error, ec2Errors, errorXml } from './errors';
+import { QueryParams } from './query';
+import { resourceActions } from './resources';
+import { routeTableActions } from './route-tables';
+import { transitGatewayActions } from './transit-gateways';
+import { responseXml } from './xml';
+
+export const EC2_ACTIONS: Readonly<Record<string, Ec2Action>> = {
+  ...routeTableActions,
+  ...transitGatewayActions,
+  ...resourceActions,
+};
+
+export interface Ec2Request {
+  readonly body: string;
+  readonly region: string;
+  readonly requestId: string;
+}
+
+export interface Ec2Response {
+  readonly status: number;
+  readonly body: string;
+  /** The action, for logs and counters; undefined when the request named none. */
+  readonly action?: string;
+}
+
+/** Default messages of codes that faults commonly inject without one. */
+const DEFAULT_FAULTS: Record<string, Ec2Error> = {
+  RequestLimitExceeded: ec2Errors.requestLimitExceeded(),
+  UnauthorizedOperation: ec2Errors.unauthorized(),
+  InternalError: new Ec2Error('InternalError', 'An internal error has occurred', 500),
+  ServiceUnavailable: new Ec2Error('ServiceUnavailable', 'The service is unavailable. Try again later.', 503),
+};
+
+export function createEc2Service(deps: { readonly world: LocalWorld; readonly models: LocalModels }) {
+  const { world, models } = deps;
+
+  function run(params: QueryParams, region: string, requestId: string): string {
+    const action = params.action;
+    if (!action) throw new Ec2Error('MissingAction', 'The request must contain the parameter Action');
+    const handler = EC2_ACTIONS[action];
+    if (!handler) throw ec2Errors.invalidAction(action);
+    const fault = models.takeFault(region, action, params.allValues());
+    if (fault) {
+      models.count('faultsInjected');
+      const known = DEFAULT_FAULTS[fault.code];
+      throw new Ec2Error(
+        fault.code,
+        fault.message ?? known?.message ?? `Injected ${fault.code}`,
+        fault.status ?? known?.status ?? 400,
+      );
+    }
+    if (!models.takeToken(region, action)) {
+      models.count('throttled');
+      throw ec2Errors.requestLimitExceeded();
+    }
+    return responseXml(
+      action,
+      requestId,
+      handler(params, { region, account: world.account, world: world.region(region), models }),
+    );
+  }
+
+  return {
+    handle(request: Ec2Request): Ec2Response {
+      const params = new QueryParams(request.body);
+      const action = params.action;
+      if (action) models.countCall(request.region, action);
+      try {
+        return { status: 200, body: run(params, request.region, request.requestId), action };
+      } catch (error) {
+        if (error instanceof Ec2Error)
+          return { status: error.status, body: errorXml(error, request.requestId), action };
+        const internal = new Ec2Error('InternalError', `local AWS failed: ${String(error)}`, 500);
+        return { status: 500, body: errorXml(internal, request.requestId), action };
+      }
+    },
+  };
+}
+
+export type Ec2Service = ReturnType<typeof createEc2Service>;

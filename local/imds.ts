@@ -1,0 +1,91 @@
+/**
+ * Instance metadata (IMDSv2) for the topology's nodes, so `vipctl --to self` works against local AWS
+ * without touching 169.254.169.254: PUT /latest/api/token, then GET /latest/meta-data/instance-id and
+ * /latest/meta-data/placement/region with the token. `/latest/*` answers for the "self" node (settable);
+ * `/_imds/<node>/latest/*` answers for that node.
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
+ */
+import { randomBytes } from 'node:crypto';
+import type { Topology } from '../tasks/topology';
+
+export interface ImdsRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface ImdsResponse {
+  readonly status: number;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const header = (headers: ImdsRequest['headers'], name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+export class LocalImds {
+  private self: string | null;
+  private readonly tokens = new Map<string, number>();
+
+  constructor(
+    private readonly topology: Topology,
+    self: string | null,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.self = self;
+  }
+
+  get selfNode(): string | null {
+    return this.self;
+  }
+
+  setSelf(node: string): void {
+    if (!this.topology.nodes[node]) throw new Error(`node ${node} is not in the topology`);
+    this.self = node;
+  }
+
+  /** Handles `/latest/*` (node undefined = self) or `/_imds/<node>/latest/*`. */
+  handle(request: ImdsRequest): ImdsResponse {
+    const scoped = /^\/_imds\/([^/]+)(\/latest\/.*)$/.exec(request.path);
+    const node = scoped ? scoped[1]! : this.self;
+    const path = scoped ? scoped[2]! : request.path;
+    if (path === '/latest/api/token') return this.token(request);
+    if (request.method !== 'GET') return { status: 405, body: '' };
+    const token = header(request.headers, 'x-aws-ec2-metadata-token');
+    const expires = token ? this.tokens.get(token) : undefined;
+    if (expires === undefined || expires < this.now()) return { status: 401, body: '' };
+    const described = node ? this.topology.nodes[node] : undefined;
+    const vpc = described ? this.topology.vpcs[described.vpc] : undefined;
+    if (!described || !vpc) return { status: 404, body: '' };
+    switch (path) {
+      case '/latest/meta-data/instance-id':
+        return { status: 200, body: described.instance };
+      case '/latest/meta-data/placement/region':
+        return { status: 200, body: vpc.region };
+      case '/latest/meta-data/placement/availability-zone':
+        return { status: 200, body: `${vpc.region}a` };
+      case '/latest/dynamic/instance-identity/document':
+        return {
+          status: 200,
+          body: JSON.stringify({
+            instanceId: described.instance,
+            region: vpc.region,
+            accountId: this.topology.account,
+          }),
+        };
+      default:
+        return { status: 404, body: '' };
+    }
+  }
+
+  private token(request: ImdsRequest): ImdsResponse {
+    if (request.method !== 'PUT') return { status: 405, body: '' };
+    const ttl = Number(header(request.headers, 'x-aws-ec2-metadata-token-ttl-seconds'));
+    if (!Number.isInteger(ttl) || ttl < 1 || ttl > 21600) return { status: 400, body: '' };
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.set(token, this.now() + ttl * 1000);
+    return { status: 200, body: token, headers: { 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl) } };
+  }
+}

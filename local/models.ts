@@ -1,0 +1,334 @@
+/**
+ * The behaviour models of local AWS, all off by default: latency (per region and cross-region), a TLS
+ * setup cost per new connection, Lambda cold start and state transition costs (read by local/sfn),
+ * EC2 token buckets per action per region, region outages, injected errors and stale reads.
+ * Also the counters that benchmarks read. Programmatic control here; HTTP control in control.ts.
+ */
+import { z } from 'zod';
+
+const Ms = z.number().nonnegative();
+
+export const Bucket = z.strictObject({
+  /** Tokens available at once. */
+  burst: z.number().int().positive(),
+  /** Tokens added per second. */
+  refillPerSecond: z.number().nonnegative(),
+});
+export type Bucket = z.infer<typeof Bucket>;
+
+export const Fault = z.strictObject({
+  /** EC2 action (`ReplaceRoute`) or Step Functions operation (`StartExecution`); `*` for any. */
+  action: z.string().min(1),
+  /** Only requests of this region. */
+  region: z.string().optional(),
+  /** Only requests that name this resource ID (any parameter value equal to it). */
+  resource: z.string().optional(),
+  code: z.string().min(1),
+  message: z.string().optional(),
+  /** HTTP status. @default 400 */
+  status: z.number().int().min(400).max(599).optional(),
+  /** Chance that a matching request fails. @default 1 */
+  probability: z.number().min(0).max(1).optional(),
+  /** Fail this many matching requests, then disappear. @default unlimited */
+  count: z.number().int().positive().optional(),
+});
+export type Fault = z.infer<typeof Fault>;
+
+export const ModelSettings = z.strictObject({
+  latency: z.strictObject({
+    /** Added to every request whose caller is in the same region (or unknown). */
+    withinRegionMs: Ms,
+    /** Added to every cross-region request whose pair is not in `pairs`. */
+    crossRegionMs: Ms,
+    /** Cross-region latency per pair, key `a|b` with the two regions sorted. */
+    pairs: z.record(z.string(), Ms),
+  }),
+  /** Round trips a new connection spends on TLS setup before its first request. */
+  tlsHandshakeRtts: z.number().int().nonnegative(),
+  /** Lambda cold start per function (first invocation). */
+  coldStartMs: Ms,
+  /** Cost of each state transition in a state machine. */
+  transitionMs: Ms,
+  throttle: z.strictObject({
+    enabled: z.boolean(),
+    /** Create/Replace/Delete actions. */
+    mutating: Bucket,
+    /** Describe/Search/Get actions. */
+    nonMutating: Bucket,
+    /** Per-action overrides. */
+    actions: z.record(z.string(), Bucket),
+  }),
+  /** Reads of a written route that still return its previous state. */
+  staleReads: z.number().int().nonnegative(),
+  /** Regions whose endpoints refuse connections. */
+  outages: z.array(z.string()),
+  faults: z.array(Fault),
+});
+export type ModelSettings = z.infer<typeof ModelSettings>;
+
+/** What the control endpoint accepts: any part of the settings, or a whole profile. */
+export const ModelPatch = z.strictObject({
+  profile: z.enum(['off', 'realistic']).optional(),
+  latency: ModelSettings.shape.latency.partial().optional(),
+  tlsHandshakeRtts: ModelSettings.shape.tlsHandshakeRtts.optional(),
+  coldStartMs: Ms.optional(),
+  transitionMs: Ms.optional(),
+  throttle: ModelSettings.shape.throttle.partial().optional(),
+  staleReads: ModelSettings.shape.staleReads.optional(),
+  outages: ModelSettings.shape.outages.optional(),
+  faults: ModelSettings.shape.faults.optional(),
+});
+export type ModelPatch = z.infer<typeof ModelPatch>;
+
+export type Profile = 'off' | 'realistic';
+
+const MUTATING_PREFIXES = ['Create', 'Replace', 'Delete'];
+export const isMutatingAction = (action: string): boolean =>
+  MUTATING_PREFIXES.some((p) => action.startsWith(p));
+
+export function profileSettings(profile: Profile): ModelSettings {
+  const off: ModelSettings = {
+    latency: { withinRegionMs: 0, crossRegionMs: 0, pairs: {} },
+    tlsHandshakeRtts: 0,
+    coldStartMs: 0,
+    transitionMs: 0,
+    // Mutating figures fit published failover timings; non-mutating ones are EC2's documented defaults.
+    throttle: {
+      enabled: false,
+      mutating: { burst: 200, refillPerSecond: 5 },
+      nonMutating: { burst: 100, refillPerSecond: 20 },
+      actions: {},
+    },
+    staleReads: 0,
+    outages: [],
+    faults: [],
+  };
+  if (profile === 'off') return off;
+  return {
+    ...off,
+    latency: {
+      withinRegionMs: 80,
+      crossRegionMs: 200,
+      pairs: { 'ap-southeast-1|us-east-1': 230, 'eu-west-1|us-east-1': 150, 'ap-southeast-1|eu-west-1': 250 },
+    },
+    tlsHandshakeRtts: 2,
+    coldStartMs: 400,
+    transitionMs: 25,
+  };
+}
+
+export interface LocalStats {
+  /** API calls per region per action (EC2 actions, STS, Step Functions operations). */
+  calls: Record<string, Record<string, number>>;
+  /** Successful route writes (Create/Replace/Delete of VPC and TGW routes). */
+  writes: number;
+  /** New TCP connections accepted. */
+  newConnections: number;
+  /** Requests answered with RequestLimitExceeded. */
+  throttled: number;
+  /** Requests answered with an injected fault. */
+  faultsInjected: number;
+  /** Requests dropped because their region is down. */
+  refused: number;
+}
+
+const emptyStats = (): LocalStats => ({
+  calls: {},
+  writes: 0,
+  newConnections: 0,
+  throttled: 0,
+  faultsInjected: 0,
+  refused: 0,
+});
+
+interface StaleEntry {
+  readonly region: string;
+  readonly table: string;
+  readonly destination: string;
+  /** The route as it was before the write; undefined when it did not exist. */
+  readonly previous: unknown;
+  remaining: number;
+}
+
+export interface LocalModelsOptions {
+  readonly profile?: Profile;
+  /** Clock of the token buckets (ms). @default Date.now */
+  readonly now?: () => number;
+  /** Random source of fault probabilities. @default Math.random */
+  readonly random?: () => number;
+}
+
+export class LocalModels {
+  private current: ModelSettings;
+  private counters = emptyStats();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private stale: StaleEntry[] = [];
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(options: LocalModelsOptions = {}) {
+    this.current = profileSettings(options.profile ?? 'off');
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  settings(): ModelSettings {
+    return structuredClone(this.current);
+  }
+
+  /** Read by local/sfn at each use (the settings may change while local AWS runs). */
+  coldStartMs(): number {
+    return this.current.coldStartMs;
+  }
+
+  transitionMs(): number {
+    return this.current.transitionMs;
+  }
+
+  /** Applies a patch (validated); a `profile` resets everything to it before the rest applies. */
+  update(patch: unknown): ModelSettings {
+    const parsed = ModelPatch.parse(patch);
+    const base = parsed.profile ? profileSettings(parsed.profile) : this.current;
+    this.current = ModelSettings.parse({
+      ...base,
+      ...Object.fromEntries(
+        Object.entries(parsed).filter(([key, value]) => key !== 'profile' && value !== undefined),
+      ),
+      latency: { ...base.latency, ...parsed.latency },
+      throttle: { ...base.throttle, ...parsed.throttle },
+    });
+    this.buckets.clear();
+    return this.settings();
+  }
+
+  /** Back to the `off` profile; counters, buckets and stale reads are cleared too. */
+  reset(): void {
+    this.current = profileSettings('off');
+    this.buckets.clear();
+    this.stale = [];
+    this.counters = emptyStats();
+  }
+
+  // --- latency -------------------------------------------------------------------------------------
+
+  /** Round-trip latency of a request from `origin` (undefined = same region) to `region`. */
+  latencyMs(region: string, origin?: string): number {
+    const { latency } = this.current;
+    if (!origin || origin === region) return latency.withinRegionMs;
+    const key = [origin, region].sort().join('|');
+    return latency.pairs[key] ?? latency.crossRegionMs;
+  }
+
+  /** Extra cost of the first request on a new connection. */
+  tlsCostMs(region: string, origin?: string): number {
+    return this.current.tlsHandshakeRtts * this.latencyMs(region, origin);
+  }
+
+  // --- outages -------------------------------------------------------------------------------------
+
+  isDown(region: string): boolean {
+    return this.current.outages.includes(region);
+  }
+
+  setOutage(region: string, down: boolean): void {
+    const others = this.current.outages.filter((r) => r !== region);
+    this.current.outages = down ? [...others, region] : others;
+  }
+
+  // --- throttling ----------------------------------------------------------------------------------
+
+  /** Takes a token for `action` in `region`; false when the bucket is empty (throttle). */
+  takeToken(region: string, action: string): boolean {
+    const { throttle } = this.current;
+    if (!throttle.enabled) return true;
+    const bucket =
+      throttle.actions[action] ?? (isMutatingAction(action) ? throttle.mutating : throttle.nonMutating);
+    const key = `${region}|${action}`;
+    const now = this.now();
+    const state = this.buckets.get(key) ?? { tokens: bucket.burst, at: now };
+    state.tokens = Math.min(bucket.burst, state.tokens + ((now - state.at) / 1000) * bucket.refillPerSecond);
+    state.at = now;
+    this.buckets.set(key, state);
+    if (state.tokens < 1) return false;
+    state.tokens -= 1;
+    return true;
+  }
+
+  // --- injected faults -----------------------------------------------------------------------------
+
+  addFault(fault: unknown): void {
+    this.current.faults.push(Fault.parse(fault));
+  }
+
+  clearFaults(): void {
+    this.current.faults = [];
+  }
+
+  /** The fault that hits this request, if any (consumes one of its `count`). */
+  takeFault(region: string, action: string, resources: readonly string[]): Fault | undefined {
+    const index = this.current.faults.findIndex(
+      (f) =>
+        (f.action === '*' || f.action === action) &&
+        (!f.region || f.region === region) &&
+        (!f.resource || resources.includes(f.resource)),
+    );
+    const fault = this.current.faults[index];
+    if (!fault) return undefined;
+    if (fault.probability !== undefined && this.random() >= fault.probability) return undefined;
+    if (fault.count !== undefined) {
+      if (fault.count <= 1) this.current.faults.splice(index, 1);
+      else this.current.faults[index] = { ...fault, count: fault.count - 1 };
+    }
+    return fault;
+  }
+
+  // --- stale reads ---------------------------------------------------------------------------------
+
+  /** Remembers the state of a route before a write, for the next `staleReads` reads. */
+  noteWrite(region: string, table: string, destination: string, previous: unknown): void {
+    if (this.current.staleReads === 0) return;
+    // A second write keeps the oldest state: readers still see what was there before the first one.
+    const existing = this.stale.find(
+      (s) => s.region === region && s.table === table && s.destination === destination,
+    );
+    if (existing) existing.remaining = this.current.staleReads;
+    else this.stale.push({ region, table, destination, previous, remaining: this.current.staleReads });
+  }
+
+  /**
+   * The stale routes a read of `tables` must show instead of the current ones, as `destination -> previous`
+   * per table. Each call counts as one read of every table it names.
+   */
+  staleRoutes(region: string, tables: readonly string[]): Map<string, Map<string, unknown>> {
+    const result = new Map<string, Map<string, unknown>>();
+    for (const entry of this.stale) {
+      if (entry.region !== region || !tables.includes(entry.table)) continue;
+      const perTable = result.get(entry.table) ?? new Map<string, unknown>();
+      perTable.set(entry.destination, entry.previous);
+      result.set(entry.table, perTable);
+      entry.remaining -= 1;
+    }
+    this.stale = this.stale.filter((s) => s.remaining > 0);
+    return result;
+  }
+
+  // --- counters ------------------------------------------------------------------------------------
+
+  countCall(region: string, action: string): void {
+    const perRegion = this.counters.calls[region] ?? {};
+    perRegion[action] = (perRegion[action] ?? 0) + 1;
+    this.counters.calls[region] = perRegion;
+  }
+
+  count(counter: Exclude<keyof LocalStats, 'calls'>): void {
+    this.counters[counter] += 1;
+  }
+
+  stats(): LocalStats {
+    return structuredClone(this.counters);
+  }
+
+  resetStats(): void {
+    this.counters = emptyStats();
+  }
+}

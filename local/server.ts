@@ -1,0 +1,373 @@
+/**
+ * Local AWS: ONE node:http server on 127.0.0.1 that speaks the EC2 Query protocol, the Step Functions
+ * JSON protocol, STS GetCallerIdentity, instance metadata (IMDSv2) and a JSON control endpoint, with the
+ * behaviour models of local/models.ts applied to every API request. See DESIGN section 7.
+ *
+ * Dispatch: `X-Amz-Target: AWSStepFunctions.*` -> Step Functions; form POST with `Action=` -> EC2 (or
+ * STS for GetCallerIdentity); `/_local/*` -> control; `/latest/*`, `/_imds/<node>/latest/*` -> IMDS.
+ * The region of a request is the one in its SigV4 credential scope.
+ */
+import './polyfills';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { BuildHandler } from '@smithy/types';
+import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks/ec2';
+import { createTaskHandler } from '../tasks/handlers/main';
+import type { Topology } from '../tasks/topology';
+import { handleControl } from './control';
+import { Ec2Error, errorXml } from './ec2/errors';
+import { createEc2Service } from './ec2/service';
+import { LocalImds } from './imds';
+import { LocalModels, type Profile } from './models';
+import { seedWorld } from './seed';
+import { createSfnService, type SfnService, type SfnServiceOptions } from './sfn/service';
+import { readStateFile, writeStateFile } from './state-file';
+import { callerIdentityXml } from './sts';
+import { LocalWorld } from './world';
+
+export interface LocalAwsOptions {
+  readonly topology: Topology;
+  /** Node whose VIP routes are seeded; null seeds no VIP routes. @default the first node */
+  readonly active?: string | null;
+  /** 0 picks a free port. @default 4566 */
+  readonly port?: number;
+  /** @default 'off' */
+  readonly profile?: Profile;
+  /** Persist the world and the executions to this JSON file; loaded at start when present. @default none */
+  readonly statePath?: string;
+  /**
+   * External EC2 mode: nothing is seeded, EC2 is not served here, and the task handlers send their EC2
+   * calls to this endpoint (LocalStack, moto). @default EC2 served by local AWS itself
+   */
+  readonly ec2Endpoint?: string;
+  /** @default topology.account ?? '000000000000' */
+  readonly account?: string;
+  /** One line per API request and per notable event. @default silent */
+  readonly log?: (line: string) => void;
+  /**
+   * Step Functions side; `false` serves EC2 alone and skips synthesizing the state machines (fast
+   * start for EC2 tests). @default enabled
+   */
+  readonly sfn?: false | Pick<SfnServiceOptions, 'retryIntervalScale' | 'synthesize'>;
+  /** Options of the task handlers' EC2 clients (budgets, timeouts). @default the adapter's defaults */
+  readonly taskEc2?: Omit<Ec2ClientOptions, 'endpoint' | 'credentials'>;
+}
+
+export interface LocalAws {
+  /** `http://127.0.0.1:<port>`: the endpoint of every service. */
+  readonly url: string;
+  readonly port: number;
+  readonly account: string;
+  readonly world: LocalWorld;
+  /** Programmatic control, the same as `/_local/*`. */
+  readonly models: LocalModels;
+  readonly imds: LocalImds;
+  /** Undefined when started with `sfn: false`. */
+  readonly sfn: SfnService | undefined;
+  /** Writes the state file (when set). */
+  save(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DUMMY_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+const DEFAULT_REGION = 'us-east-1';
+/** Header the task handlers' clients add: the region they run in, for the cross-region latency model. */
+export const ORIGIN_HEADER = 'x-local-origin-region';
+
+const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
+
+function scopeOf(authorization: string | undefined): { region?: string; service?: string } {
+  const match = authorization ? CREDENTIAL_SCOPE.exec(authorization) : null;
+  return match ? { region: match[1], service: match[2] } : {};
+}
+
+const firstHeader = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
+async function readBody(request: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Adds the origin-region header to every request a client sends (once per client). */
+function tagged<C extends EC2Client | SFNClient>(client: C, origin: string, done: WeakSet<object>): C {
+  if (done.has(client)) return client;
+  done.add(client);
+  const middleware =
+    <I extends object, O extends object>(next: BuildHandler<I, O>): BuildHandler<I, O> =>
+    async (args) => {
+      const request = args.request;
+      if (typeof request === 'object' && request !== null && 'headers' in request) {
+        (request.headers as Record<string, string>)[ORIGIN_HEADER] = origin;
+      }
+      return next(args);
+    };
+  (client.middlewareStack as EC2Client['middlewareStack']).add(middleware, {
+    step: 'build',
+    name: 'localOriginRegion',
+  });
+  return client;
+}
+
+export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
+  const { topology } = options;
+  const account = options.account ?? topology.account ?? '000000000000';
+  const log = options.log ?? (() => {});
+  const firstNode = Object.keys(topology.nodes)[0] ?? null;
+  const active = options.active === undefined ? firstNode : options.active;
+  const external = options.ec2Endpoint !== undefined;
+  const seed = () => (external ? new LocalWorld(account) : seedWorld(topology, account, active));
+
+  const saved = options.statePath ? await readStateFile(options.statePath) : undefined;
+  const world = saved ? new LocalWorld(account, saved.world) : seed();
+  const models = new LocalModels({ profile: options.profile ?? 'off' });
+  const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode);
+  const ec2 = createEc2Service({ world, models });
+
+  let url = '';
+  const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+  const taggedClients = new WeakSet<object>();
+  /** The task function as deployed in `region`: its clients carry the region they run in. */
+  const handlerFor = (region: string) => {
+    let handler = handlers.get(region);
+    if (!handler) {
+      const baseEc2 = ec2ClientFor({
+        ...options.taskEc2,
+        endpoint: options.ec2Endpoint ?? url,
+        credentials: DUMMY_CREDENTIALS,
+      });
+      const ec2For: Ec2ClientFor = (target) => tagged(baseEc2(target), region, taggedClients);
+      const sfnClients = new Map<string, SFNClient>();
+      const sfnFor = (target: string) => {
+        const client =
+          sfnClients.get(target) ??
+          tagged(
+            new SFNClient({ region: target, endpoint: url, credentials: DUMMY_CREDENTIALS }),
+            region,
+            taggedClients,
+          );
+        sfnClients.set(target, client);
+        return client;
+      };
+      handler = createTaskHandler({
+        ec2: ec2For,
+        sfn: sfnFor,
+        now: () => new Date(),
+        sleep: (ms) => sleep(ms),
+      });
+      handlers.set(region, handler);
+    }
+    return handler;
+  };
+
+  const sfn =
+    options.sfn === false
+      ? undefined
+      : createSfnService({
+          account,
+          models,
+          log,
+          invokeTask: (payload, context) => handlerFor(context.region)(payload),
+          ...options.sfn,
+        });
+
+  // --- persistence ---------------------------------------------------------------------------------
+  let lastSaved = '';
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    const path = options.statePath;
+    if (!path) return Promise.resolve();
+    saving = saving.then(async () => {
+      const state = {
+        version: 1 as const,
+        world: world.snapshot(),
+        sfn: sfn?.snapshot(),
+        imdsSelf: imds.selfNode,
+      };
+      const text = JSON.stringify(state);
+      if (text === lastSaved) return;
+      await writeStateFile(path, state);
+      lastSaved = text;
+    });
+    return saving;
+  };
+  const saveSoon = () => {
+    save().catch((error: unknown) => log(`state file: ${String(error)}`));
+  };
+
+  // --- request handling ----------------------------------------------------------------------------
+  const freshSockets = new WeakSet<Socket>();
+  const send = (
+    response: http.ServerResponse,
+    status: number,
+    body: string,
+    contentType: string,
+    requestId?: string,
+  ) => {
+    response.writeHead(status, {
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(body),
+      ...(requestId ? { 'x-amzn-requestid': requestId } : {}),
+    });
+    response.end(body);
+  };
+
+  async function api(request: http.IncomingMessage, response: http.ServerResponse) {
+    const scope = scopeOf(firstHeader(request.headers.authorization));
+    const region = scope.region ?? DEFAULT_REGION;
+    if (models.isDown(region)) {
+      // Like a refused connection: no response at all, the SDK sees a network error.
+      models.count('refused');
+      request.socket.destroy();
+      return;
+    }
+    const origin = firstHeader(request.headers[ORIGIN_HEADER]);
+    const fresh = !freshSockets.has(request.socket);
+    freshSockets.add(request.socket);
+    const delay = models.latencyMs(region, origin) + (fresh ? models.tlsCostMs(region, origin) : 0);
+    const body = await readBody(request);
+    if (delay > 0) await sleep(delay / 2);
+
+    const target = firstHeader(request.headers['x-amz-target']);
+    const requestId = randomUUID();
+    let status: number;
+    let text: string;
+    let contentType = 'text/xml;charset=UTF-8';
+    let label: string;
+    if (target?.startsWith('AWSStepFunctions.')) {
+      label = target.slice('AWSStepFunctions.'.length);
+      models.countCall(region, label);
+      contentType = 'application/x-amz-json-1.0';
+      if (!sfn) {
+        status = 400;
+        text = JSON.stringify({
+          __type: 'UnknownOperationException',
+          message: 'Step Functions is off in this local AWS',
+        });
+      } else {
+        let parsed: unknown = {};
+        try {
+          parsed = body.trim() === '' ? {} : JSON.parse(body);
+        } catch {
+          parsed = undefined;
+        }
+        const result =
+          parsed === undefined
+            ? { status: 400, body: { __type: 'SerializationException', message: 'request body is not JSON' } }
+            : await sfn.handle(label, parsed, { region });
+        status = result.status;
+        text = JSON.stringify(result.body);
+        saveSoon();
+      }
+    } else {
+      const action = new URLSearchParams(body).get('Action') ?? '';
+      label = action;
+      if (action === 'GetCallerIdentity' || scope.service === 'sts') {
+        models.countCall(region, `sts:${action}`);
+        const known = action === 'GetCallerIdentity';
+        status = known ? 200 : 400;
+        text = known
+          ? callerIdentityXml(account)
+          : `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation ${action} for version 2011-06-15</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+      } else if (external) {
+        status = 400;
+        text = errorXml(
+          new Ec2Error(
+            'InvalidAction',
+            `EC2 is served by ${options.ec2Endpoint} for this local AWS, not here.`,
+          ),
+          requestId,
+        );
+      } else {
+        const result = ec2.handle({ body, region, requestId });
+        status = result.status;
+        text = result.body;
+        if (status === 200 && /^(Create|Replace|Delete)/.test(action)) saveSoon();
+      }
+    }
+    if (delay > 0) await sleep(delay / 2);
+    log(`${region} ${label} ${status}${origin && origin !== region ? ` from ${origin}` : ''}`);
+    send(response, status, text, contentType, requestId);
+  }
+
+  async function route(request: http.IncomingMessage, response: http.ServerResponse) {
+    const path = (request.url ?? '/').split('?')[0]!;
+    const method = request.method ?? 'GET';
+    if (path.startsWith('/_local/') || path === '/_local') {
+      const result = handleControl(method, path, await readBody(request), { world, models, imds, reset });
+      if (method !== 'GET') saveSoon();
+      send(response, result.status, JSON.stringify(result.body), 'application/json');
+      return;
+    }
+    if (path.startsWith('/latest/') || path.startsWith('/_imds/')) {
+      await readBody(request);
+      const result = imds.handle({ method, path, headers: request.headers });
+      response.writeHead(result.status, { 'content-type': 'text/plain', ...result.headers });
+      response.end(result.body);
+      return;
+    }
+    await api(request, response);
+  }
+
+  const reset = () => {
+    world.restore(seed().snapshot());
+    models.reset();
+  };
+
+  const server = http.createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      log(`local AWS: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!response.headersSent)
+        send(response, 500, JSON.stringify({ error: String(error) }), 'application/json');
+      else response.destroy();
+    });
+  });
+  server.on('connection', () => models.count('newConnections'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4566, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 4566);
+  url = `http://127.0.0.1:${port}`;
+
+  try {
+    if (sfn) {
+      await sfn.createClusterStateMachines(topology);
+      if (saved?.sfn !== undefined) sfn.restore(saved.sfn);
+    }
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  log(`local AWS on ${url} (account ${account}${external ? `, EC2 at ${options.ec2Endpoint}` : ''})`);
+  const timer = options.statePath ? setInterval(saveSoon, 1000) : undefined;
+  timer?.unref();
+
+  return {
+    url,
+    port,
+    account,
+    world,
+    models,
+    imds,
+    sfn,
+    save,
+    async close() {
+      if (timer) clearInterval(timer);
+      await sfn?.close();
+      await save();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
