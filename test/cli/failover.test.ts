@@ -1,4 +1,9 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -14,8 +19,18 @@ const historyOfFailure = {
   events: [
     { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
     { id: 2, type: 'PassStateEntered', timestamp: at(1), stateEnteredEventDetails: { name: 'LoadTopology' } },
-    { id: 3, type: 'PassStateExited', timestamp: at(2), stateExitedEventDetails: { name: 'LoadTopology', output: '{}' } },
-    { id: 4, type: 'TaskStateEntered', timestamp: at(3), stateEnteredEventDetails: { name: 'UpdateTgwRouteTables' } },
+    {
+      id: 3,
+      type: 'PassStateExited',
+      timestamp: at(2),
+      stateExitedEventDetails: { name: 'LoadTopology', output: '{}' },
+    },
+    {
+      id: 4,
+      type: 'TaskStateEntered',
+      timestamp: at(3),
+      stateEnteredEventDetails: { name: 'UpdateTgwRouteTables' },
+    },
     {
       id: 5,
       type: 'TaskFailed',
@@ -28,7 +43,12 @@ const historyOfFailure = {
         }),
       },
     },
-    { id: 6, type: 'ExecutionFailed', timestamp: at(310), executionFailedEventDetails: { error: 'RouteUpdateFailed' } },
+    {
+      id: 6,
+      type: 'ExecutionFailed',
+      timestamp: at(310),
+      executionFailedEventDetails: { error: 'RouteUpdateFailed' },
+    },
   ],
 };
 
@@ -52,9 +72,17 @@ describe('vipctl failover', () => {
     const result = await vipctl(['failover', '--to', 'server-b', '--reason', 'maintenance']);
 
     expect(result.code).toBe(ExitCode.Ok);
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: SM('ap-southeast-1'), name: NAME });
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: SM('ap-southeast-1'),
+      name: NAME,
+    });
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}');
-    expect(input).toEqual({ target: 'server-b', requestedAt: NOW.toISOString(), requestedBy: 'test', reason: 'maintenance' });
+    expect(input).toEqual({
+      target: 'server-b',
+      requestedAt: NOW.toISOString(),
+      requestedBy: 'test',
+      reason: 'maintenance',
+    });
     expect(result.stdout).toContain(`started ${NAME} in ap-southeast-1`);
     expect(result.stdout).toMatch(/SUCCEEDED in 1\.2 s: VIP routes lead to server-b \(1 route changed\)/);
   });
@@ -113,14 +141,21 @@ describe('vipctl failover', () => {
     expect(result.code).toBe(ExitCode.Ok);
     expect(result.stderr).toContain('Step Functions in ap-southeast-1 is unreachable (ECONNREFUSED)');
     expect(result.stderr).toContain('started in us-east-1 instead of ap-southeast-1');
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: SM('us-east-1'), name: NAME });
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: SM('us-east-1'),
+      name: NAME,
+    });
   });
 
   it('follows the existing run when a run with the same name already exists', async () => {
     sfn.on(StartExecutionCommand).rejects(awsError('ExecutionAlreadyExists'));
-    sfn
-      .on(DescribeExecutionCommand, { executionArn: ARN })
-      .resolves({ name: NAME, status: 'SUCCEEDED', startDate: NOW, stopDate: at(50), output: JSON.stringify(runOutput('server-b')) });
+    sfn.on(DescribeExecutionCommand, { executionArn: ARN }).resolves({
+      name: NAME,
+      status: 'SUCCEEDED',
+      startDate: NOW,
+      stopDate: at(50),
+      output: JSON.stringify(runOutput('server-b')),
+    });
 
     const result = await vipctl(['failover', '--to', 'server-b']);
 
@@ -134,7 +169,9 @@ describe('vipctl failover', () => {
     const result = await vipctl(['failover', '--to', 'server-b']);
 
     expect(result.code).toBe(ExitCode.Unreachable);
-    expect(result.stderr).toContain('Step Functions API was unreachable in ap-southeast-1 (ECONNREFUSED), us-east-1 (ECONNREFUSED)');
+    expect(result.stderr).toContain(
+      'Step Functions API was unreachable in ap-southeast-1 (ECONNREFUSED), us-east-1 (ECONNREFUSED)',
+    );
   });
 
   it('gives up after --timeout with exit 1 and says how to follow the run', async () => {
@@ -155,19 +192,23 @@ describe('vipctl failover', () => {
       stopDate: at(400),
       output: JSON.stringify(runOutput('server-b')),
     });
-    const results = [
-      { result: 'applied' },
-      { result: 'applied' },
-      { result: 'already-right' },
-    ];
+    const results = [{ result: 'applied' }, { result: 'applied' }, { result: 'already-right' }];
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
-        { id: 1, type: 'TaskStateEntered', timestamp: at(0), stateEnteredEventDetails: { name: 'UpdateTgwRouteTables' } },
+        {
+          id: 1,
+          type: 'TaskStateEntered',
+          timestamp: at(0),
+          stateEnteredEventDetails: { name: 'UpdateTgwRouteTables' },
+        },
         {
           id: 2,
           type: 'TaskStateExited',
           timestamp: at(312),
-          stateExitedEventDetails: { name: 'UpdateTgwRouteTables', output: JSON.stringify({ applied: { tgw: { results } } }) },
+          stateExitedEventDetails: {
+            name: 'UpdateTgwRouteTables',
+            output: JSON.stringify({ applied: { tgw: { results } } }),
+          },
         },
       ],
     });

@@ -1,4 +1,6 @@
 /** Runs vipctl in-process with captured output, a fixed clock and a route reader that returns a given world. */
+
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CliDeps } from '../../cli/context';
 import { run } from '../../cli/program';
@@ -6,13 +8,13 @@ import type { RunOutput } from '../../tasks/contracts';
 import { desiredRoutes } from '../../tasks/routing';
 import { parseTopology, type Topology } from '../../tasks/topology';
 import type { Observation } from '../../tasks/world';
-import { readFileSync } from 'node:fs';
 
 export const FIXTURE = fileURLToPath(new URL('./fixtures/two-region.yaml', import.meta.url));
 export const topology: Topology = parseTopology(readFileSync(FIXTURE, 'utf8'), FIXTURE);
 export const ACCOUNT = '123456789012';
 export const NOW = new Date('2026-11-25T12:03:56.123Z');
-export const SM = (region: string) => `arn:aws:states:${region}:${ACCOUNT}:stateMachine:vip-failover-orders-db`;
+export const SM = (region: string) =>
+  `arn:aws:states:${region}:${ACCOUNT}:stateMachine:vip-failover-orders-db`;
 export const EXEC = (region: string, name: string) =>
   `arn:aws:states:${region}:${ACCOUNT}:execution:vip-failover-orders-db:${name}`;
 
@@ -48,14 +50,18 @@ export async function vipctl(argv: readonly string[], options: HarnessOptions = 
     ...(world ? { readWorld: async () => (typeof world === 'function' ? world() : world) } : {}),
   };
   const config = options.config === undefined ? FIXTURE : options.config;
-  const code = await run([...(config === null ? [] : ['--config', config]), ...argv], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    isTTY: options.isTTY ?? false,
-    env: options.env ?? {},
-    cwd: process.cwd(),
-    ...(options.confirm ? { confirm: options.confirm } : {}),
-  }, deps);
+  const code = await run(
+    [...(config === null ? [] : ['--config', config]), ...argv],
+    {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      isTTY: options.isTTY ?? false,
+      env: options.env ?? {},
+      cwd: process.cwd(),
+      ...(options.confirm ? { confirm: options.confirm } : {}),
+    },
+    deps,
+  );
   return { code, stdout, stderr };
 }
 
@@ -71,7 +77,12 @@ export function worldFor(active: string, t: Topology = topology): Observation {
     instances[node.instance] = { state: 'running', sourceDestCheck: false };
   }
   return {
-    routes: desiredRoutes(t, active).map((r) => ({ table: r.table, vip: r.vip, target: r.target, state: 'active' })),
+    routes: desiredRoutes(t, active).map((r) => ({
+      table: r.table,
+      vip: r.vip,
+      target: r.target,
+      state: 'active',
+    })),
     health: { attachments, networkInterfaces, instances },
     unreachable: [],
   };
@@ -102,7 +113,9 @@ export function runOutput(target: string, status: 'SUCCEEDED' | 'DEGRADED' = 'SU
     skipped: [],
     trace: { node: target, converged: true, starts: [], health: [] },
     unreached:
-      status === 'DEGRADED' ? [{ table: 'rtb-0a1c3e5f7b9d2a4c6', region: 'us-east-1', vip: '172.16.0.1/32' }] : [],
+      status === 'DEGRADED'
+        ? [{ table: 'rtb-0a1c3e5f7b9d2a4c6', region: 'us-east-1', vip: '172.16.0.1/32' }]
+        : [],
     timings: {},
   };
 }

@@ -1,5 +1,10 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { SFNClient, StartExecutionCommand, DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -42,7 +47,9 @@ describe('vipctl plan', () => {
     const result = await vipctl(['plan', '--to', 'server-b'], { world: worldFor('server-a') });
 
     expect(result.code).toBe(ExitCode.Ok);
-    expect(result.stdout).toMatch(/rtb-0b2e4a6c8d1f3b5e7\s+ap-southeast-1\s+172\.16\.0\.1\/32\s+tgw-0b9c8d7e6f5a4b3c2 -> eni-0b2e4a6c8f1d3b5e7\s+replace/);
+    expect(result.stdout).toMatch(
+      /rtb-0b2e4a6c8d1f3b5e7\s+ap-southeast-1\s+172\.16\.0\.1\/32\s+tgw-0b9c8d7e6f5a4b3c2 -> eni-0b2e4a6c8f1d3b5e7\s+replace/,
+    );
     expect(result.stdout).toContain('6 changes, 0 already right. Nothing was written.');
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
     expect(ec2.calls()).toHaveLength(0);
@@ -69,7 +76,9 @@ describe('vipctl check', () => {
 
     expect(result.code).toBe(ExitCode.Failed);
     expect(result.stdout).toContain('not converged on server-a');
-    expect(result.stdout).toContain('rtb-0b1d3f5a7c9e2b4d6 (ap-southeast-1) 172.16.0.1/32: server-b (eni-0b2e4a6c8f1d3b5e7)');
+    expect(result.stdout).toContain(
+      'rtb-0b1d3f5a7c9e2b4d6 (ap-southeast-1) 172.16.0.1/32: server-b (eni-0b2e4a6c8f1d3b5e7)',
+    );
   });
 
   it('exits 4, not 1, when a region cannot be read and the readable routes are right', async () => {
@@ -106,11 +115,16 @@ describe('vipctl check', () => {
 
     expect(result.code).toBe(ExitCode.Degraded);
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}');
-    expect(input).toMatchObject({ target: 'server-a', reason: 'vipctl check --repair: routes not converged' });
+    expect(input).toMatchObject({
+      target: 'server-a',
+      reason: 'vipctl check --repair: routes not converged',
+    });
   });
 
   it('does not start anything with --repair when the routes are converged', async () => {
-    const result = await vipctl(['check', '--active', 'server-a', '--repair'], { world: worldFor('server-a') });
+    const result = await vipctl(['check', '--active', 'server-a', '--repair'], {
+      world: worldFor('server-a'),
+    });
 
     expect(result.code).toBe(ExitCode.Ok);
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
@@ -122,7 +136,9 @@ describe('vipctl status', () => {
     const result = await vipctl(['status'], { world: worldFor('server-b') });
 
     expect(result.code).toBe(ExitCode.Ok);
-    expect(result.stdout).toMatch(/tgw-rtb-0a1b2c3d4e5f6a7b8\s+tgw-a\s+us-east-1\s+172\.16\.0\.1\/32\s+tgw-b \(tgw-attach-0c1d2e3f4a5b6c7d8\)\s+active/);
+    expect(result.stdout).toMatch(
+      /tgw-rtb-0a1b2c3d4e5f6a7b8\s+tgw-a\s+us-east-1\s+172\.16\.0\.1\/32\s+tgw-b \(tgw-attach-0c1d2e3f4a5b6c7d8\)\s+active/,
+    );
     expect(result.stdout).toMatch(/vpc-a\s+rtb-0a1c3e5f7b9d2a4c6\s+172\.16\.0\.1\/32\s+arrives at server-b/);
     expect(result.stdout).toContain('converged: every VIP route leads to server-b');
   });

@@ -51,23 +51,36 @@ const failedHistory = {
       timestamp: at(121),
       stateExitedEventDetails: { name: 'Plan', output: JSON.stringify({ plan: planOutput, applied: {} }) },
     },
-    { id: 4, type: 'TaskStateEntered', timestamp: at(122), stateEnteredEventDetails: { name: 'UpdateLocalVpcRoutes' } },
+    {
+      id: 4,
+      type: 'TaskStateEntered',
+      timestamp: at(122),
+      stateEnteredEventDetails: { name: 'UpdateLocalVpcRoutes' },
+    },
     {
       id: 5,
       type: 'TaskFailed',
       timestamp: at(400),
       taskFailedEventDetails: {
         error: 'RouteUpdateFailed',
-        cause: '{"errorType":"RouteUpdateFailed","errorMessage":"replace in rtb-0b2e4a6c8d1f3b5e7: UnauthorizedOperation"}',
+        cause:
+          '{"errorType":"RouteUpdateFailed","errorMessage":"replace in rtb-0b2e4a6c8d1f3b5e7: UnauthorizedOperation"}',
       },
     },
-    { id: 6, type: 'ExecutionFailed', timestamp: at(410), executionFailedEventDetails: { error: 'RouteUpdateFailed' } },
+    {
+      id: 6,
+      type: 'ExecutionFailed',
+      timestamp: at(410),
+      executionFailedEventDetails: { error: 'RouteUpdateFailed' },
+    },
   ],
 };
 
 beforeEach(() => {
   sfn.reset();
-  sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('no such run'), { name: 'ExecutionDoesNotExist' }));
+  sfn
+    .on(DescribeExecutionCommand)
+    .rejects(Object.assign(new Error('no such run'), { name: 'ExecutionDoesNotExist' }));
   sfn.on(DescribeExecutionCommand, { executionArn: FAILED_ARN }).resolves({
     executionArn: FAILED_ARN,
     name: FAILED,
@@ -84,35 +97,75 @@ describe('vipctl runs', () => {
   it('merges the runs of every cluster region, newest first', async () => {
     sfn.on(ListExecutionsCommand, { stateMachineArn: SM('us-east-1') }).resolves({
       executions: [
-        { executionArn: EXEC('us-east-1', 'server-a-20261125T130000000'), name: 'server-a-20261125T130000000', stateMachineArn: SM('us-east-1'), status: 'SUCCEEDED', startDate: new Date('2026-11-25T13:00:00Z'), stopDate: new Date('2026-11-25T13:00:02Z') },
-        { executionArn: EXEC('us-east-1', 'server-a-20261125T110000000'), name: 'server-a-20261125T110000000', stateMachineArn: SM('us-east-1'), status: 'FAILED', startDate: new Date('2026-11-25T11:00:00Z'), stopDate: new Date('2026-11-25T11:00:01Z') },
+        {
+          executionArn: EXEC('us-east-1', 'server-a-20261125T130000000'),
+          name: 'server-a-20261125T130000000',
+          stateMachineArn: SM('us-east-1'),
+          status: 'SUCCEEDED',
+          startDate: new Date('2026-11-25T13:00:00Z'),
+          stopDate: new Date('2026-11-25T13:00:02Z'),
+        },
+        {
+          executionArn: EXEC('us-east-1', 'server-a-20261125T110000000'),
+          name: 'server-a-20261125T110000000',
+          stateMachineArn: SM('us-east-1'),
+          status: 'FAILED',
+          startDate: new Date('2026-11-25T11:00:00Z'),
+          stopDate: new Date('2026-11-25T11:00:01Z'),
+        },
       ],
     });
     sfn.on(ListExecutionsCommand, { stateMachineArn: SM('ap-southeast-1') }).resolves({
       executions: [
-        { executionArn: FAILED_ARN, name: FAILED, stateMachineArn: SM('ap-southeast-1'), status: 'RUNNING', startDate: NOW },
+        {
+          executionArn: FAILED_ARN,
+          name: FAILED,
+          stateMachineArn: SM('ap-southeast-1'),
+          status: 'RUNNING',
+          startDate: NOW,
+        },
       ],
     });
 
     const result = await vipctl(['runs', '--json']);
 
     expect(result.code).toBe(ExitCode.Ok);
-    const runs = JSON.parse(result.stdout).runs as { name: string; region: string; target: string; durationMs: number | null }[];
-    expect(runs.map((r) => r.name)).toEqual(['server-a-20261125T130000000', FAILED, 'server-a-20261125T110000000']);
+    const runs = JSON.parse(result.stdout).runs as {
+      name: string;
+      region: string;
+      target: string;
+      durationMs: number | null;
+    }[];
+    expect(runs.map((r) => r.name)).toEqual([
+      'server-a-20261125T130000000',
+      FAILED,
+      'server-a-20261125T110000000',
+    ]);
     expect(runs[0]).toMatchObject({ target: 'server-a', region: 'us-east-1', durationMs: 2000 });
     expect(runs[1]).toMatchObject({ target: 'server-b', region: 'ap-southeast-1', durationMs: null });
   });
 
   it('still lists the reachable regions when one region is unreachable, with a warning', async () => {
     sfn.on(ListExecutionsCommand, { stateMachineArn: SM('us-east-1') }).resolves({
-      executions: [{ executionArn: EXEC('us-east-1', 'server-a-20261125T130000000'), name: 'server-a-20261125T130000000', stateMachineArn: SM('us-east-1'), status: 'SUCCEEDED', startDate: NOW, stopDate: at(5) }],
+      executions: [
+        {
+          executionArn: EXEC('us-east-1', 'server-a-20261125T130000000'),
+          name: 'server-a-20261125T130000000',
+          stateMachineArn: SM('us-east-1'),
+          status: 'SUCCEEDED',
+          startDate: NOW,
+          stopDate: at(5),
+        },
+      ],
     });
     sfn.on(ListExecutionsCommand, { stateMachineArn: SM('ap-southeast-1') }).rejects(connectionRefused());
 
     const result = await vipctl(['runs']);
 
     expect(result.code).toBe(ExitCode.Ok);
-    expect(result.stdout).toMatch(/server-a-20261125T130000000\s+server-a\s+SUCCEEDED\s+2026-11-25 12:03:56Z\s+5 ms\s+us-east-1/);
+    expect(result.stdout).toMatch(
+      /server-a-20261125T130000000\s+server-a\s+SUCCEEDED\s+2026-11-25 12:03:56Z\s+5 ms\s+us-east-1/,
+    );
     expect(result.stderr).toContain('runs in ap-southeast-1 could not be listed (ECONNREFUSED)');
   });
 });
@@ -124,7 +177,9 @@ describe('vipctl show', () => {
     expect(result.code).toBe(ExitCode.Ok);
     expect(result.stdout).toMatch(/^Plan\s+\|█+\s*\|\s+120 ms$/m);
     expect(result.stdout).toContain('snapshot (VIP routes before the run):');
-    expect(result.stdout).toMatch(/rtb-0a2d4f6b8c1e3a5d7\s+us-east-1\s+172\.16\.0\.1\/32\s+server-a \(eni-0a1f3c5e7b9d2f4a6\)\s+active/);
+    expect(result.stdout).toMatch(
+      /rtb-0a2d4f6b8c1e3a5d7\s+us-east-1\s+172\.16\.0\.1\/32\s+server-a \(eni-0a1f3c5e7b9d2f4a6\)\s+active/,
+    );
     expect(result.stdout).toContain('error at UpdateLocalVpcRoutes: RouteUpdateFailed');
     expect(result.stdout).toContain('replace in rtb-0b2e4a6c8d1f3b5e7: UnauthorizedOperation');
   });
@@ -133,8 +188,16 @@ describe('vipctl show', () => {
     const result = await vipctl(['show', FAILED_ARN, '--json']);
 
     const json = JSON.parse(result.stdout);
-    expect(json.run).toMatchObject({ name: FAILED, status: 'FAILED', target: 'server-b', reason: 'drill', durationMs: 410 });
-    expect(json.steps.map((s: { name: string; durationMs: number | null }) => [s.name, s.durationMs])).toEqual([
+    expect(json.run).toMatchObject({
+      name: FAILED,
+      status: 'FAILED',
+      target: 'server-b',
+      reason: 'drill',
+      durationMs: 410,
+    });
+    expect(
+      json.steps.map((s: { name: string; durationMs: number | null }) => [s.name, s.durationMs]),
+    ).toEqual([
       ['Plan', 120],
       ['UpdateLocalVpcRoutes', null],
     ]);
@@ -151,7 +214,10 @@ describe('vipctl rollback', () => {
     const result = await vipctl(['rollback', FAILED, '--no-wait']);
 
     expect(result.code).toBe(ExitCode.Ok);
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: SM('us-east-1'), name: restoreName });
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: SM('us-east-1'),
+      name: restoreName,
+    });
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}');
     expect(input).toEqual({
       target: 'server-a',
