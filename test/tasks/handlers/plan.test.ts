@@ -4,8 +4,8 @@ import {
   convergeOnServerB,
   ec2CommandNames,
   type FakeAws,
-  fakeAws,
   failoverToB,
+  fakeAws,
   ID,
   REGION_A,
   REGION_B,
@@ -30,7 +30,13 @@ describe('plan task', () => {
 
     const plan = await tasks(aws, topology).plan(failoverToB());
 
-    expect(plan).toMatchObject({ mode: 'failover', target: 'server-b', converged: false, skipped: [], unreachable: [] });
+    expect(plan).toMatchObject({
+      mode: 'failover',
+      target: 'server-b',
+      converged: false,
+      skipped: [],
+      unreachable: [],
+    });
     expect(plan.plan.changes.map((c) => [c.step, c.wave, c.table, c.action, c.previous, c.target])).toEqual([
       ['local-vpc', 0, ID.rtbB1, 'replace', ID.tgwB, ID.eniB],
       ['tgw', 0, ID.tgwRtbB, 'replace', ID.peering, ID.attachB],
@@ -96,7 +102,9 @@ describe('plan task', () => {
     const plan = await tasks(aws, topology).plan(failoverToB());
 
     expect(plan.unreachable).toEqual([expect.objectContaining({ region: REGION_A, code: 'ECONNREFUSED' })]);
-    expect(plan.plan.changes.filter((c) => c.region === REGION_A).map((c) => [c.table, c.previousState])).toEqual([
+    expect(
+      plan.plan.changes.filter((c) => c.region === REGION_A).map((c) => [c.table, c.previousState]),
+    ).toEqual([
       [ID.tgwRtbA, 'unknown'],
       [ID.rtbA1, 'unknown'],
       [ID.rtbA2, 'unknown'],
@@ -157,28 +165,62 @@ describe('plan task preconditions', () => {
   });
 
   const refusals: [string, (world: ReturnType<typeof worldWithServerAActive>) => void, string][] = [
-    ['the ENI is detached', (w) => w.enis.set(ID.eniB, { region: REGION_B, status: 'available', instance: null }), `network interface ${ID.eniB} of server-b: status available`],
-    ['the ENI is attached elsewhere', (w) => w.enis.set(ID.eniB, { region: REGION_B, status: 'in-use', instance: ID.iA }), `attached to ${ID.iA}`],
+    [
+      'the ENI is detached',
+      (w) => w.enis.set(ID.eniB, { region: REGION_B, status: 'available', instance: null }),
+      `network interface ${ID.eniB} of server-b: status available`,
+    ],
+    [
+      'the ENI is attached elsewhere',
+      (w) => w.enis.set(ID.eniB, { region: REGION_B, status: 'in-use', instance: ID.iA }),
+      `attached to ${ID.iA}`,
+    ],
     ['the ENI does not exist', (w) => w.enis.delete(ID.eniB), `${ID.eniB} of server-b: AWS does not know it`],
-    ['the instance is stopped', (w) => w.instances.set(ID.iB, { region: REGION_B, state: 'stopped', sourceDestCheck: false }), `instance ${ID.iB} of server-b: state stopped`],
-    ['source/destination check is on', (w) => w.instances.set(ID.iB, { region: REGION_B, state: 'running', sourceDestCheck: true }), '--no-source-dest-check'],
-    ['the VPC attachment is pending', (w) => w.attachments.set(ID.attachB, { regions: [REGION_B], state: 'pending', tgw: ID.tgwB, type: 'vpc' }), `VPC attachment ${ID.attachB} of vpc-b: pending`],
-    ['the peering is not accepted', (w) => w.attachments.set(ID.peering, { regions: [REGION_A, REGION_B], state: 'pendingAcceptance', tgw: ID.tgwA, type: 'peering' }), `peering attachment ${ID.peering} (tgw-a <-> tgw-b): pendingAcceptance`],
+    [
+      'the instance is stopped',
+      (w) => w.instances.set(ID.iB, { region: REGION_B, state: 'stopped', sourceDestCheck: false }),
+      `instance ${ID.iB} of server-b: state stopped`,
+    ],
+    [
+      'source/destination check is on',
+      (w) => w.instances.set(ID.iB, { region: REGION_B, state: 'running', sourceDestCheck: true }),
+      '--no-source-dest-check',
+    ],
+    [
+      'the VPC attachment is pending',
+      (w) =>
+        w.attachments.set(ID.attachB, { regions: [REGION_B], state: 'pending', tgw: ID.tgwB, type: 'vpc' }),
+      `VPC attachment ${ID.attachB} of vpc-b: pending`,
+    ],
+    [
+      'the peering is not accepted',
+      (w) =>
+        w.attachments.set(ID.peering, {
+          regions: [REGION_A, REGION_B],
+          state: 'pendingAcceptance',
+          tgw: ID.tgwA,
+          type: 'peering',
+        }),
+      `peering attachment ${ID.peering} (tgw-a <-> tgw-b): pendingAcceptance`,
+    ],
     ['a route table does not exist', (w) => w.tables.delete(ID.rtbA2), ID.rtbA2],
     ['a TGW route table does not exist', (w) => w.tables.delete(ID.tgwRtbA), ID.tgwRtbA],
   ];
 
-  it.each(refusals)('fails with PreconditionFailed when %s, writing nothing', async (_what, breakIt, mentions) => {
-    const world = worldWithServerAActive();
-    breakIt(world);
-    aws = fakeAws(world);
+  it.each(refusals)(
+    'fails with PreconditionFailed when %s, writing nothing',
+    async (_what, breakIt, mentions) => {
+      const world = worldWithServerAActive();
+      breakIt(world);
+      aws = fakeAws(world);
 
-    await expect(tasks(aws, topology).plan(failoverToB())).rejects.toMatchObject({
-      name: 'PreconditionFailed',
-      message: expect.stringContaining(mentions),
-    });
-    expect(aws.writes).toEqual([]);
-  });
+      await expect(tasks(aws, topology).plan(failoverToB())).rejects.toMatchObject({
+        name: 'PreconditionFailed',
+        message: expect.stringContaining(mentions),
+      });
+      expect(aws.writes).toEqual([]);
+    },
+  );
 
   it('accepts a peering seen available from the reachable side while the other region is down', async () => {
     const world = worldWithServerAActive();
@@ -197,7 +239,9 @@ describe('plan task preconditions', () => {
     world.attachments.set(ID.attachB, { regions: [REGION_B], state: 'deleted', tgw: ID.tgwB, type: 'vpc' });
     aws = fakeAws(world);
 
-    const failure = await tasks(aws, topology).plan(failoverToB()).catch((error: unknown) => error);
+    const failure = await tasks(aws, topology)
+      .plan(failoverToB())
+      .catch((error: unknown) => error);
 
     expect(failure).toMatchObject({ name: 'PreconditionFailed' });
     const message = (failure as Error).message;

@@ -1,0 +1,114 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ACCOUNT,
+  type FakeAws,
+  failoverToB,
+  fakeAws,
+  OWN_EXECUTION,
+  OWN_NAME,
+  REGION_A,
+  REGION_B,
+  stateMachine,
+  twoRegionTopology,
+  worldWithServerAActive,
+} from './fake-aws';
+import { tasks } from './flow';
+
+const topology = twoRegionTopology();
+const arnOf = (region: string, name: string) =>
+  `arn:aws:states:${region}:${ACCOUNT}:execution:vip-failover-orders-db:${name}`;
+const run = (region: string, name: string, startDate: string, status: string) => ({
+  executionArn: arnOf(region, name),
+  name,
+  status,
+  startDate: new Date(startDate),
+});
+const OWN_START = OWN_EXECUTION.startTime;
+
+describe('stale-run guard', () => {
+  let aws: FakeAws;
+  afterEach(() => {
+    aws.ec2.restore();
+    aws.sfn.restore();
+  });
+
+  it("lists executions of the cluster's state machine in every cluster region", async () => {
+    aws = fakeAws(worldWithServerAActive());
+
+    await tasks(aws, topology).plan(failoverToB());
+
+    expect(aws.sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
+      stateMachineArn: stateMachine(REGION_A),
+    });
+    expect(aws.sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
+      stateMachineArn: stateMachine(REGION_B),
+    });
+  });
+
+  it.each(['RUNNING', 'SUCCEEDED'])(
+    'stops the plan with Superseded when a newer run in another region is %s',
+    async (status) => {
+      aws = fakeAws(worldWithServerAActive());
+      aws.world.executions.set(stateMachine(REGION_A), [
+        run(REGION_A, 'server-a-20261125T120400000', '2026-11-25T12:04:00Z', status),
+      ]);
+
+      await expect(tasks(aws, topology).plan(failoverToB())).rejects.toMatchObject({
+        name: 'Superseded',
+        message: expect.stringContaining(arnOf(REGION_A, 'server-a-20261125T120400000')),
+      });
+      expect(aws.ec2.calls()).toHaveLength(0);
+    },
+  );
+
+  it.each(['FAILED', 'ABORTED', 'TIMED_OUT'])('ignores a newer run that ended %s', async (status) => {
+    aws = fakeAws(worldWithServerAActive());
+    aws.world.executions.set(stateMachine(REGION_A), [
+      run(REGION_A, 'server-a-20261125T120400000', '2026-11-25T12:04:00Z', status),
+    ]);
+
+    await expect(tasks(aws, topology).plan(failoverToB())).resolves.toMatchObject({ target: 'server-b' });
+  });
+
+  it('ignores older runs and the run itself', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    aws.world.executions.set(stateMachine(REGION_B), [
+      run(REGION_B, OWN_NAME, OWN_START, 'RUNNING'),
+      run(REGION_B, 'server-a-20261125T110000000', '2026-11-25T11:00:00Z', 'SUCCEEDED'),
+    ]);
+
+    await expect(tasks(aws, topology).plan(failoverToB())).resolves.toMatchObject({ target: 'server-b' });
+  });
+
+  it('breaks a tie of start times by name', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    aws.world.executions.set(stateMachine(REGION_A), [
+      run(REGION_A, 'server-a-20261125T120356000', OWN_START, 'RUNNING'),
+      run(REGION_A, 'server-z-20261125T120356999', OWN_START, 'RUNNING'),
+    ]);
+
+    await expect(tasks(aws, topology).plan(failoverToB())).rejects.toMatchObject({
+      name: 'Superseded',
+      message: expect.stringContaining('server-z-20261125T120356999'),
+    });
+  });
+
+  it('skips a region whose Step Functions API fails and still guards the others', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    aws.world.sfnDown.add(REGION_A);
+    aws.world.executions.set(stateMachine(REGION_A), [
+      run(REGION_A, 'server-a-20261125T120400000', '2026-11-25T12:04:00Z', 'RUNNING'),
+    ]);
+
+    const plan = await tasks(aws, topology).plan(failoverToB());
+
+    expect(plan.converged).toBe(false);
+
+    aws.world.executions.set(stateMachine(REGION_B), [
+      run(REGION_B, 'server-a-20261125T120400000', '2026-11-25T12:04:00Z', 'RUNNING'),
+    ]);
+    await expect(tasks(aws, topology).plan(failoverToB())).rejects.toMatchObject({ name: 'Superseded' });
+  });
+});
