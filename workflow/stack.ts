@@ -19,9 +19,10 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
+import { TopologyError } from '../tasks/errors';
 import { stateMachineName } from '../tasks/execution-name';
 import { regionsOf } from '../tasks/routing';
-import type { Topology } from '../tasks/topology';
+import { Topology, validateTopology } from '../tasks/topology';
 import { lambdaPolicy } from './policy';
 import { failoverChain } from './state-machine';
 
@@ -167,23 +168,23 @@ export class VipFailoverStack extends Stack {
   private acknowledgeFindings(tasksRole: Role, functionLogs: LogGroup): void {
     Validations.of(tasksRole).acknowledge(
       {
-        id: 'AwsSolutions-IAM5[Resource::*]',
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason:
           'EC2 Describe*/Search* actions and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; every write is scoped to the topology route table ARNs.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::${this.arnRef(functionLogs)}:*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${this.arnRef(functionLogs)}:*]`,
         reason: 'Log streams of the function’s own log group only.',
       },
     );
     Validations.of(this.stateMachine).acknowledge(
       {
-        id: 'AwsSolutions-IAM5[Resource::*]',
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason:
           'CloudWatch Logs delivery and X-Ray actions used by Step Functions logging and tracing support no resource-level permissions.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::${this.arnRef(this.tasks)}:*]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${this.arnRef(this.tasks)}:*]`,
         reason: 'Invokes versions and aliases of the workflow’s own task function only.',
       },
     );
@@ -192,6 +193,19 @@ export class VipFailoverStack extends Stack {
 
 function validateProps(props: VipFailoverStackProps): void {
   const { topology, env } = props;
+  const source = `topology of VipFailoverStack ${topology.cluster}`;
+  const schema = Topology.safeParse(topology);
+  if (!schema.success) {
+    throw new TopologyError(
+      source,
+      schema.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
+    );
+  }
+  const problems = validateTopology(topology);
+  if (problems.length > 0) throw new TopologyError(source, problems);
   const region = env?.region;
   if (region === undefined || Token.isUnresolved(region)) {
     throw new Error(

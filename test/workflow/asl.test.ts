@@ -1,0 +1,198 @@
+import aslValidator from 'asl-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ErrorName } from '../../tasks/errors';
+import { loadTopology, type Topology } from '../../tasks/topology';
+import { synthesizeAsl } from '../../workflow/asl';
+
+interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Choices?: Array<Record<string, unknown> & { Next: string }>;
+  Retry?: Array<{
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    MaxAttempts?: number;
+    BackoffRate?: number;
+  }>;
+  Catch?: Array<{ ErrorEquals: string[]; ResultPath?: string; Next: string }>;
+  Parameters?: Record<string, unknown>;
+  Resource?: string;
+  ResultPath?: string;
+  OutputPath?: string;
+  ErrorPath?: string;
+  CausePath?: string;
+}
+interface Asl {
+  StartAt: string;
+  States: Record<string, AslState>;
+}
+
+const TASKS = [
+  'Plan',
+  'UpdateLocalVpcRoutes',
+  'UpdateTgwRouteTables',
+  'UpdateRemoteVpcRoutes',
+  'VerifyReachability',
+];
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+];
+const execution = { 'id.$': '$$.Execution.Id', 'startTime.$': '$$.Execution.StartTime' };
+
+let topology: Topology;
+let asls: Record<string, object>;
+let asl: Asl;
+const state = (name: string): AslState => {
+  const found = asl.States[name];
+  if (!found) throw new Error(`no state ${name}`);
+  return found;
+};
+
+beforeAll(async () => {
+  topology = await loadTopology('examples/two-region.yaml');
+  asls = synthesizeAsl(topology);
+  asl = asls['us-east-1'] as Asl;
+});
+
+describe('synthesizeAsl', () => {
+  it('returns one runnable definition per region, calling that region’s task function', () => {
+    expect(Object.keys(asls).sort()).toEqual(['ap-southeast-1', 'us-east-1']);
+    for (const [region, definition] of Object.entries(asls)) {
+      const text = JSON.stringify(definition);
+      expect(text).not.toMatch(/Fn::|"Ref"/);
+      const resources = TASKS.map((t) => (definition as Asl).States[t]?.Resource);
+      expect(new Set(resources)).toEqual(
+        new Set([`arn:aws:lambda:${region}:123456789012:function:vip-failover-orders-db-tasks`]),
+      );
+    }
+  });
+
+  it('uses the given account, else the local one, when the topology names none', () => {
+    const { account: _, ...anonymous } = topology;
+    const local = synthesizeAsl(anonymous)['us-east-1'] as Asl;
+    expect(local.States.Plan?.Resource).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:vip-failover-orders-db-tasks',
+    );
+    const given = synthesizeAsl(anonymous, { account: '444455556666' })['us-east-1'] as Asl;
+    expect(given.States.Plan?.Resource).toBe(
+      'arn:aws:lambda:us-east-1:444455556666:function:vip-failover-orders-db-tasks',
+    );
+  });
+
+  it('passes asl-validator', () => {
+    for (const definition of Object.values(asls)) {
+      // The validator fills in defaults (QueryLanguage) in place, so give it a copy.
+      const result = aslValidator(structuredClone(definition));
+      expect(result.errorsText()).toBe('');
+      expect(result.isValid).toBe(true);
+    }
+  });
+});
+
+describe('the workflow', () => {
+  it('has exactly the designed states', () => {
+    expect(asl.StartAt).toBe('LoadTopology');
+    expect(Object.fromEntries(Object.entries(asl.States).map(([name, s]) => [name, s.Type]))).toEqual({
+      LoadTopology: 'Pass',
+      Plan: 'Task',
+      'Converged?': 'Choice',
+      UpdateLocalVpcRoutes: 'Task',
+      UpdateTgwRouteTables: 'Task',
+      UpdateRemoteVpcRoutes: 'Task',
+      VerifyReachability: 'Task',
+      Outcome: 'Choice',
+      Succeeded: 'Succeed',
+      Degraded: 'Succeed',
+      Failed: 'Fail',
+    });
+  });
+
+  it('injects the deployed topology, not one from the input', () => {
+    expect(state('LoadTopology').Parameters).toEqual({ 'input.$': '$', topology, applied: {} });
+    expect(state('LoadTopology').Next).toBe('Plan');
+  });
+
+  it('runs the steps destination first and skips them when converged', () => {
+    expect(state('Plan').Next).toBe('Converged?');
+    expect(state('Converged?').Choices).toEqual([
+      { Variable: '$.plan.converged', BooleanEquals: true, Next: 'VerifyReachability' },
+    ]);
+    expect(state('Converged?').Default).toBe('UpdateLocalVpcRoutes');
+    expect(state('UpdateLocalVpcRoutes').Next).toBe('UpdateTgwRouteTables');
+    expect(state('UpdateTgwRouteTables').Next).toBe('UpdateRemoteVpcRoutes');
+    expect(state('UpdateRemoteVpcRoutes').Next).toBe('VerifyReachability');
+    expect(state('VerifyReachability').Next).toBe('Outcome');
+  });
+
+  it('ends in Succeeded, Degraded or Failed by the verified status', () => {
+    expect(state('Outcome').Choices).toEqual([
+      { Variable: '$.verify.status', StringEquals: 'SUCCEEDED', Next: 'Succeeded' },
+      { Variable: '$.verify.status', StringEquals: 'DEGRADED', Next: 'Degraded' },
+    ]);
+    expect(state('Outcome').Default).toBe('Failed');
+    expect(state('Succeeded').OutputPath).toBe('$.verify');
+    expect(state('Degraded').OutputPath).toBe('$.verify');
+    expect(state('Failed')).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('passes each task its contract payload and stores the result where the next one reads it', () => {
+    expect(state('Plan').Parameters).toEqual({
+      task: 'plan',
+      'input.$': '$.input',
+      'topology.$': '$.topology',
+      execution,
+    });
+    expect(state('Plan').ResultPath).toBe('$.plan');
+    const applies = [
+      ['UpdateLocalVpcRoutes', 'local-vpc', '$.applied.localVpc'],
+      ['UpdateTgwRouteTables', 'tgw', '$.applied.tgw'],
+      ['UpdateRemoteVpcRoutes', 'remote-vpc', '$.applied.remoteVpc'],
+    ];
+    for (const [name, step, resultPath] of applies) {
+      expect(state(name!).Parameters).toEqual({
+        task: 'apply',
+        step,
+        'topology.$': '$.topology',
+        'plan.$': '$.plan',
+        execution,
+      });
+      expect(state(name!).ResultPath).toBe(resultPath);
+    }
+    expect(state('VerifyReachability').Parameters).toEqual({
+      task: 'verify',
+      'topology.$': '$.topology',
+      'plan.$': '$.plan',
+      'applied.$': '$.applied',
+      execution,
+    });
+    expect(state('VerifyReachability').ResultPath).toBe('$.verify');
+  });
+
+  it.each(TASKS)('catches every error of %s into $.error and fails', (name) => {
+    expect(state(name).Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' },
+    ]);
+  });
+
+  it('retries only NotConverged on VerifyReachability, besides the Lambda service retries', () => {
+    for (const name of TASKS) {
+      const own = (state(name).Retry ?? []).filter(
+        (r) => !r.ErrorEquals.every((e) => LAMBDA_SERVICE_ERRORS.includes(e)),
+      );
+      const service = (state(name).Retry ?? []).filter((r) =>
+        r.ErrorEquals.every((e) => LAMBDA_SERVICE_ERRORS.includes(e)),
+      );
+      expect(service).toHaveLength(1);
+      expect(own).toEqual(
+        name === 'VerifyReachability'
+          ? [{ ErrorEquals: [ErrorName.NotConverged], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 1.5 }]
+          : [],
+      );
+    }
+  });
+});

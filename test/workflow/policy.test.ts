@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTopology, type Topology } from '../../tasks/topology';
+import { EC2_READ_ACTIONS, lambdaPolicy, nodePolicy } from '../../workflow/policy';
+
+let topology: Topology;
+beforeAll(async () => {
+  topology = await loadTopology('examples/three-region.yaml');
+});
+
+const ACCOUNT = '210987654321';
+
+describe('lambdaPolicy', () => {
+  it('addresses every VPC route table by the ARN of its own region', () => {
+    const policy = lambdaPolicy(topology, ACCOUNT);
+    const vpc = policy.Statement.find((s) => s.Action.includes('ec2:ReplaceRoute'))!;
+    expect([...vpc.Action].sort()).toEqual(['ec2:CreateRoute', 'ec2:ReplaceRoute']);
+    const expected = Object.values(topology.vpcs).flatMap((v) =>
+      v.routeTables.map((t) => `arn:aws:ec2:${v.region}:${ACCOUNT}:route-table/${t}`),
+    );
+    expect([...vpc.Resource].sort()).toEqual(expected.sort());
+    expect(vpc.Resource).toContain(
+      `arn:aws:ec2:eu-west-1:${ACCOUNT}:route-table/${topology.vpcs['clients-eu']!.routeTables[0]}`,
+    );
+  });
+
+  it('addresses every TGW route table by the ARN of its own region', () => {
+    const policy = lambdaPolicy(topology, ACCOUNT);
+    const tgw = policy.Statement.find((s) => s.Action.includes('ec2:ReplaceTransitGatewayRoute'))!;
+    expect([...tgw.Action].sort()).toEqual([
+      'ec2:CreateTransitGatewayRoute',
+      'ec2:ReplaceTransitGatewayRoute',
+    ]);
+    expect([...tgw.Resource].sort()).toEqual([
+      `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0b1c2d3e4f5a6b7c8`,
+      `arn:aws:ec2:eu-west-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0c1d2e3f4a5b6c7d8`,
+      `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0a1b2c3d4e5f6a7b8`,
+    ]);
+  });
+
+  it('grants only Describe and Search on the wildcard resource and never a Delete', () => {
+    const statements = lambdaPolicy(topology, ACCOUNT).Statement;
+    const onWildcard = statements.filter((s) => s.Resource.includes('*')).flatMap((s) => s.Action);
+    expect(onWildcard).toEqual([...EC2_READ_ACTIONS]);
+    expect(onWildcard.every((a) => /^ec2:(Describe|Search)/.test(a))).toBe(true);
+    const actions = statements.flatMap((s) => s.Action);
+    expect(actions.filter((a) => a.includes('Delete') || a.includes('*'))).toEqual([]);
+  });
+
+  it('lists executions only of the cluster state machine in each region', () => {
+    const listing = lambdaPolicy(topology, ACCOUNT).Statement.filter((s) =>
+      s.Action.includes('states:ListExecutions'),
+    );
+    expect(listing).toHaveLength(1);
+    expect([...listing[0]!.Resource].sort()).toEqual([
+      `arn:aws:states:ap-southeast-1:${ACCOUNT}:stateMachine:vip-failover-${topology.cluster}`,
+      `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:vip-failover-${topology.cluster}`,
+      `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:vip-failover-${topology.cluster}`,
+    ]);
+  });
+
+  it('uses the given partition', () => {
+    const resources = lambdaPolicy(topology, ACCOUNT, { partition: 'aws-cn' }).Statement.flatMap(
+      (s) => s.Resource,
+    );
+    expect(resources.filter((r) => r !== '*').every((r) => r.startsWith('arn:aws-cn:'))).toBe(true);
+  });
+});
+
+describe('nodePolicy', () => {
+  it('lets a node start and follow runs of the cluster state machines only', () => {
+    const policy = nodePolicy(topology, ACCOUNT);
+    expect(policy.Version).toBe('2012-10-17');
+    const states = policy.Statement.find((s) => s.Action.some((a) => a.startsWith('states:')))!;
+    expect([...states.Action].sort()).toEqual([
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'states:ListExecutions',
+      'states:StartExecution',
+    ]);
+    expect([...states.Resource].sort()).toEqual(
+      ['ap-southeast-1', 'eu-west-1', 'us-east-1'].flatMap((r) => [
+        `arn:aws:states:${r}:${ACCOUNT}:execution:vip-failover-${topology.cluster}:*`,
+        `arn:aws:states:${r}:${ACCOUNT}:stateMachine:vip-failover-${topology.cluster}`,
+      ]),
+    );
+  });
+
+  it('reads EC2 without writing anything', () => {
+    const actions = nodePolicy(topology, ACCOUNT).Statement.flatMap((s) => s.Action);
+    const ec2 = actions.filter((a) => a.startsWith('ec2:'));
+    expect(ec2.length).toBeGreaterThan(0);
+    expect(ec2.every((a) => /^ec2:(Describe|Search)/.test(a))).toBe(true);
+    expect(actions).not.toContain('sts:GetCallerIdentity');
+  });
+});
