@@ -17,7 +17,8 @@ const REGIONS = ['ap-southeast-1', 'us-east-1'];
 /** One synthesized app for the whole file: bundling off, cdk-nag on (synth throws on any finding). */
 let app: App;
 let topology: Topology;
-let templates: Record<string, { Resources: Record<string, unknown> }>;
+type CfnTemplate = { Resources: Record<string, unknown> };
+let templates: Record<string, CfnTemplate>;
 let synthError: unknown;
 
 beforeAll(async () => {
@@ -34,7 +35,9 @@ beforeAll(async () => {
   } catch (error) {
     synthError = error;
   }
-  templates = Object.fromEntries(stacks.map((s) => [s.region, Template.fromStack(s).toJSON()]));
+  templates = Object.fromEntries(
+    stacks.map((s) => [s.region, Template.fromStack(s).toJSON() as CfnTemplate]),
+  );
 });
 
 const statements = (region: string): Statement[] => statementsOf(templates[region]!);
