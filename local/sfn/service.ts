@@ -238,7 +238,9 @@ export function createSfnService(options: SfnServiceOptions): SfnService {
         log,
       });
       running.set(arn, execution);
-      void execution.done.finally(() => running.delete(arn));
+      void execution.done
+        .catch((error: unknown) => log(`sfn ${region} ${name}: run crashed: ${String(error)}`))
+        .finally(() => running.delete(arn));
       log(`sfn ${region} ${machine.name} started ${name}`);
       return { executionArn: arn, startDate: seconds(record.startDate) };
     },

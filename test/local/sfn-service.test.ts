@@ -816,3 +816,29 @@ describe('snapshot and restore', () => {
     await copy.close();
   });
 });
+
+describe('close', () => {
+  it('aborts the executions still running', async () => {
+    const never = gate();
+    const local = createSfnService({ account: ACCOUNT, invokeTask: () => never.opened });
+    const region = { region: REGION };
+    await local.handle(
+      'CreateStateMachine',
+      { name: 'closing', definition: JSON.stringify(planFlow), roleArn: `arn:aws:iam::${ACCOUNT}:role/test` },
+      region,
+    );
+    const started = await local.handle(
+      'StartExecution',
+      { stateMachineArn: smArn('closing'), name: 'open' },
+      region,
+    );
+    const { executionArn } = started.body as { executionArn: string };
+
+    await local.close();
+    const described = await local.handle('DescribeExecution', { executionArn }, region);
+
+    expect(described.body).toMatchObject({ status: 'ABORTED' });
+    expect(described.body).not.toHaveProperty('error');
+    never.open();
+  });
+});
