@@ -19,6 +19,7 @@ import {
   paginateDescribeRouteTables,
   ReplaceRouteCommand,
   ReplaceTransitGatewayRouteCommand,
+  type Route,
   SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -135,7 +136,7 @@ describe('seeded world, read through the SDK', () => {
     const [first, second] = (
       await ec2(EAST).send(new DescribeRouteTablesCommand({ RouteTableIds: vpcA().routeTables }))
     ).RouteTables!;
-    const byDestination = (routes: typeof first.Routes) =>
+    const byDestination = (routes: Route[] | undefined) =>
       Object.fromEntries(
         (routes ?? []).map((r) => [r.DestinationCidrBlock, r.GatewayId ?? r.TransitGatewayId]),
       );
