@@ -64,6 +64,7 @@ export interface SfnService {
   createClusterStateMachines(topology: Topology): Promise<void>;
   /** Definitions and closed executions, for the state file. */
   snapshot(): unknown;
+  /** Adds a snapshot's state machines and closed executions; those this service already has are kept. */
   restore(data: unknown): void;
   /** Aborts running executions and waits for them to close. */
   close(): Promise<void>;
@@ -366,11 +367,12 @@ export function createSfnService(options: SfnServiceOptions): SfnService {
     restore(data) {
       const parsed = Snapshot.safeParse(data);
       if (!parsed.success) throw new Error(`not a Step Functions state snapshot: ${parsed.error.message}`);
-      machines.clear();
-      for (const machine of parsed.data.stateMachines) machines.set(machine.stateMachineArn, machine);
-      for (const arn of executions.keys()) if (!running.has(arn)) executions.delete(arn);
+      // Merge: what this process already has (a freshly synthesized definition, a running execution) wins.
+      for (const machine of parsed.data.stateMachines) {
+        if (!machines.has(machine.stateMachineArn)) machines.set(machine.stateMachineArn, machine);
+      }
       for (const execution of parsed.data.executions) {
-        if (!running.has(execution.executionArn)) executions.set(execution.executionArn, execution);
+        if (!executions.has(execution.executionArn)) executions.set(execution.executionArn, execution);
       }
     },
 

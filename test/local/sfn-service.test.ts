@@ -815,6 +815,37 @@ describe('snapshot and restore', () => {
     expect(() => copy.restore({ version: 2 })).toThrow(/snapshot/);
     await copy.close();
   });
+
+  it('keeps the definition a state machine already has when a snapshot is restored over it', async () => {
+    await createMachine(planFlow, 'redeployed');
+    const saved = JSON.parse(JSON.stringify(service.snapshot()));
+    const fresh = createSfnService({ account: ACCOUNT, invokeTask: async () => ({}) });
+    const current = { StartAt: 'S', States: { S: { Type: 'Succeed' } } };
+    await fresh.handle(
+      'CreateStateMachine',
+      {
+        name: 'redeployed',
+        definition: JSON.stringify(current),
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/test`,
+      },
+      { region: REGION },
+    );
+
+    fresh.restore(saved);
+    const described = await fresh.handle(
+      'DescribeStateMachine',
+      { stateMachineArn: smArn('redeployed') },
+      { region: REGION },
+    );
+    const other = await fresh.handle(
+      'DescribeStateMachine',
+      { stateMachineArn: smArn('persisted') },
+      { region: REGION },
+    );
+
+    expect(JSON.parse((described.body as { definition: string }).definition)).toEqual(current);
+    expect(other.status).toBe(200);
+  });
 });
 
 describe('close', () => {
