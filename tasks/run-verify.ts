@@ -29,12 +29,9 @@ export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<Run
   const targetRegion = regionOfNode(topology, plan.target);
 
   const problems =
-    plan.mode === 'restore'
-      ? restoreProblems(input, observation)
-      : traceProblems(observed, plan.target, observation);
-  const unexplained = problems.filter(
-    (p) => !(p.region !== targetRegion && unreachable.has(p.region)) && !p.unknown,
-  );
+    plan.mode === 'restore' ? restoreProblems(input, observation) : traceProblems(observed, plan.target);
+  // Explained: the problem sits in, or lies beyond, a region that could not be read.
+  const unexplained = problems.filter((p) => !p.unknown && !unreachable.has(p.region));
   const targetDown = unreachable.has(targetRegion);
   if (unexplained.length > 0 || targetDown) {
     const shown = unexplained.slice(0, REPORTED_FAILURES).map((p) => p.text);
@@ -73,7 +70,7 @@ interface Problem {
   readonly text: string;
 }
 
-function traceProblems(observed: Trace, target: string, observation: Observation): Problem[] {
+function traceProblems(observed: Trace, target: string): Problem[] {
   const arrives = (s: TraceStart) => s.outcome.kind === 'arrives' && s.outcome.node === target;
   const starts = observed.starts
     .filter((s) => !arrives(s))
@@ -82,15 +79,10 @@ function traceProblems(observed: Trace, target: string, observation: Observation
       unknown: s.outcome.kind === 'unknown',
       text: `${s.table} (${s.region}) ${s.vip}: ${describeOutcome(s)}`,
     }));
-  // Health of resources that were not observed at all can only come from an unreachable region.
-  const observedIds = new Set([
-    ...Object.keys(observation.health.attachments),
-    ...Object.keys(observation.health.networkInterfaces),
-    ...Object.keys(observation.health.instances),
-  ]);
+  // The trace leaves out resources of unreachable regions, so every health problem is a real one.
   const health = observed.health.map((h) => ({
     region: '',
-    unknown: !observedIds.has(h.resource) && observation.unreachable.length > 0,
+    unknown: false,
     text: `${h.resource}: ${h.problem}`,
   }));
   return [...starts, ...health];
