@@ -60,6 +60,12 @@ export function regionOfNode(topology: Topology, node: string): string {
   return vpc.region;
 }
 
+/**
+ * Plain code-unit order: unlike `localeCompare` it is the same in every runtime locale, so the Lambda and
+ * the CLI always break ties between equally short peering paths the same way.
+ */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** For every TGW, the next hop towards `destination` over the peering graph, and the hop count. */
 export function peeringNextHops(
   topology: Topology,
@@ -75,7 +81,7 @@ export function peeringNextHops(
       const links = topology.peerings
         .filter((p) => p.between.includes(tgw))
         .map((p) => ({ other: p.between[0] === tgw ? p.between[1] : p.between[0], attachment: p.attachment }))
-        .sort((a, b) => a.other.localeCompare(b.other) || a.attachment.localeCompare(b.attachment));
+        .sort((a, b) => byCodeUnits(a.other, b.other) || byCodeUnits(a.attachment, b.attachment));
       for (const { other, attachment } of links) {
         if (seen.has(other)) continue;
         seen.add(other);
@@ -102,7 +108,8 @@ export function desiredRoutes(topology: Topology, activeNode: string): DesiredRo
     for (const [name, vpc] of Object.entries(topology.vpcs)) {
       const local = name === node.vpc;
       const tgw = topology.transitGateways[vpc.transitGateway];
-      if (!local && !tgw) throw new Error(`transit gateway ${vpc.transitGateway} of VPC ${name} is not in the topology`);
+      if (!local && !tgw)
+        throw new Error(`transit gateway ${vpc.transitGateway} of VPC ${name} is not in the topology`);
       for (const table of vpc.routeTables) {
         routes.push({
           table,
@@ -119,7 +126,15 @@ export function desiredRoutes(topology: Topology, activeNode: string): DesiredRo
       const hop = name === destinationTgw ? { attachment: localVpc.attachment, hops: 0 } : nextHops.get(name);
       if (!hop) throw new Error(`transit gateway ${name} has no peering path to ${destinationTgw}`);
       for (const table of tgw.routeTables) {
-        routes.push({ table, kind: 'tgw', region: tgw.region, vip, target: hop.attachment, step: 'tgw', wave: hop.hops });
+        routes.push({
+          table,
+          kind: 'tgw',
+          region: tgw.region,
+          vip,
+          target: hop.attachment,
+          step: 'tgw',
+          wave: hop.hops,
+        });
       }
     }
   }
