@@ -124,6 +124,8 @@ export interface LocalStats {
   writes: number;
   /** New TCP connections accepted. */
   newConnections: number;
+  /** API requests that were the first on their connection and paid the TLS setup cost. */
+  handshakes: number;
   /** Requests answered with RequestLimitExceeded. */
   throttled: number;
   /** Requests answered with an injected fault. */
@@ -136,6 +138,7 @@ const emptyStats = (): LocalStats => ({
   calls: {},
   writes: 0,
   newConnections: 0,
+  handshakes: 0,
   throttled: 0,
   faultsInjected: 0,
   refused: 0,

@@ -201,7 +201,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   };
 
   // --- request handling ----------------------------------------------------------------------------
-  const freshSockets = new WeakSet<Socket>();
+  const seenSockets = new WeakSet<Socket>();
   const send = (
     response: http.ServerResponse,
     status: number,
@@ -227,8 +227,9 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       return;
     }
     const origin = firstHeader(request.headers[ORIGIN_HEADER]);
-    const fresh = !freshSockets.has(request.socket);
-    freshSockets.add(request.socket);
+    const fresh = !seenSockets.has(request.socket);
+    seenSockets.add(request.socket);
+    if (fresh) models.count('handshakes');
     const delay = models.latencyMs(region, origin) + (fresh ? models.tlsCostMs(region, origin) : 0);
     const body = await readBody(request);
     if (delay > 0) await sleep(delay / 2);
