@@ -16,6 +16,17 @@ const io = {
       rl.close();
     }
   },
+  untilSignal(): Promise<string> {
+    return new Promise((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve(signal);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  },
 };
 
 const code = await run(process.argv.slice(2), io);

@@ -11,4 +11,9 @@ export interface CliIo {
   readonly cwd: string;
   /** Asks a yes/no question on the terminal. Absent when there is nobody to ask. */
   confirm?(question: string): Promise<boolean>;
+  /**
+   * Resolves with the signal's name at the next SIGINT or SIGTERM, for commands that run until
+   * stopped (`vipctl local`). Handlers are installed only when called. Absent when nothing can stop it.
+   */
+  untilSignal?(): Promise<string>;
 }
