@@ -38,7 +38,7 @@ export function createTaskHandler(deps: TaskDeps): (event: unknown) => Promise<u
 let handle: ((event: unknown) => Promise<unknown>) | undefined;
 
 /** Lambda entry: builds the deps on the first call, so importing this module reads no configuration. */
-export const handler = (event: unknown): Promise<unknown> => {
+export const handler = async (event: unknown): Promise<unknown> => {
   handle ??= createTaskHandler(depsFromEnv());
   return handle(event);
 };
