@@ -30,7 +30,8 @@ export interface PolicyOptions {
 }
 
 /**
- * The read-only EC2 actions that observe a topology (VIP routes and resource health). EC2 does not
+ * The read-only EC2 actions that observe a topology (VIP routes and resource health), exactly the
+ * calls tasks/ec2.ts makes (peering attachments come with DescribeTransitGatewayAttachments). EC2 does not
  * support resource-level permissions for Describe and Search actions, so they are granted on `*`:
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
  */
@@ -38,7 +39,6 @@ export const EC2_READ_ACTIONS: readonly string[] = [
   'ec2:DescribeRouteTables',
   'ec2:SearchTransitGatewayRoutes',
   'ec2:DescribeTransitGatewayAttachments',
-  'ec2:DescribeTransitGatewayPeeringAttachments',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeInstances',
 ];
