@@ -133,7 +133,7 @@ describe('self', () => {
       if (req.headers['x-aws-ec2-metadata-token'] !== 'token-1') return res.writeHead(401).end();
       if (req.url === '/latest/meta-data/instance-id') return res.end('i-0b8d3f5a7c9e2b4d6');
       if (req.url === '/latest/meta-data/placement/region') return res.end('ap-southeast-1');
-      res.writeHead(404).end();
+      return res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => imds.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;

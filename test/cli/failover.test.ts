@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  type GetExecutionHistoryCommandOutput,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -15,7 +16,7 @@ const NAME = 'server-b-20261125T120356123';
 const ARN = EXEC('ap-southeast-1', NAME);
 const at = (ms: number) => new Date(NOW.getTime() + ms);
 
-const historyOfFailure = {
+const historyOfFailure: Pick<GetExecutionHistoryCommandOutput, 'events'> = {
   events: [
     { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
     { id: 2, type: 'PassStateEntered', timestamp: at(1), stateEnteredEventDetails: { name: 'LoadTopology' } },
@@ -36,6 +37,8 @@ const historyOfFailure = {
       type: 'TaskFailed',
       timestamp: at(300),
       taskFailedEventDetails: {
+        resourceType: 'lambda',
+        resource: 'invoke',
         error: 'RouteUpdateFailed',
         cause: JSON.stringify({
           errorType: 'RouteUpdateFailed',

@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  type GetExecutionHistoryCommandOutput,
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
@@ -41,7 +42,7 @@ const planOutput: PlanOutput = {
   timing: { startedAt: NOW.toISOString(), finishedAt: at(120).toISOString() },
 };
 
-const failedHistory = {
+const failedHistory: Pick<GetExecutionHistoryCommandOutput, 'events'> = {
   events: [
     { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
     { id: 2, type: 'TaskStateEntered', timestamp: at(1), stateEnteredEventDetails: { name: 'Plan' } },
@@ -62,6 +63,8 @@ const failedHistory = {
       type: 'TaskFailed',
       timestamp: at(400),
       taskFailedEventDetails: {
+        resourceType: 'lambda',
+        resource: 'invoke',
         error: 'RouteUpdateFailed',
         cause:
           '{"errorType":"RouteUpdateFailed","errorMessage":"replace in rtb-0b2e4a6c8d1f3b5e7: UnauthorizedOperation"}',
