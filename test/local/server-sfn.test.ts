@@ -1,0 +1,76 @@
+import {
+  DescribeExecutionCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../local/server';
+import { executionName, stateMachineArn } from '../../tasks/execution-name';
+import { desiredRoutes } from '../../tasks/routing';
+import { loadTopology } from '../../tasks/topology';
+
+const topology = await loadTopology('examples/two-region.yaml');
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+let aws: LocalAws;
+const clients: SFNClient[] = [];
+const sfn = (region: string) => {
+  const client = new SFNClient({ region, endpoint: aws.url, credentials, maxAttempts: 1 });
+  clients.push(client);
+  return client;
+};
+
+beforeAll(async () => {
+  aws = await startLocalAws({ topology, port: 0, active: 'server-b', sfn: { retryIntervalScale: 0.01 } });
+});
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await aws.close();
+});
+
+async function settle(client: SFNClient, executionArn: string) {
+  for (;;) {
+    const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status !== 'RUNNING') return execution;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('local AWS with Step Functions and the real task handlers', () => {
+  it('creates the cluster state machine in every region', async () => {
+    for (const region of ['us-east-1', 'ap-southeast-1']) {
+      const machines = await sfn(region).send(new ListStateMachinesCommand({}));
+      expect(machines.stateMachines?.map((m) => m.name)).toEqual(['vip-failover-orders-db']);
+    }
+  });
+
+  it('fails the VIP over to server-a and leaves every non-VIP route untouched', async () => {
+    const nonVip = () => aws.world.allRoutes().filter((r) => !topology.vips.includes(r.destination));
+    const before = nonVip();
+    const region = 'us-east-1';
+    const requestedAt = new Date().toISOString();
+    const client = sfn(region);
+    const started = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: stateMachineArn(topology.cluster, region, aws.account),
+        name: executionName('server-a', requestedAt),
+        input: JSON.stringify({ target: 'server-a', requestedAt, reason: 'test' }),
+      }),
+    );
+    const execution = await settle(client, started.executionArn!);
+    expect(execution.status, execution.cause ?? execution.error).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output!)).toMatchObject({ status: 'SUCCEEDED', target: 'server-a' });
+    for (const want of desiredRoutes(topology, 'server-a')) {
+      expect(aws.world.findRoute(want.region, want.table, want.vip)).toMatchObject({
+        target: want.target,
+        state: 'active',
+      });
+    }
+    expect(nonVip()).toEqual(before);
+    // The handlers of the us-east-1 machine wrote ap-southeast-1 tables: cross-region calls were made.
+    const calls = aws.models.stats().calls;
+    expect(calls['ap-southeast-1']?.ReplaceRoute).toBeGreaterThan(0);
+    expect(calls['us-east-1']?.ReplaceTransitGatewayRoute).toBeGreaterThan(0);
+  });
+});
