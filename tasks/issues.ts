@@ -28,10 +28,8 @@ const pathOf = (root: string, path: readonly PropertyKey[]): string =>
 /** One line per issue, e.g. `input.reason: Too big: expected string to have <=256 characters (shorten it ...)`. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], root = ''): string[] {
   return issues.map((issue) => {
-    const keys =
-      issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : '';
     const fix = hint(issue);
-    return `${pathOf(root, issue.path)}: ${issue.message}${keys && !issue.message.includes(keys.trim()) ? keys : ''}${fix ? ` (${fix})` : ''}`;
+    return `${pathOf(root, issue.path)}: ${issue.message}${fix ? ` (${fix})` : ''}`;
   });
 }
 
