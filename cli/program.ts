@@ -6,8 +6,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { describeFailure } from './cli-failure';
 import { type CliDeps, type CommandContext, createContext, defaultDeps, type GlobalOptions } from './context';
+import { clusterOption, nodeOption, vipOption, vpcOption } from './discover-options';
 import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
+import { millis, port } from './local-options';
 import { count, nodeName, seconds } from './options';
 
 export type { CliIo } from './io';
@@ -141,6 +143,51 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .addOption(new Option('--node', 'the policy a cluster node needs').conflicts('lambda'))
     .addOption(new Option('--lambda', 'the policy of the workflow tasks').conflicts('node'))
     .action(action(async () => (await import('./policy')).policyCommand));
+
+  program
+    .command('discover')
+    .description('write cluster.yaml from AWS, given the VIPs and each node as name=instance@region')
+    .option('--vip <cidr>', 'a VIP /32 (repeat for more)', vipOption)
+    .option('--node <name=instance@region>', 'a cluster node (repeat for each)', nodeOption)
+    .option(
+      '--client-vpc <vpc-id@region>',
+      "a clients' VPC whose tables carry the VIP too (repeatable)",
+      vpcOption,
+    )
+    .addOption(
+      new Option('--cluster <name>', 'cluster name (names stacks and state machines)').argParser(
+        clusterOption,
+      ),
+    )
+    .option('--output <file>', 'write the file here instead of stdout')
+    .action(action(async () => (await import('./discover')).discoverCommand));
+
+  program
+    .command('local')
+    .description('run local AWS on 127.0.0.1, seeded from the topology file, until Ctrl-C')
+    .addOption(new Option('--port <port>', 'port; 0 picks a free one').argParser(port).default(4566))
+    .addOption(new Option('--active <node>', 'seed the VIP routes to this node').argParser(nodeName))
+    .option('--no-vip-routes', 'seed no VIP routes at all')
+    .addOption(
+      new Option('--profile <models>', 'behaviour models').choices(['off', 'realistic']).default('off'),
+    )
+    .option('--state <file>', 'keep the world and the runs in this file across restarts')
+    .option(
+      '--ec2-endpoint <url>',
+      'send EC2 calls to another emulator (LocalStack, moto); keep Step Functions here',
+    )
+    .addOption(new Option('--latency-ms <ms>', 'latency of every request within a region').argParser(millis))
+    .addOption(new Option('--cross-region-ms <ms>', 'latency of a cross-region request').argParser(millis))
+    .addOption(new Option('--cold-start-ms <ms>', 'Lambda cold start per function').argParser(millis))
+    .addOption(new Option('--transition-ms <ms>', 'cost of each state transition').argParser(millis))
+    .option('--throttle', 'turn on the EC2 token buckets')
+    .option('--log', 'log every request on stderr')
+    .action(action(async () => (await import('./local')).localCommand));
+
+  program
+    .command('demo')
+    .description('the whole story on local AWS in under a minute (what npm start runs)')
+    .action(action(async () => (await import('./demo')).demoCommand));
 
   return program;
 }
