@@ -1,0 +1,171 @@
+/**
+ * `vipctl demo` (what `npm start` runs): the whole story on local AWS in under a minute. Every step
+ * is a real vipctl command, run in process through `run(argv, io)` with `--endpoint-url` pointing at
+ * local AWS, so the demo takes the same code paths and the same SDK clients over HTTP as a cluster node.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadTopology } from '../tasks/topology';
+import type { CommandContext } from './context';
+import { ExitCode } from './exit-codes';
+import type { CliIo } from './io';
+import { run } from './program';
+
+/** One demo step: a vipctl command and the exit code the story expects of it. */
+export interface DemoStep {
+  readonly title: string;
+  /** Why the step matters, in a sentence or two. */
+  readonly explain: string;
+  readonly argv: readonly string[];
+  readonly expect: number;
+  /** Instance metadata answers as this node (`self`). @default the seeded active node */
+  readonly self?: string;
+}
+
+/** The story, given the topology's node names. */
+export function demoSteps(from: string, to: string): DemoStep[] {
+  return [
+    {
+      title: 'status: where does each VPC send the VIP?',
+      explain: `${from} is active. Every route table, in both regions, leads to it.`,
+      argv: ['status'],
+      expect: ExitCode.Ok,
+    },
+    {
+      title: `failover --to ${to}: the cluster moves the service`,
+      explain:
+        'One command starts the Step Functions workflow: plan, then the local VPC, the TGW tables, and\n' +
+        'the remote VPCs in that order (never a loop), then a hop-by-hop trace. Live progress below.',
+      argv: ['failover', '--to', to, '--reason', 'vipctl demo'],
+      expect: ExitCode.Ok,
+    },
+    {
+      title: 'status again',
+      explain: `Now every VPC's traffic to the VIP reaches ${to}, across the TGW peering.`,
+      argv: ['status'],
+      expect: ExitCode.Ok,
+    },
+    {
+      title: `check --active ${to}: the cluster monitor`,
+      explain: 'Read-only EC2 calls and a trace: exit 0 when every route reaches the active node.',
+      argv: ['check', '--active', to],
+      expect: ExitCode.Ok,
+    },
+    {
+      title: 'check --active self, as the node itself',
+      explain: `"self" is resolved through IMDSv2, here served by local AWS as ${to}'s metadata.`,
+      argv: ['check', '--active', 'self'],
+      expect: ExitCode.Ok,
+      self: to,
+    },
+    {
+      title: `check --active ${from}: the old node's monitor`,
+      explain: `Exit 1 tells ${from}'s monitor that the routes no longer reach it.`,
+      argv: ['check', '--active', from],
+      expect: ExitCode.Failed,
+    },
+    {
+      title: 'runs: the audit trail',
+      explain: 'Every run is a Step Functions execution, listed from all cluster regions.',
+      argv: ['runs'],
+      expect: ExitCode.Ok,
+    },
+    {
+      title: 'show --last: one run as a timeline',
+      explain: 'Step durations, every change with its previous target, and the snapshot taken before.',
+      argv: ['show', '--last'],
+      expect: ExitCode.Ok,
+    },
+    {
+      title: 'rollback --last --yes: put the routes back',
+      explain: "A rollback is an execution of its own that restores the last run's snapshot.",
+      argv: ['rollback', '--last', '--yes', '--reason', 'vipctl demo rollback'],
+      expect: ExitCode.Ok,
+    },
+  ];
+}
+
+/** The package root (where package.json is), found from this module in source and in the bundle. */
+export function packageRoot(from = fileURLToPath(import.meta.url)): string {
+  for (let dir = dirname(from); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && /"name":\s*"tgw-vip-failover"/.test(readFileSync(manifest, 'utf8')))
+      return dir;
+    if (dirname(dir) === dir) throw new Error(`cannot find the tgw-vip-failover package above ${from}`);
+  }
+}
+
+/** Variables that would send the demo's clients elsewhere or to real credentials. */
+const FOREIGN =
+  /^AWS_(ENDPOINT_URL.*|PROFILE|DEFAULT_PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|EC2_METADATA_.*)$/;
+
+export async function demoCommand(ctx: CommandContext): Promise<number> {
+  const started = Date.now();
+  const config = join(packageRoot(), 'examples', 'two-region.yaml');
+  const topology = await loadTopology(config);
+  const [from, to] = Object.keys(topology.nodes);
+  if (!from || !to) throw new Error(`${config} must name two nodes for the demo`);
+  const { style } = ctx;
+  const heading = (n: number, text: string) => ctx.print(`\n${style.bold(`── ${n}. ${text}`)}`);
+
+  heading(1, 'start local AWS');
+  ctx.print(`Local AWS speaks EC2 and Step Functions on 127.0.0.1, seeded from examples/two-region.yaml:`);
+  ctx.print(
+    `${from} in ${topology.vpcs[topology.nodes[from]!.vpc]?.region}, ${to} in ${
+      topology.vpcs[topology.nodes[to]!.vpc]?.region
+    }, one TGW per region joined by a peering.`,
+  );
+  const { startLocalAws } = await import('../local/index');
+  const aws = await startLocalAws({ topology, active: from, port: 0 });
+  ctx.print(`listening on ${aws.url} (account ${aws.account}); ${from} is active.`);
+
+  const env: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(ctx.io.env)) if (!FOREIGN.test(key)) env[key] = value;
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  const globals = [
+    '--config',
+    config,
+    '--endpoint-url',
+    aws.url,
+    ...(ctx.globals.color ? [] : ['--no-color']),
+  ];
+
+  let failed: { n: number; step: DemoStep; code: number } | undefined;
+  try {
+    const steps = demoSteps(from, to);
+    for (const [i, step] of steps.entries()) {
+      const n = i + 2;
+      heading(n, step.title);
+      ctx.print(style.dim(step.explain));
+      ctx.print(style.dim(`$ vipctl ${step.argv.join(' ')}`));
+      const io: CliIo = {
+        stdout: ctx.io.stdout,
+        stderr: ctx.io.stderr,
+        isTTY: ctx.io.isTTY,
+        cwd: ctx.io.cwd,
+        env: { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: `${aws.url}/_imds/${step.self ?? from}` },
+      };
+      const code = await run([...globals, ...step.argv], io, ctx.deps);
+      if (code !== step.expect) {
+        failed = { n, step, code };
+        break;
+      }
+    }
+  } finally {
+    heading(demoSteps(from, to).length + 2, 'stop local AWS');
+    await aws.close();
+    ctx.print('stopped.');
+  }
+
+  if (failed) {
+    ctx.note(
+      `demo: step ${failed.n} (vipctl ${failed.step.argv.join(' ')}) exited ${failed.code}, expected ${failed.step.expect}`,
+    );
+    return ExitCode.Failed;
+  }
+  ctx.print(
+    `\nThe whole story took ${((Date.now() - started) / 1000).toFixed(1)} s. Try it yourself: vipctl local`,
+  );
+  return ExitCode.Ok;
+}

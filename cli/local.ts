@@ -1,0 +1,137 @@
+/**
+ * `vipctl local`: runs local AWS (local/) on 127.0.0.1, seeded from the topology file, prints what
+ * another shell needs to use it, and runs until SIGINT or SIGTERM. Resolves only after shutdown.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { usageError } from './cli-error';
+import { loadConfig, requireNode } from './config';
+import type { CommandContext } from './context';
+import { ExitCode } from './exit-codes';
+
+export interface LocalOptions {
+  readonly port: number;
+  readonly active?: string;
+  /** False with --no-vip-routes. */
+  readonly vipRoutes: boolean;
+  readonly profile: 'off' | 'realistic';
+  readonly state?: string;
+  readonly ec2Endpoint?: string;
+  readonly latencyMs?: number;
+  readonly crossRegionMs?: number;
+  readonly coldStartMs?: number;
+  readonly transitionMs?: number;
+  readonly throttle?: boolean;
+  readonly log?: boolean;
+}
+
+/** What a shell needs to send the CLI and the AWS CLI/SDKs to local AWS. */
+export function localEnvironment(url: string, ec2Endpoint?: string): Record<string, string> {
+  return {
+    // With an external EC2 emulator, only Step Functions and STS come here.
+    ...(ec2Endpoint
+      ? { AWS_ENDPOINT_URL_SFN: url, AWS_ENDPOINT_URL_STS: url, AWS_ENDPOINT_URL_EC2: ec2Endpoint }
+      : { AWS_ENDPOINT_URL: url }),
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    // The SDK must never fall back to the real metadata service; `self` asks local AWS instead.
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: url,
+  };
+}
+
+export async function localCommand(ctx: CommandContext, options: LocalOptions): Promise<number> {
+  const untilSignal = ctx.io.untilSignal;
+  if (!untilSignal)
+    throw usageError('vipctl local runs until interrupted, and nothing here can interrupt it');
+  const topology = await loadConfig(ctx);
+  if (options.active !== undefined && !options.vipRoutes)
+    throw usageError('--active and --no-vip-routes contradict each other', 'pass one of them');
+  const active = options.vipRoutes
+    ? options.active && requireNode(topology, options.active, '--active')
+    : null;
+  const profile = modelProfile(ctx, options);
+  const statePath =
+    options.state && (isAbsolute(options.state) ? options.state : resolve(ctx.io.cwd, options.state));
+
+  const { startLocalAws } = await import('../local/index');
+  let aws: Awaited<ReturnType<typeof startLocalAws>>;
+  try {
+    aws = await startLocalAws({
+      topology,
+      ...(active === undefined ? {} : { active }),
+      port: options.port,
+      profile,
+      ...(statePath ? { statePath } : {}),
+      ...(options.ec2Endpoint ? { ec2Endpoint: options.ec2Endpoint } : {}),
+      ...(options.log ? { log: (line: string) => ctx.note(line) } : {}),
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw usageError(
+        `port ${options.port} on 127.0.0.1 is in use`,
+        'pick another with --port, or --port 0 for a free one',
+        {
+          cause: error,
+        },
+      );
+    throw error;
+  }
+
+  try {
+    const latency = {
+      ...(options.latencyMs === undefined ? {} : { withinRegionMs: options.latencyMs }),
+      ...(options.crossRegionMs === undefined ? {} : { crossRegionMs: options.crossRegionMs }),
+    };
+    aws.models.update({
+      ...(Object.keys(latency).length > 0 ? { latency } : {}),
+      ...(options.coldStartMs === undefined ? {} : { coldStartMs: options.coldStartMs }),
+      ...(options.transitionMs === undefined ? {} : { transitionMs: options.transitionMs }),
+      ...(options.throttle ? { throttle: { enabled: true } } : {}),
+    });
+
+    const env = localEnvironment(aws.url, options.ec2Endpoint);
+    const seeded = options.ec2Endpoint
+      ? `EC2 at ${options.ec2Endpoint}`
+      : active === null
+        ? 'no VIP routes seeded'
+        : `VIP routes lead to ${active ?? Object.keys(topology.nodes)[0]}`;
+    ctx.print(`local AWS for cluster ${topology.cluster} listening on ${aws.url} (port ${aws.port})`);
+    ctx.print(`  account ${aws.account}; ${seeded}; models: ${profile}`);
+    ctx.print('');
+    ctx.print('In another shell:');
+    for (const [name, value] of Object.entries(env)) ctx.print(`  export ${name}=${value}`);
+    ctx.print(`  vipctl --config ${ctx.globals.config} status`);
+    ctx.print('');
+    ctx.print(
+      `Control: ${aws.url}/_local/state, /_local/models, /_local/outage, /_local/faults, /_local/imds`,
+    );
+    ctx.print('Press Ctrl-C to stop.');
+    ctx.printJson({ url: aws.url, port: aws.port, account: aws.account, env });
+
+    const signal = await untilSignal();
+    ctx.note(`${signal}: stopping local AWS...`);
+  } finally {
+    await aws.close();
+  }
+  ctx.note('local AWS stopped');
+  return ExitCode.Ok;
+}
+
+const PROFILES = ['off', 'realistic'] as const;
+
+/**
+ * The models' profile. The program's global `--profile` (an AWS profile) is parsed wherever it
+ * appears, so `vipctl local --profile realistic` arrives there; an AWS profile means nothing to
+ * local AWS, which signs nothing and checks no credentials.
+ */
+function modelProfile(ctx: CommandContext, options: LocalOptions): LocalOptions['profile'] {
+  const given = ctx.globals.profile;
+  if (given === undefined || given === ctx.io.env.AWS_PROFILE) return options.profile;
+  const known = PROFILES.find((p) => p === given);
+  if (!known)
+    throw usageError(
+      `--profile ${given}: the models' profile of vipctl local is off or realistic`,
+      'e.g. --profile realistic',
+    );
+  return known;
+}

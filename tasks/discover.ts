@@ -1,0 +1,325 @@
+/**
+ * `vipctl discover`, the pure half: turns what was read from AWS (instances, VPCs, transit gateways,
+ * peerings) into a topology, refuses what is ambiguous, and writes the topology file with comments
+ * that say what was found. No AWS, no clock, no environment: tasks/ec2.ts does the reading.
+ */
+import type { DiscoveredInstance, DiscoveredPeering, DiscoveredTransitGateway, DiscoveredVpc } from './ec2';
+import type { Topology } from './topology';
+
+/** What the user asked for: the VIPs, the nodes by instance and region, and client VPCs. */
+export interface DiscoveryRequest {
+  readonly cluster: string;
+  readonly vips: readonly string[];
+  readonly nodes: readonly { readonly name: string; readonly instanceId: string; readonly region: string }[];
+  readonly clientVpcs: readonly { readonly vpcId: string; readonly region: string }[];
+}
+
+/** What was read from AWS. A node or VPC missing from these maps was not found. */
+export interface DiscoveredFacts {
+  /** Node name -> its instance. */
+  readonly instances: Readonly<Record<string, DiscoveredInstance>>;
+  /** VPC ID -> the VPC. */
+  readonly vpcs: Readonly<Record<string, DiscoveredVpc>>;
+  /** Transit gateway ID -> the TGW. */
+  readonly transitGateways: Readonly<Record<string, DiscoveredTransitGateway>>;
+  readonly account?: string;
+}
+
+/** A topology built from AWS, with a comment for each entry saying what it was built from. */
+export interface Discovery {
+  readonly topology: Topology;
+  /** Comments keyed by `nodes.<name>`, `vpcs.<name>`, `transitGateways.<name>`, `peerings.<i>`, or an ID. */
+  readonly comments: Readonly<Record<string, string>>;
+}
+
+/** AWS was read, but what it says cannot be written down as one topology without guessing. */
+export class DiscoveryError extends Error {
+  override name = 'DiscoveryError';
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `cannot write a topology: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems
+        .map((p) => `  - ${p}`)
+        .join('\n')}`,
+    );
+  }
+}
+
+/** Attachment and peering states that carry traffic. */
+const USABLE = 'available';
+
+/** A name usable as a topology key: lowercase letters, digits and `-`, at most 48 characters. */
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, 48);
+}
+
+/** Hands out unique keys: the first choice when free, else the choice with -2, -3, ... */
+function namer(): (choice: string) => string {
+  const taken = new Set<string>();
+  return (choice) => {
+    let name = choice;
+    for (let i = 2; taken.has(name); i++) name = `${choice.slice(0, 45)}-${i}`;
+    taken.add(name);
+    return name;
+  };
+}
+
+/** Builds the topology, or throws {@link DiscoveryError} listing every ambiguity found. */
+export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts): Discovery {
+  const problems: string[] = [];
+  const comments: Record<string, string> = {};
+
+  // --- nodes ------------------------------------------------------------------------------------
+  const nodeVpcs = new Map<string, string[]>(); // VPC ID -> node names
+  const seenInstances = new Map<string, string>();
+  for (const node of request.nodes) {
+    const instance = facts.instances[node.name];
+    const other = seenInstances.get(node.instanceId);
+    if (other) problems.push(`nodes ${other} and ${node.name} name the same instance ${node.instanceId}`);
+    seenInstances.set(node.instanceId, node.name);
+    if (!instance) {
+      problems.push(
+        `instance ${node.instanceId} of node ${node.name} was not found in ${node.region}: check the ID and the region (name=instance@region)`,
+      );
+      continue;
+    }
+    nodeVpcs.set(instance.vpcId, [...(nodeVpcs.get(instance.vpcId) ?? []), node.name]);
+  }
+
+  // --- VPCs: the nodes' first, then the clients' ------------------------------------------------
+  const vpcName = namer();
+  const vpcNames = new Map<string, string>(); // VPC ID -> key
+  const vpcOrder = [
+    ...[...nodeVpcs.entries()].map(([id, nodes]) => ({ id, choice: `${nodes[0]}-vpc`, role: nodes })),
+    ...request.clientVpcs
+      .filter((c) => !nodeVpcs.has(c.vpcId))
+      .map((c, i) => ({ id: c.vpcId, choice: `client-${i + 1}`, role: [] as string[], region: c.region })),
+  ];
+  const vpcs: Topology['vpcs'] = {};
+  const usedTgws = new Map<string, string>(); // TGW ID -> region
+  const vpcAttachment = new Map<string, { id: string; transitGatewayId: string }>();
+  for (const entry of vpcOrder) {
+    const vpc = facts.vpcs[entry.id];
+    const who =
+      entry.role.length > 0 ? `VPC ${entry.id} of node ${entry.role.join(', ')}` : `VPC ${entry.id}`;
+    if (!vpc) {
+      const where = 'region' in entry ? ` in ${entry.region}` : '';
+      problems.push(`${who} was not found${where}: check the ID and the region (vpc-…@region)`);
+      continue;
+    }
+    const usable = vpc.attachments.filter((a) => a.state === USABLE);
+    if (usable.length === 0) {
+      const others = vpc.attachments.map((a) => `${a.id} is ${a.state}`).join(', ');
+      problems.push(
+        `${who} has no available transit gateway attachment${others ? ` (${others})` : ''}: attach it to its region's transit gateway, or leave it out`,
+      );
+      continue;
+    }
+    if (usable.length > 1) {
+      problems.push(
+        `${who} has ${usable.length} transit gateway attachments (${usable
+          .map((a) => `${a.id} to ${a.transitGatewayId}`)
+          .join(
+            ', ',
+          )}): a VPC route to the VIP can point at one transit gateway only; detach the extra one or write the file by hand`,
+      );
+      continue;
+    }
+    if (vpc.routeTables.length === 0) {
+      problems.push(`${who} has no route tables`);
+      continue;
+    }
+    const attachment = usable[0]!;
+    const name = vpcName(slug(vpc.name ?? '') || entry.choice);
+    vpcNames.set(vpc.id, name);
+    vpcAttachment.set(vpc.id, attachment);
+    usedTgws.set(attachment.transitGatewayId, vpc.region);
+    const subnets = vpc.routeTables.reduce((n, t) => n + t.subnets, 0);
+    comments[`vpcs.${name}`] = [
+      `${vpc.id}${vpc.name ? ` ${quote(vpc.name)}` : ''}`,
+      entry.role.length > 0 ? `node ${entry.role.join(', ')}` : 'clients',
+      `${plural(vpc.routeTables.length, 'route table')} for ${plural(subnets, 'subnet')}`,
+    ].join(', ');
+    for (const table of vpc.routeTables) {
+      const what = [
+        table.name ? quote(table.name) : '',
+        table.main ? 'main' : '',
+        plural(table.subnets, 'subnet'),
+      ];
+      comments[table.id] = what.filter(Boolean).join(', ');
+    }
+    vpcs[name] = {
+      id: vpc.id,
+      region: vpc.region,
+      cidr: vpc.cidr,
+      transitGateway: '', // filled in once the TGWs have names
+      attachment: attachment.id,
+      routeTables: vpc.routeTables.map((t) => t.id),
+    };
+  }
+
+  // --- transit gateways ---------------------------------------------------------------------------
+  const tgwName = namer();
+  const tgwNames = new Map<string, string>();
+  const transitGateways: Topology['transitGateways'] = {};
+  for (const [id, region] of usedTgws) {
+    const tgw = facts.transitGateways[id];
+    if (!tgw) {
+      problems.push(`transit gateway ${id} in ${region} could not be read`);
+      continue;
+    }
+    const live = tgw.routeTables;
+    if (live.length === 0) {
+      problems.push(`transit gateway ${id} in ${region} has no route tables`);
+      continue;
+    }
+    const name = tgwName(`tgw-${region}`);
+    tgwNames.set(id, name);
+    comments[`transitGateways.${name}`] = `${id}, ${plural(live.length, 'route table')}`;
+    transitGateways[name] = { id, region: tgw.region, routeTables: live.map((t) => t.id) };
+  }
+  for (const [vpcId, attachment] of vpcAttachment) {
+    const vpc = vpcs[vpcNames.get(vpcId)!]!;
+    vpc.transitGateway = tgwNames.get(attachment.transitGatewayId) ?? attachment.transitGatewayId;
+  }
+
+  // --- peerings between the found TGWs --------------------------------------------------------------
+  const peerings: Topology['peerings'] = [];
+  const candidates = new Map<string, DiscoveredPeering>();
+  for (const tgw of Object.values(facts.transitGateways)) {
+    for (const p of tgw.peerings) candidates.set(p.id, p);
+  }
+  const pairs = new Map<string, string>();
+  const unusable: string[] = [];
+  for (const peering of candidates.values()) {
+    const [a, b] = peering.sides.map((s) => tgwNames.get(s.transitGatewayId));
+    if (!a || !b) continue; // leads to a TGW no listed VPC uses
+    if (peering.state !== USABLE) {
+      unusable.push(`${peering.id} between ${a} and ${b} is ${peering.state}`);
+      continue;
+    }
+    const pair = [a, b].sort().join(' and ');
+    const first = pairs.get(pair);
+    if (first) {
+      problems.push(
+        `${pair} are joined by two peering attachments (${first}, ${peering.id}): the VIP route can use one; delete the extra one or write the file by hand`,
+      );
+      continue;
+    }
+    pairs.set(pair, peering.id);
+    comments[`peerings.${peerings.length}`] =
+      `${transitGateways[a]?.region} <-> ${transitGateways[b]?.region}`;
+    peerings.push({ between: [a, b], attachment: peering.id });
+  }
+  const names = Object.keys(transitGateways);
+  const reached = reachable(names[0], peerings);
+  for (const name of names) {
+    if (!reached.has(name)) {
+      problems.push(
+        `transit gateway ${transitGateways[name]!.id} (${transitGateways[name]!.region}) is not joined to ${
+          transitGateways[names[0]!]!.id
+        } by available peering attachments${unusable.length > 0 ? ` (${unusable.join('; ')})` : ''}: peer the transit gateways, or leave that VPC out`,
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new DiscoveryError(problems);
+
+  const nodes: Topology['nodes'] = {};
+  for (const node of request.nodes) {
+    const instance = facts.instances[node.name]!;
+    nodes[node.name] = {
+      vpc: vpcNames.get(instance.vpcId)!,
+      eni: instance.eniId,
+      instance: instance.instanceId,
+    };
+    comments[`nodes.${node.name}`] = [
+      instance.name ? quote(instance.name) : '',
+      `${instance.state} in ${instance.region}`,
+      instance.eniCount > 1 ? `primary ENI (device 0) of ${instance.eniCount}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+  }
+  const account = facts.account;
+  return {
+    topology: {
+      cluster: request.cluster,
+      ...(account ? { account } : {}),
+      vips: [...request.vips],
+      nodes,
+      vpcs,
+      transitGateways,
+      peerings,
+    },
+    comments,
+  };
+}
+
+function reachable(start: string | undefined, peerings: Topology['peerings']): Set<string> {
+  const reached = new Set<string>(start === undefined ? [] : [start]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const { between } of peerings) {
+      const [a, b] = between;
+      if (reached.has(a) !== reached.has(b)) {
+        reached.add(a);
+        reached.add(b);
+        grew = true;
+      }
+    }
+  }
+  return reached;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** A tag value inside a YAML comment: JSON escapes line breaks, so it stays on one line. */
+const quote = (text: string): string => JSON.stringify(text.slice(0, 64));
+
+const comment = (text: string | undefined): string => (text ? ` # ${text}` : '');
+
+/** The topology file: the layout of examples/two-region.yaml, with a comment on every entry. */
+export function renderTopologyYaml(discovery: Discovery, header: readonly string[] = []): string {
+  const { topology: t, comments } = discovery;
+  const lines: string[] = [...header.map((h) => `# ${h}`.trimEnd())];
+  lines.push(`cluster: ${t.cluster}`);
+  if (t.account) lines.push(`account: "${t.account}"`);
+  lines.push(`vips: [${t.vips.join(', ')}]`, '', 'nodes:');
+  for (const [name, node] of Object.entries(t.nodes)) {
+    lines.push(
+      `  ${name}: { vpc: ${node.vpc}, eni: ${node.eni}, instance: ${node.instance} }${comment(comments[`nodes.${name}`])}`,
+    );
+  }
+  lines.push('', 'vpcs:');
+  for (const [name, vpc] of Object.entries(t.vpcs)) {
+    lines.push(
+      `  ${name}:${comment(comments[`vpcs.${name}`])}`,
+      `    id: ${vpc.id}`,
+      `    region: ${vpc.region}`,
+      `    cidr: ${vpc.cidr}`,
+      `    transitGateway: ${vpc.transitGateway}`,
+      `    attachment: ${vpc.attachment}`,
+      '    routeTables:',
+      ...vpc.routeTables.map((table) => `      - ${table}${comment(comments[table])}`),
+    );
+  }
+  lines.push('', 'transitGateways:');
+  for (const [name, tgw] of Object.entries(t.transitGateways)) {
+    lines.push(
+      `  ${name}: { id: ${tgw.id}, region: ${tgw.region}, routeTables: [${tgw.routeTables.join(', ')}] }${comment(
+        comments[`transitGateways.${name}`],
+      )}`,
+    );
+  }
+  lines.push('', t.peerings.length > 0 ? 'peerings:' : 'peerings: []');
+  t.peerings.forEach((p, i) => {
+    lines.push(
+      `  - { between: [${p.between.join(', ')}], attachment: ${p.attachment} }${comment(comments[`peerings.${i}`])}`,
+    );
+  });
+  return `${lines.join('\n')}\n`;
+}
