@@ -14,6 +14,7 @@ const topology = await loadTopology('examples/two-region.yaml');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 let aws: LocalAws;
+const lines: string[] = [];
 const clients: SFNClient[] = [];
 const sfn = (region: string) => {
   const client = new SFNClient({ region, endpoint: aws.url, credentials, maxAttempts: 1 });
@@ -22,7 +23,14 @@ const sfn = (region: string) => {
 };
 
 beforeAll(async () => {
-  aws = await startLocalAws({ topology, port: 0, active: 'server-b', sfn: { retryIntervalScale: 0.01 } });
+  aws = await startLocalAws({
+    topology,
+    port: 0,
+    active: 'server-b',
+    sfn: { retryIntervalScale: 0.01 },
+    taskEc2: { budgetMs: 1500, connectionTimeoutMs: 500, requestTimeoutMs: 1000 },
+    log: (line) => lines.push(line),
+  });
 });
 afterAll(async () => {
   for (const client of clients) client.destroy();
@@ -72,5 +80,32 @@ describe('local AWS with Step Functions and the real task handlers', () => {
     const calls = aws.models.stats().calls;
     expect(calls['ap-southeast-1']?.ReplaceRoute).toBeGreaterThan(0);
     expect(calls['us-east-1']?.ReplaceTransitGatewayRoute).toBeGreaterThan(0);
+    // Their clients name the region they run in, so the latency model can charge cross-region calls.
+    expect(lines).toContainEqual(expect.stringMatching(/^ap-southeast-1 ReplaceRoute 200 from us-east-1$/));
+  });
+
+  it('ends DEGRADED when the other region is down, with the target region converged', async () => {
+    const region = 'ap-southeast-1';
+    aws.models.setOutage('us-east-1', true);
+    try {
+      const requestedAt = new Date(Date.now() + 1000).toISOString();
+      const client = sfn(region);
+      const started = await client.send(
+        new StartExecutionCommand({
+          stateMachineArn: stateMachineArn(topology.cluster, region, aws.account),
+          name: executionName('server-b', requestedAt),
+          input: JSON.stringify({ target: 'server-b', requestedAt }),
+        }),
+      );
+      const execution = await settle(client, started.executionArn!);
+      expect(execution.status, execution.cause ?? execution.error).toBe('SUCCEEDED');
+      expect(JSON.parse(execution.output!)).toMatchObject({ status: 'DEGRADED', target: 'server-b' });
+      for (const want of desiredRoutes(topology, 'server-b').filter((r) => r.region === region)) {
+        expect(aws.world.findRoute(want.region, want.table, want.vip)?.target).toBe(want.target);
+      }
+      expect(aws.models.stats().refused).toBeGreaterThan(0);
+    } finally {
+      aws.models.setOutage('us-east-1', false);
+    }
   });
 });
