@@ -31,6 +31,7 @@ const DeleteRoute = SetRoute.omit({ target: true });
 const Outage = z.strictObject({ region: z.string(), down: z.boolean().default(true) });
 const Faults = z.union([z.strictObject({ faults: z.array(Fault) }), Fault]);
 const Imds = z.strictObject({ node: z.string() });
+const Crash = z.strictObject({ afterWrites: z.number().int().nonnegative() });
 
 type Handler = (body: unknown, deps: ControlDeps) => unknown;
 
@@ -66,6 +67,10 @@ const ROUTES: Record<string, Handler> = {
   'DELETE /_local/faults': (_, { models }) => {
     models.clearFaults();
     return { faults: [] };
+  },
+  'POST /_local/crash': (body, { models }) => {
+    models.armTaskCrash(Crash.parse(body).afterWrites);
+    return { armed: true };
   },
   'POST /_local/reset': (_, { reset }) => {
     reset();

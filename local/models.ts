@@ -166,6 +166,7 @@ export class LocalModels {
   private counters = emptyStats();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private stale: StaleEntry[] = [];
+  private crash: { remaining: number; triggered: boolean } | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -209,6 +210,7 @@ export class LocalModels {
     this.current = profileSettings('off');
     this.buckets.clear();
     this.stale = [];
+    this.crash = undefined;
     this.counters = emptyStats();
   }
 
@@ -315,6 +317,28 @@ export class LocalModels {
     return result;
   }
 
+  // --- task crash --------------------------------------------------------------------------------
+
+  /**
+   * The task process dies after `afterWrites` more successful route writes: from then on the task's
+   * writes are refused, and the invocation in flight fails like a Lambda whose runtime exited.
+   */
+  armTaskCrash(afterWrites: number): void {
+    this.crash = { remaining: afterWrites, triggered: afterWrites <= 0 };
+  }
+
+  /** True between the crash and the end of the invocation it hit. */
+  get taskCrashed(): boolean {
+    return this.crash?.triggered === true;
+  }
+
+  /** Called when an invocation settles: true when the crash hit it (the crash is then over). */
+  takeTaskCrash(): boolean {
+    if (!this.crash?.triggered) return false;
+    this.crash = undefined;
+    return true;
+  }
+
   // --- counters ------------------------------------------------------------------------------------
 
   countCall(region: string, action: string): void {
@@ -325,6 +349,10 @@ export class LocalModels {
 
   count(counter: Exclude<keyof LocalStats, 'calls'>): void {
     this.counters[counter] += 1;
+    if (counter === 'writes' && this.crash && !this.crash.triggered) {
+      this.crash.remaining -= 1;
+      this.crash.triggered = this.crash.remaining <= 0;
+    }
   }
 
   stats(): LocalStats {

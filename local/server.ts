@@ -22,7 +22,7 @@ import { handleControl } from './control';
 import { Ec2Error, errorXml } from './ec2/errors';
 import { createEc2Service } from './ec2/service';
 import { LocalImds } from './imds';
-import { LocalModels, type Profile } from './models';
+import { isMutatingAction, LocalModels, type Profile } from './models';
 import { seedWorld } from './seed';
 import { createSfnService, type SfnService, type SfnServiceOptions } from './sfn/service';
 import { readStateFile, writeStateFile } from './state-file';
@@ -114,6 +114,13 @@ function tagged<C extends EC2Client | SFNClient>(client: C, origin: string, done
   return client;
 }
 
+/** What Lambda reports when the function's runtime process dies mid-invocation. */
+function taskCrashError(): Error {
+  const error = new Error('Runtime exited with error: signal: killed (local AWS task crash model)');
+  error.name = 'Runtime.ExitError';
+  return error;
+}
+
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const { topology } = options;
   const account = options.account ?? topology.account ?? '000000000000';
@@ -172,7 +179,15 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
           account,
           models,
           log,
-          invokeTask: (payload, context) => handlerFor(context.region)(payload),
+          invokeTask: async (payload, context) => {
+            const outcome = await handlerFor(context.region)(payload).then(
+              (value) => ({ ok: true as const, value }),
+              (error: unknown) => ({ ok: false as const, error }),
+            );
+            if (models.takeTaskCrash()) throw taskCrashError();
+            if (!outcome.ok) throw outcome.error;
+            return outcome.value;
+          },
           ...options.sfn,
         });
 
@@ -284,6 +299,11 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
           ),
           requestId,
         );
+      } else if (models.taskCrashed && origin && isMutatingAction(action)) {
+        // The task process has died (crash model): its writes never arrive.
+        models.count('refused');
+        request.socket.destroy();
+        return;
       } else {
         const result = ec2.handle({ body, region, requestId });
         status = result.status;
