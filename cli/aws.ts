@@ -12,7 +12,8 @@ import type { Topology } from '../tasks/topology';
 import type { GlobalOptions } from './context';
 
 export interface AwsClients {
-  readonly ec2: Ec2ClientFor;
+  /** EC2 clients per region, built on first use with the same credentials as the other clients. */
+  ec2(): Promise<Ec2ClientFor>;
   readonly sfn: (region: string) => SFNClient;
   /** The topology's `account`, else the caller's account from STS (asked once). */
   account(): Promise<string>;
@@ -70,13 +71,26 @@ export function createAwsClients(
     return client;
   };
   let account: Promise<string> | undefined;
+  let ec2: Promise<Ec2ClientFor> | undefined;
   return {
-    // A monitor must answer quickly: a short retry budget, then the region counts as unreachable.
-    ec2: ec2ClientFor({
-      ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
-      ...(credentials ? { credentials } : {}),
-      budgetMs: 5000,
-    }),
+    ec2() {
+      ec2 ??= (async () => {
+        // tasks/ec2.ts takes static credentials only: resolve --profile through the SDK's own chain
+        // (SSO, assume-role, ...) once, so that EC2 calls run as the same identity as the others.
+        const resolved =
+          credentials ??
+          (globals.profile
+            ? await sfn(regionsOf(topology)[0] ?? 'us-east-1').config.credentials()
+            : undefined);
+        return ec2ClientFor({
+          ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
+          ...(resolved ? { credentials: resolved } : {}),
+          // A monitor must answer quickly: a short retry budget, then the region counts as unreachable.
+          budgetMs: 5000,
+        });
+      })();
+      return ec2;
+    },
     sfn,
     profile: globals.profile,
     account() {

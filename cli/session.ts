@@ -33,7 +33,7 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
     now: ctx.deps.now,
     sleep: ctx.deps.sleep,
   });
-  const reader = ctx.deps.readWorld ?? ((c: AwsClients, t: Topology) => readWorld(c.ec2, t));
+  const reader = ctx.deps.readWorld ?? (async (c: AwsClients, t: Topology) => readWorld(await c.ec2(), t));
   return {
     topology,
     clients,
