@@ -19,6 +19,11 @@ export interface SynthesizeAslOptions {
    * @default - the topology's account, else LOCAL_ACCOUNT
    */
   readonly account?: string;
+  /**
+   * The task handler's source file. Bundled code (the vipctl CLI) cannot find it next to itself.
+   * @default tasks/handlers/main.ts
+   */
+  readonly entry?: string;
 }
 
 type CfnTemplate = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
@@ -38,7 +43,10 @@ export function synthesizeAsl(
       context: { 'aws:cdk:bundling-stacks': [] },
       builtinCloudFormationValidation: false,
     });
-    const stacks = addFailoverStacks(app, topology, { account });
+    const stacks = addFailoverStacks(app, topology, {
+      account,
+      ...(options.entry ? { entry: options.entry } : {}),
+    });
     const assembly = app.synth();
     const result: Record<string, object> = {};
     for (const stack of stacks) {
