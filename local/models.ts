@@ -167,6 +167,7 @@ export class LocalModels {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private stale: StaleEntry[] = [];
   private crash: { remaining: number; triggered: boolean } | undefined;
+  private readonly writeListeners = new Set<() => void>();
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -353,6 +354,16 @@ export class LocalModels {
       this.crash.remaining -= 1;
       this.crash.triggered = this.crash.remaining <= 0;
     }
+    if (counter === 'writes') for (const listener of this.writeListeners) listener();
+  }
+
+  /**
+   * Calls `listener` synchronously after every successful route write, before the writer sees the
+   * response (tests inject drift at an exact point of a run). Returns the unsubscribe function.
+   */
+  onWrite(listener: () => void): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
   }
 
   stats(): LocalStats {
