@@ -3,11 +3,10 @@
  * is a real vipctl command, run in process through `run(argv, io)` with `--endpoint-url` pointing at
  * local AWS, so the demo takes the same code paths and the same SDK clients over HTTP as a cluster node.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadTopology } from '../tasks/topology';
 import type { CommandContext } from './context';
+import { packageRoot, startCliLocalAws } from './demo-local-aws';
 import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { run } from './program';
@@ -86,16 +85,6 @@ export function demoSteps(from: string, to: string): DemoStep[] {
   ];
 }
 
-/** The package root (where package.json is), found from this module in source and in the bundle. */
-export function packageRoot(from = fileURLToPath(import.meta.url)): string {
-  for (let dir = dirname(from); ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && /"name":\s*"tgw-vip-failover"/.test(readFileSync(manifest, 'utf8')))
-      return dir;
-    if (dirname(dir) === dir) throw new Error(`cannot find the tgw-vip-failover package above ${from}`);
-  }
-}
-
 /** Variables that would send the demo's clients elsewhere or to real credentials. */
 const FOREIGN =
   /^AWS_(ENDPOINT_URL.*|PROFILE|DEFAULT_PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|EC2_METADATA_.*)$/;
@@ -116,8 +105,7 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
       topology.vpcs[topology.nodes[to]!.vpc]?.region
     }, one TGW per region joined by a peering.`,
   );
-  const { startLocalAws } = await import('../local/index');
-  const aws = await startLocalAws({ topology, active: from, port: 0 });
+  const aws = await startCliLocalAws({ topology, active: from, port: 0 });
   ctx.print(`listening on ${aws.url} (account ${aws.account}); ${from} is active.`);
 
   const env: Record<string, string | undefined> = {};

@@ -53,10 +53,10 @@ export async function localCommand(ctx: CommandContext, options: LocalOptions): 
   const statePath =
     options.state && (isAbsolute(options.state) ? options.state : resolve(ctx.io.cwd, options.state));
 
-  const { startLocalAws } = await import('../local/index');
-  let aws: Awaited<ReturnType<typeof startLocalAws>>;
+  const { startCliLocalAws } = await import('./demo-local-aws');
+  let aws: Awaited<ReturnType<typeof startCliLocalAws>>;
   try {
-    aws = await startLocalAws({
+    aws = await startCliLocalAws({
       topology,
       ...(active === undefined ? {} : { active }),
       port: options.port,
