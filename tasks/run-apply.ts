@@ -28,7 +28,10 @@ export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<Apply
     results.push(...written);
     const fatal = written.filter(isFatal);
     // Later waves point at the tables of this one; writing them now could close a loop.
-    if (fatal.length > 0) throw routeUpdateFailed(step, fatal, waves.length - index - 1);
+    if (fatal.length > 0) {
+      const written = results.filter((r) => r.result === 'applied');
+      throw routeUpdateFailed(step, fatal, written, waves.length - index - 1);
+    }
   }
 
   return {
@@ -41,6 +44,7 @@ export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<Apply
 function routeUpdateFailed(
   step: Step,
   failed: readonly ChangeResult[],
+  written: readonly ChangeResult[],
   skippedWaves: number,
 ): RouteUpdateFailedError {
   const lines = failed.map(
@@ -49,7 +53,13 @@ function routeUpdateFailed(
       `${r.code ?? ''} ${r.message ?? ''}`.trimEnd(),
   );
   const rest = skippedWaves > 0 ? `; ${skippedWaves} later wave(s) of ${step} were not written` : '';
+  // The step's output is lost with the error, so the writes it did make are listed here: the audit
+  // trail must show every route that changed.
+  const done =
+    written.length > 0
+      ? `\nwritten before the failure (${written.length}):\n  ${written.map((r) => `${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region})`).join('\n  ')}`
+      : '';
   return new RouteUpdateFailedError(
-    `${failed.length} route update(s) of step ${step} failed${rest}:\n  ${lines.join('\n  ')}`,
+    `${failed.length} route update(s) of step ${step} failed${rest}:\n  ${lines.join('\n  ')}${done}`,
   );
 }
