@@ -23,7 +23,9 @@ export type VpcRouteTarget =
   | { readonly kind: 'local' }
   | { readonly kind: 'gateway'; readonly id: string }
   | { readonly kind: 'transitGateway'; readonly id: string }
-  | { readonly kind: 'networkInterface'; readonly id: string };
+  | { readonly kind: 'networkInterface'; readonly id: string }
+  /** A target local AWS does not model (`pcx-…`, `nat-…`, `i-…` set by drift injection); always active. */
+  | { readonly kind: 'other'; readonly id: string };
 
 export interface VpcRoute {
   readonly destination: string;
@@ -163,6 +165,7 @@ export function vpcRouteState(region: RegionWorld, route: VpcRoute): 'active' | 
   const { target } = route;
   switch (target.kind) {
     case 'local':
+    case 'other':
       return 'active';
     case 'gateway':
       return region.internetGateways[target.id] ? 'active' : 'blackhole';
@@ -185,9 +188,10 @@ export function tgwRouteState(region: RegionWorld, route: TgwRoute): 'active' | 
 /** Turns a target ID into a VPC route target by its prefix. */
 export function vpcTargetFromId(id: string): VpcRouteTarget {
   if (id === 'local') return { kind: 'local' };
-  if (id.startsWith('eni-')) return { kind: 'networkInterface', id };
-  if (id.startsWith('tgw-')) return { kind: 'transitGateway', id };
-  return { kind: 'gateway', id };
+  if (/^eni-[0-9a-f]+$/.test(id)) return { kind: 'networkInterface', id };
+  if (/^tgw-[0-9a-f]+$/.test(id)) return { kind: 'transitGateway', id };
+  if (/^igw-[0-9a-f]+$/.test(id)) return { kind: 'gateway', id };
+  return { kind: 'other', id };
 }
 
 export class LocalWorld {

@@ -89,8 +89,25 @@ function targetOf(params: QueryParams, world: RegionWorld, table: RouteTable): V
   }
 }
 
+/** The XML element that names a target local AWS does not model, by its ID prefix. */
+function otherTargetElement(id: string): string {
+  if (id.startsWith('pcx-')) return 'vpcPeeringConnectionId';
+  if (id.startsWith('nat-')) return 'natGatewayId';
+  if (id.startsWith('i-')) return 'instanceId';
+  if (id.startsWith('eigw-')) return 'egressOnlyInternetGatewayId';
+  return 'gatewayId';
+}
+
 function renderRoute(world: RegionWorld, route: VpcRoute, account: string): XmlObject {
   const { target } = route;
+  if (target.kind === 'other') {
+    return {
+      destinationCidrBlock: route.destination,
+      [otherTargetElement(target.id)]: target.id,
+      state: vpcRouteState(world, route),
+      origin: route.origin,
+    };
+  }
   const eni = target.kind === 'networkInterface' ? world.networkInterfaces[target.id] : undefined;
   return {
     destinationCidrBlock: route.destination,

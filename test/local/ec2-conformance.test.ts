@@ -387,6 +387,17 @@ describe('VPC route writes', () => {
     expect(aws.world.allRoutes()).toEqual(before);
   });
 
+  it('shows drift injected with an unmodelled target under that target element', async () => {
+    aws.world.setRoute(SOUTHEAST, table(), VIP, 'pcx-0123456789abcdef0');
+    const tables = await ec2(SOUTHEAST).send(new DescribeRouteTablesCommand({ RouteTableIds: [table()] }));
+    expect(tables.RouteTables?.[0]?.Routes?.find((r) => r.DestinationCidrBlock === VIP)).toEqual({
+      DestinationCidrBlock: VIP,
+      VpcPeeringConnectionId: 'pcx-0123456789abcdef0',
+      State: 'active',
+      Origin: 'CreateRoute',
+    });
+  });
+
   it('marks a route to a detached ENI as blackhole', async () => {
     const eni = aws.world.region(SOUTHEAST).networkInterfaces[serverB().eni]!;
     eni.instanceId = null;

@@ -108,11 +108,14 @@ describe('local AWS server', () => {
       expect((await post('/_local/models', { profile: 'realistic' })).status).toBe(200);
       expect(aws.models.latencyMs('us-east-1')).toBe(80);
       expect((await post('/_local/models', { latency: { withinRegionMs: 'fast' } })).status).toBe(400);
+      expect((await post('/_local/outage', { region: 'us-east-1' })).status).toBe(200);
+      expect(aws.models.isDown('us-east-1')).toBe(true);
       expect((await post('/_local/reset', {})).status).toBe(200);
       expect(aws.world.findRoute('ap-southeast-1', vpcB.routeTables[0]!, VIP)?.target).toBe(
         topology.nodes['server-b']!.eni,
       );
       expect(aws.models.latencyMs('us-east-1')).toBe(0);
+      expect(aws.models.isDown('us-east-1')).toBe(false);
       const stats = await (await fetch(`${aws.url}/_local/stats`)).json();
       expect(stats).toMatchObject({ writes: 0, throttled: 0 });
       const routes = (await (await fetch(`${aws.url}/_local/routes`)).json()) as unknown[];
