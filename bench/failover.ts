@@ -3,13 +3,10 @@
  * from `vipctl failover` process start to exit, against the model's lower bound; and the same route
  * changes made the way hand-written scripts make them, one fresh process per call.
  */
-import {
-  EC2Client,
-  ReplaceRouteCommand,
-  ReplaceTransitGatewayRouteCommand,
-} from '@aws-sdk/client-ec2';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+
 import http from 'node:http';
+import { EC2Client, ReplaceRouteCommand, ReplaceTransitGatewayRouteCommand } from '@aws-sdk/client-ec2';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ORIGIN_HEADER } from '../local/index';
 import { regionOfNode, regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
@@ -141,7 +138,11 @@ export async function processStartMs(url: string, repeats: number): Promise<numb
  * Makes each change as its own request on a new connection, one after another, from the target's
  * region (the cluster node running the script); returns each call's time.
  */
-export async function sequentialCalls(url: string, origin: string, changes: readonly Change[]): Promise<number[]> {
+export async function sequentialCalls(
+  url: string,
+  origin: string,
+  changes: readonly Change[],
+): Promise<number[]> {
   const times: number[] = [];
   for (const change of changes) {
     const client = new EC2Client({
@@ -194,7 +195,11 @@ export interface SeedResult {
   readonly sequentialTotalMs: number[];
 }
 
-export async function seedBenchmark(topology: Topology, target: string, repeats: number): Promise<SeedResult> {
+export async function seedBenchmark(
+  topology: Topology,
+  target: string,
+  repeats: number,
+): Promise<SeedResult> {
   const config = writeConfig(topology);
   const runs: FailoverRun[] = [];
   const sequentialCallMs: number[][] = [];

@@ -30,7 +30,11 @@ export interface ExecutionSummary {
 
 export async function executionHistory(local: LocalAws, arn: string): Promise<Event[]> {
   const region = arn.split(':')[3] ?? 'us-east-1';
-  const result = await local.sfn?.handle('GetExecutionHistory', { executionArn: arn, maxResults: 1000 }, { region });
+  const result = await local.sfn?.handle(
+    'GetExecutionHistory',
+    { executionArn: arn, maxResults: 1000 },
+    { region },
+  );
   const body = result?.body as { events?: Event[] } | undefined;
   if (!body?.events) throw new Error(`no history for ${arn}: ${JSON.stringify(result?.body)}`);
   return body.events;
@@ -55,9 +59,11 @@ export function summarize(events: readonly Event[]): ExecutionSummary {
       const start = open.get(exited);
       if (start) steps.push({ name: exited, type: start.type, startMs: start.startMs, endMs: ms(event) });
     } else if (event.type === 'TaskScheduled') {
-      const parameters = (event as { taskScheduledEventDetails?: { parameters?: string } }).taskScheduledEventDetails
-        ?.parameters;
-      const name = parameters ? (JSON.parse(parameters) as { FunctionName?: string }).FunctionName : undefined;
+      const parameters = (event as { taskScheduledEventDetails?: { parameters?: string } })
+        .taskScheduledEventDetails?.parameters;
+      const name = parameters
+        ? (JSON.parse(parameters) as { FunctionName?: string }).FunctionName
+        : undefined;
       functions.add(name ?? 'unknown');
     } else if (event.type === 'TaskStarted') taskStart = ms(event);
     else if ((event.type === 'TaskSucceeded' || event.type === 'TaskFailed') && taskStart !== undefined) {

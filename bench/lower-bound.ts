@@ -80,9 +80,6 @@ export function tokenBucketBoundMs(
  * The hand-written-script baseline: one fresh process per AWS call, run one after another; each call
  * opens a new connection (TLS setup) and makes one request.
  */
-export function sequentialBaselineMs(
-  processStartMs: number,
-  callMs: readonly number[],
-): number {
+export function sequentialBaselineMs(processStartMs: number, callMs: readonly number[]): number {
   return callMs.reduce((sum, call) => sum + processStartMs + call, 0);
 }

@@ -28,7 +28,11 @@ export function scaleTopology(shape: ScaleShape): Topology {
   const transitGateways: Record<string, unknown> = {};
   const nodes: Record<string, unknown> = {};
   regions.forEach((region, r) => {
-    transitGateways[`tgw-${r}`] = { id: `tgw-${hex(17, 1, r)}`, region, routeTables: [`tgw-rtb-${hex(17, 2, r)}`] };
+    transitGateways[`tgw-${r}`] = {
+      id: `tgw-${hex(17, 1, r)}`,
+      region,
+      routeTables: [`tgw-rtb-${hex(17, 2, r)}`],
+    };
     vpcs[`vpc-${r}`] = {
       id: `vpc-${hex(17, 3, r)}`,
       region,
@@ -37,7 +41,8 @@ export function scaleTopology(shape: ScaleShape): Topology {
       attachment: `tgw-attach-${hex(17, 4, r)}`,
       routeTables: Array.from({ length: shape.tablesPerRegion }, (_, t) => `rtb-${hex(17, 5, r, t)}`),
     };
-    if (r < 2) nodes[`server-${r}`] = { vpc: `vpc-${r}`, eni: `eni-${hex(17, 6, r)}`, instance: `i-${hex(17, 7, r)}` };
+    if (r < 2)
+      nodes[`server-${r}`] = { vpc: `vpc-${r}`, eni: `eni-${hex(17, 6, r)}`, instance: `i-${hex(17, 7, r)}` };
   });
   const peerings = regions.slice(1).map((_, r) => ({
     between: [`tgw-${r}`, `tgw-${r + 1}`],

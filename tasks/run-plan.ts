@@ -23,8 +23,15 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   const request = validateRequest(topology, input.input);
   const { mode, desired, skipped } = desiredState(topology, request);
 
-  await assertNotSuperseded(deps.sfn, topology, input.execution);
-  const observation = await observe(deps, topology);
+  // Plan writes nothing, so the guard and the read go out as one wave (each costs a cross-region
+  // round trip with TLS setup on a cold start); a newer run still stops the plan, and takes precedence.
+  const [guard, read] = await Promise.allSettled([
+    assertNotSuperseded(deps.sfn, topology, input.execution),
+    observe(deps, topology),
+  ]);
+  if (guard.status === 'rejected') throw guard.reason;
+  if (read.status === 'rejected') throw read.reason;
+  const observation = read.value;
 
   const targetRegion = regionOfNode(topology, request.target);
   const down = observation.unreachable.find((fault) => fault.region === targetRegion);

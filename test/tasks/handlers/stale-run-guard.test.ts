@@ -59,9 +59,23 @@ describe('stale-run guard', () => {
         name: 'Superseded',
         message: expect.stringContaining(arnOf(REGION_A, 'server-a-20261125T120400000')),
       });
-      expect(aws.ec2.calls()).toHaveLength(0);
+      // The plan's read runs alongside the guard; what matters is that nothing is written.
+      const writes = aws.ec2
+        .calls()
+        .filter((call) => /^(Create|Replace|Delete)/.test(call.args[0].constructor.name));
+      expect(writes).toHaveLength(0);
     },
   );
+
+  it('reports Superseded rather than a read failure when both happen in the same plan', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    aws.world.down.add(REGION_B);
+    aws.world.executions.set(stateMachine(REGION_A), [
+      run(REGION_A, 'server-a-20261125T120400000', '2026-11-25T12:04:00Z', 'RUNNING'),
+    ]);
+
+    await expect(tasks(aws, topology).plan(failoverToB())).rejects.toMatchObject({ name: 'Superseded' });
+  });
 
   it.each(['FAILED', 'ABORTED', 'TIMED_OUT'])('ignores a newer run that ended %s', async (status) => {
     aws = fakeAws(worldWithServerAActive());
