@@ -23,6 +23,7 @@ import { sfnClientFor } from '../../tasks/deps';
 import { ec2ClientFor } from '../../tasks/ec2';
 import { executionName } from '../../tasks/execution-name';
 import { createTaskHandler } from '../../tasks/handlers/main';
+import type { SnapshotRoute } from '../../tasks/plan';
 import { loadTopology, type Topology } from '../../tasks/topology';
 import { synthesizeAsl } from '../../workflow/asl';
 
@@ -49,9 +50,13 @@ interface Write {
 const ec2 = mockClient(EC2Client);
 const sfn = mockClient(SFNClient);
 let routes: Routes;
+/** Every other route of every table, `table|destination` -> target: a run must never touch them. */
+let otherRoutes: Map<string, string>;
 let writes: Write[];
 let failWrite: (table: string) => Error | undefined;
 let newerRuns: string[];
+/** Regions whose EC2 and Step Functions endpoints refuse every connection. */
+let downRegions: Set<string>;
 
 /** Server-A active: the mirror image of the seed example. */
 function serverAActive(t: Topology): Routes {
@@ -65,6 +70,40 @@ function serverAActive(t: Topology): Routes {
   ]);
 }
 
+/** Routes a VIP failover must leave alone: each VPC's local route and default route, each TGW's VPC routes. */
+function nonVipRoutes(t: Topology): Map<string, string> {
+  const other = new Map<string, string>();
+  for (const vpc of Object.values(t.vpcs)) {
+    for (const table of vpc.routeTables) {
+      other.set(`${table}|${vpc.cidr}`, 'local');
+      other.set(`${table}|0.0.0.0/0`, t.transitGateways[vpc.transitGateway]!.id);
+    }
+    for (const table of t.transitGateways[vpc.transitGateway]!.routeTables) {
+      other.set(`${table}|${vpc.cidr}`, vpc.attachment);
+    }
+  }
+  return other;
+}
+
+/** What Node's socket layer throws when nothing listens at the endpoint (the SDK passes it on as is). */
+function connectionRefused(region: string): Error {
+  return Object.assign(new Error(`connect ECONNREFUSED ec2.${region}.amazonaws.com:443`), {
+    code: 'ECONNREFUSED',
+    errno: -111,
+    syscall: 'connect',
+  });
+}
+
+/** Wraps a mock behaviour so that calls through a client of a down region fail with a network error. */
+function reachable<I>(fake: (input: I) => unknown) {
+  return async (input: I, getClient: () => { config: { region: unknown } }) => {
+    const region = getClient().config.region;
+    const name = typeof region === 'function' ? await region() : region;
+    if (downRegions.has(String(name))) throw connectionRefused(String(name));
+    return fake(input);
+  };
+}
+
 function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), {
     name,
@@ -76,9 +115,11 @@ function awsError(name: string, message: string): Error {
 
 beforeEach(() => {
   routes = serverAActive(topology);
+  otherRoutes = nonVipRoutes(topology);
   writes = [];
   failWrite = () => undefined;
   newerRuns = [];
+  downRegions = new Set();
   ec2.reset();
   sfn.reset();
   const write =
@@ -88,85 +129,114 @@ beforeEach(() => {
       const error = failWrite(table);
       if (error) throw error;
       writes.push({ action, table, target });
-      routes.set(table, target);
+      const destination = String(input.DestinationCidrBlock);
+      if (destination === VIP) routes.set(table, target);
+      else otherRoutes.set(`${table}|${destination}`, target);
       return {};
     };
   ec2
     .on(CreateRouteCommand)
-    .callsFake(write('CreateRoute', 'RouteTableId', ['NetworkInterfaceId', 'TransitGatewayId']));
+    .callsFake(reachable(write('CreateRoute', 'RouteTableId', ['NetworkInterfaceId', 'TransitGatewayId'])));
   ec2
     .on(ReplaceRouteCommand)
-    .callsFake(write('ReplaceRoute', 'RouteTableId', ['NetworkInterfaceId', 'TransitGatewayId']));
+    .callsFake(reachable(write('ReplaceRoute', 'RouteTableId', ['NetworkInterfaceId', 'TransitGatewayId'])));
   ec2
     .on(CreateTransitGatewayRouteCommand)
     .callsFake(
-      write('CreateTransitGatewayRoute', 'TransitGatewayRouteTableId', ['TransitGatewayAttachmentId']),
+      reachable(
+        write('CreateTransitGatewayRoute', 'TransitGatewayRouteTableId', ['TransitGatewayAttachmentId']),
+      ),
     );
   ec2
     .on(ReplaceTransitGatewayRouteCommand)
     .callsFake(
-      write('ReplaceTransitGatewayRoute', 'TransitGatewayRouteTableId', ['TransitGatewayAttachmentId']),
+      reachable(
+        write('ReplaceTransitGatewayRoute', 'TransitGatewayRouteTableId', ['TransitGatewayAttachmentId']),
+      ),
     );
-  ec2.on(DescribeRouteTablesCommand).callsFake((input: { RouteTableIds?: string[] }) => ({
-    RouteTables: (input.RouteTableIds ?? []).map((id) => {
-      const target = routes.get(id);
-      const key = target?.startsWith('eni-') ? 'NetworkInterfaceId' : 'TransitGatewayId';
+  const vpcRoute = (destination: string, target: string) => {
+    const gateway = target === 'local' ? 'GatewayId' : undefined;
+    const param = gateway ?? (target.startsWith('eni-') ? 'NetworkInterfaceId' : 'TransitGatewayId');
+    return { DestinationCidrBlock: destination, State: 'active', [param]: target };
+  };
+  const othersOf = (table: string) =>
+    [...otherRoutes]
+      .filter(([key]) => key.startsWith(`${table}|`))
+      .map(([key, target]) => [key.slice(table.length + 1), target] as const);
+  ec2.on(DescribeRouteTablesCommand).callsFake(
+    reachable((input: { RouteTableIds?: string[] }) => ({
+      RouteTables: (input.RouteTableIds ?? []).map((id) => {
+        const target = routes.get(id);
+        return {
+          RouteTableId: id,
+          Routes: [
+            ...othersOf(id).map(([destination, other]) => vpcRoute(destination, other)),
+            ...(target ? [vpcRoute(VIP, target)] : []),
+          ],
+        };
+      }),
+    })),
+  );
+  ec2.on(SearchTransitGatewayRoutesCommand).callsFake(
+    reachable((input: { TransitGatewayRouteTableId: string; Filters?: Array<{ Values?: string[] }> }) => {
+      const table = input.TransitGatewayRouteTableId;
+      const wanted = new Set(input.Filters?.[0]?.Values ?? []);
+      const all = [...othersOf(table), ...(routes.has(table) ? [[VIP, routes.get(table)!] as const] : [])];
       return {
-        RouteTableId: id,
-        Routes: target ? [{ DestinationCidrBlock: VIP, State: 'active', [key]: target }] : [],
+        Routes: all
+          .filter(([destination]) => wanted.has(destination))
+          .map(([destination, target]) => ({
+            DestinationCidrBlock: destination,
+            State: 'active',
+            TransitGatewayAttachments: [{ TransitGatewayAttachmentId: target }],
+          })),
       };
     }),
-  }));
-  ec2.on(SearchTransitGatewayRoutesCommand).callsFake((input: { TransitGatewayRouteTableId: string }) => {
-    const target = routes.get(input.TransitGatewayRouteTableId);
-    return {
-      Routes: target
-        ? [
-            {
-              DestinationCidrBlock: VIP,
-              State: 'active',
-              TransitGatewayAttachments: [{ TransitGatewayAttachmentId: target }],
-            },
-          ]
-        : [],
-    };
-  });
+  );
   const filterValues = (input: { Filters?: Array<{ Values?: string[] }> }) =>
     input.Filters?.[0]?.Values ?? [];
-  ec2.on(DescribeTransitGatewayAttachmentsCommand).callsFake((input) => ({
-    TransitGatewayAttachments: filterValues(input).map((id) => ({
-      TransitGatewayAttachmentId: id,
-      State: 'available',
+  ec2.on(DescribeTransitGatewayAttachmentsCommand).callsFake(
+    reachable((input: { Filters?: Array<{ Values?: string[] }> }) => ({
+      TransitGatewayAttachments: filterValues(input).map((id) => ({
+        TransitGatewayAttachmentId: id,
+        State: 'available',
+      })),
     })),
-  }));
+  );
   const instanceOf = (eni: string) => Object.values(topology.nodes).find((n) => n.eni === eni)?.instance;
-  ec2.on(DescribeNetworkInterfacesCommand).callsFake((input) => ({
-    NetworkInterfaces: filterValues(input).map((id) => ({
-      NetworkInterfaceId: id,
-      Status: 'in-use',
-      Attachment: { InstanceId: instanceOf(id) },
+  ec2.on(DescribeNetworkInterfacesCommand).callsFake(
+    reachable((input: { Filters?: Array<{ Values?: string[] }> }) => ({
+      NetworkInterfaces: filterValues(input).map((id) => ({
+        NetworkInterfaceId: id,
+        Status: 'in-use',
+        Attachment: { InstanceId: instanceOf(id) },
+      })),
     })),
-  }));
-  ec2.on(DescribeInstancesCommand).callsFake((input) => ({
-    Reservations: [
-      {
-        Instances: filterValues(input).map((id) => ({
-          InstanceId: id,
-          State: { Name: 'running' },
-          SourceDestCheck: false,
-        })),
-      },
-    ],
-  }));
-  sfn.on(ListExecutionsCommand).callsFake((input: { stateMachineArn: string }) => ({
-    executions: newerRuns.map((name) => ({
-      executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
-      stateMachineArn: input.stateMachineArn,
-      name,
-      status: 'RUNNING',
-      startDate: new Date('2030-01-01T00:00:00Z'),
+  );
+  ec2.on(DescribeInstancesCommand).callsFake(
+    reachable((input: { Filters?: Array<{ Values?: string[] }> }) => ({
+      Reservations: [
+        {
+          Instances: filterValues(input).map((id) => ({
+            InstanceId: id,
+            State: { Name: 'running' },
+            SourceDestCheck: false,
+          })),
+        },
+      ],
     })),
-  }));
+  );
+  sfn.on(ListExecutionsCommand).callsFake(
+    reachable((input: { stateMachineArn: string }) => ({
+      executions: newerRuns.map((name) => ({
+        executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+        stateMachineArn: input.stateMachineArn,
+        name,
+        status: 'RUNNING',
+        startDate: new Date('2030-01-01T00:00:00Z'),
+      })),
+    })),
+  );
 });
 
 afterEach(() => {
@@ -193,6 +263,7 @@ async function run(region: string, input: Record<string, unknown>) {
       .map(([name]) => [name, (event: unknown) => handler(event) as never]),
   );
   expect(Object.keys(handlers)).toHaveLength(5);
+  const arn = `arn:aws:states:${region}:${ACCOUNT}:execution:vip-failover-orders-db:${name}`;
   const machine = new StateMachine(definition, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as Parameters<typeof machine.run>[0], {
     overrides: {
@@ -201,14 +272,15 @@ async function run(region: string, input: Record<string, unknown>) {
     },
     context: {
       Execution: {
-        Id: `arn:aws:states:${region}:${ACCOUNT}:execution:vip-failover-orders-db:${name}`,
+        Id: arn,
         Name: name,
-        StartTime: '2026-11-25T12:00:00.000Z',
+        StartTime: String(input.requestedAt),
       },
     },
   });
   try {
-    return { status: 'SUCCEEDED' as const, output: (await execution.result) as Record<string, unknown> };
+    const output = (await execution.result) as Record<string, unknown>;
+    return { status: 'SUCCEEDED' as const, arn, output };
   } catch (error) {
     const e = ((error as { cause?: unknown }).cause ?? error) as {
       name?: string;
@@ -274,6 +346,60 @@ describe('the synthesized workflow with the real task handler', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('Superseded');
     expect(writes).toEqual([]);
+  });
+
+  it('succeeds as DEGRADED when the remote region is unreachable, with the target region converged', async () => {
+    downRegions = new Set(['us-east-1']);
+
+    const result = await run('ap-southeast-1', request);
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ status: 'DEGRADED', target: 'server-b' });
+    const vpcB = topology.vpcs['vpc-b']!;
+    const tgwB = topology.transitGateways['tgw-b']!.routeTables[0]!;
+    for (const table of vpcB.routeTables) expect(routes.get(table)).toBe(topology.nodes['server-b']!.eni);
+    expect(routes.get(tgwB)).toBe(vpcB.attachment);
+    // The remote region's routes are as they were: nothing reached them.
+    const before = serverAActive(topology);
+    const remote = [
+      ...topology.vpcs['vpc-a']!.routeTables,
+      ...topology.transitGateways['tgw-a']!.routeTables,
+    ];
+    for (const table of remote) expect(routes.get(table)).toBe(before.get(table));
+    const unreached = result.output?.unreached as Array<{ table: string; region: string; vip: string }>;
+    expect(new Set(unreached.map((u) => u.table))).toEqual(new Set(remote));
+    expect(unreached.every((u) => u.region === 'us-east-1' && u.vip === VIP)).toBe(true);
+  });
+
+  it('restores every snapshot route of a failover and leaves the other routes alone', async () => {
+    const before = new Map(routes);
+    const othersBefore = new Map(otherRoutes);
+    const failover = await run('ap-southeast-1', request);
+    expect(failover.status).toBe('SUCCEEDED');
+    expect(routes).not.toEqual(before);
+    const snapshot = failover.output?.snapshot as SnapshotRoute[];
+    expect(snapshot.length).toBeGreaterThan(0);
+    writes = [];
+
+    const restore = await run('us-east-1', {
+      target: 'server-a',
+      requestedAt: '2026-11-25T12:10:00.000Z',
+      reason: 'roll back the failover',
+      restore: { from: failover.arn, routes: snapshot },
+    });
+
+    expect(restore.status).toBe('SUCCEEDED');
+    expect(restore.output).toMatchObject({
+      status: 'SUCCEEDED',
+      mode: 'restore',
+      target: 'server-a',
+      request: { restoreFrom: failover.arn },
+      skipped: [],
+    });
+    for (const route of snapshot) expect(routes.get(route.table)).toBe(route.target);
+    expect(routes).toEqual(before);
+    expect(otherRoutes).toEqual(othersBefore);
+    expect(writes.length).toBe(snapshot.length);
   });
 
   it('refuses hostile input before reading anything', async () => {
