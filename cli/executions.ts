@@ -91,12 +91,16 @@ const ARN =
   /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):execution:([A-Za-z0-9_-]{1,80}):([A-Za-z0-9_-]{1,80})$/;
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
-/** First poll after 50 ms, then 1.5x longer each time, capped at 1 s: quick runs are noticed quickly. */
+/**
+ * First poll after 50 ms, then 1.5x longer each time, capped at 500 ms: quick runs are noticed quickly,
+ * and the end of a run is seen within half a second (the cap was the largest part of the wait after a
+ * failover ended). Two polls a second stay below GetExecutionHistory's refill of 5 per second.
+ */
 export function pollDelays(): () => number {
   let next = 50;
   return () => {
     const delay = next;
-    next = Math.min(1000, Math.round(next * 1.5));
+    next = Math.min(500, Math.round(next * 1.5));
     return delay;
   };
 }
