@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
+  ListExecutionsCommand,
   ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
@@ -8,12 +12,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { executionName, stateMachineArn } from '../../tasks/execution-name';
 import { desiredRoutes } from '../../tasks/routing';
-import { loadTopology } from '../../tasks/topology';
+import { loadTopology, type Topology } from '../../tasks/topology';
+import { synthesizeAsl } from '../../workflow/asl';
 
 const topology = await loadTopology('examples/two-region.yaml');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 let aws: LocalAws;
+let dir: string;
+let statePath: string;
+let asl: Record<string, object> | undefined;
+const synthesize = (t: Topology) => {
+  asl ??= synthesizeAsl(t);
+  return asl;
+};
 const lines: string[] = [];
 const clients: SFNClient[] = [];
 const sfn = (region: string) => {
@@ -23,11 +35,14 @@ const sfn = (region: string) => {
 };
 
 beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'local-aws-sfn-'));
+  statePath = join(dir, 'state.json');
   aws = await startLocalAws({
     topology,
     port: 0,
     active: 'server-b',
-    sfn: { retryIntervalScale: 0.01 },
+    statePath,
+    sfn: { retryIntervalScale: 0.01, synthesize },
     taskEc2: { budgetMs: 1500, connectionTimeoutMs: 500, requestTimeoutMs: 1000 },
     log: (line) => lines.push(line),
   });
@@ -35,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of clients) client.destroy();
   await aws.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 async function settle(client: SFNClient, executionArn: string) {
@@ -106,6 +122,28 @@ describe('local AWS with Step Functions and the real task handlers', () => {
       expect(aws.models.stats().refused).toBeGreaterThan(0);
     } finally {
       aws.models.setOutage('us-east-1', false);
+    }
+  });
+
+  it('restores the world and the executions from the state file', async () => {
+    await aws.save();
+    const restarted = await startLocalAws({ topology, port: 0, statePath, sfn: { synthesize } });
+    try {
+      expect(restarted.world.allRoutes()).toEqual(aws.world.allRoutes());
+      const client = new SFNClient({
+        region: 'us-east-1',
+        endpoint: restarted.url,
+        credentials,
+        maxAttempts: 1,
+      });
+      clients.push(client);
+      const machine = stateMachineArn(topology.cluster, 'us-east-1', restarted.account);
+      const listed = await client.send(new ListExecutionsCommand({ stateMachineArn: machine }));
+      expect(listed.executions?.map((e) => [e.name?.startsWith('server-a-'), e.status])).toEqual([
+        [true, 'SUCCEEDED'],
+      ]);
+    } finally {
+      await restarted.close();
     }
   });
 });
