@@ -88,6 +88,18 @@ function scopeOf(authorization: string | undefined): { region?: string; service?
 const firstHeader = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
 
+/** The string values at the top of a JSON request: what a fault scoped to a resource is matched against. */
+function jsonStrings(body: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null
+      ? Object.values(parsed).filter((v): v is string => typeof v === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
 async function readBody(request: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -259,7 +271,12 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       label = target.slice('AWSStepFunctions.'.length);
       models.countCall(region, label);
       contentType = 'application/x-amz-json-1.0';
-      if (!sfn) {
+      const fault = models.takeFault(region, label, jsonStrings(body));
+      if (fault) {
+        models.count('faultsInjected');
+        status = fault.status ?? 400;
+        text = JSON.stringify({ __type: fault.code, message: fault.message ?? `Injected ${fault.code}` });
+      } else if (!sfn) {
         status = 400;
         text = JSON.stringify({
           __type: 'UnknownOperationException',

@@ -6,6 +6,7 @@ import {
   ReplaceTransitGatewayRouteCommand,
   SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalModels } from '../../local/models';
 import { type LocalAws, startLocalAws } from '../../local/server';
@@ -163,6 +164,30 @@ describe('injected faults', () => {
     await replace(table);
     expect(aws.world.findRoute(SOUTHEAST, table, VIP)?.target).toBe(tgwB.id);
     expect(aws.models.stats().faultsInjected).toBe(1);
+  });
+
+  it('injects faults into Step Functions operations too', async () => {
+    aws.models.addFault({ action: 'StartExecution', code: 'ServiceUnavailable', status: 503, count: 1 });
+    const sfn = new SFNClient({
+      region: EAST,
+      endpoint: aws.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    try {
+      const error = await failure(
+        sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+            input: '{}',
+          }),
+        ),
+      );
+      expect(error).toMatchObject({ code: 'ServiceUnavailable', status: 503 });
+      expect(aws.models.stats().faultsInjected).toBe(1);
+    } finally {
+      sfn.destroy();
+    }
   });
 
   it('never fires a fault of probability 0', async () => {
