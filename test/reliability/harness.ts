@@ -1,0 +1,346 @@
+/**
+ * The reliability harness: local AWS in this process on a free port (latency models off, scaled
+ * Step Functions retries, a small EC2 retry budget for the task handlers), vipctl as a child process,
+ * and the three invariants every scenario checks afterwards:
+ *  (a) no non-VIP route of any table changed (byte for byte against the routes before);
+ *  (b) a trace over a fresh read of the world agrees with what the run reported;
+ *  (c) every VIP route write the runs report is in the world, and no VIP route changed unreported.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { TestContext } from 'vitest';
+import { Executions, parseCause } from '../../cli/executions';
+import { loadRun, type RunRecord } from '../../cli/run-record';
+import { type LocalAws, type RouteRecord, startLocalAws } from '../../local';
+import { ec2ClientFor, readWorld } from '../../tasks/ec2';
+import { executionName, stateMachineArn } from '../../tasks/execution-name';
+import { regionOfNode, regionsOf } from '../../tasks/routing';
+import { loadTopology, type Topology } from '../../tasks/topology';
+import { trace } from '../../tasks/trace';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = `${ROOT}bin/vipctl.mjs`;
+export const TWO_REGION = `${ROOT}examples/two-region.yaml`;
+const MAXRSS = fileURLToPath(new URL('./maxrss.mjs', import.meta.url));
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+export interface Cluster {
+  readonly local: LocalAws;
+  readonly topology: Topology;
+  readonly config: string;
+  /** `vipctl` as a child process against this cluster's local AWS. */
+  vipctl(args: readonly string[], options?: VipctlOptions): Promise<CliResult>;
+  /** StartExecution through the SDK in `region` (default: the target's region); returns the ARN. */
+  start(input: unknown, options?: { region?: string; name?: string }): Promise<string>;
+  /** Polls until the execution is closed and returns what vipctl knows of it. */
+  settle(arn: string, timeoutMs?: number): Promise<RunRecord>;
+  executions: Executions;
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  readonly config?: string;
+  readonly active?: string;
+  /** Retry budget of one EC2 call made by the task handlers. @default 2000 */
+  readonly budgetMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface VipctlOptions {
+  readonly env?: Record<string, string>;
+  readonly config?: string | null;
+  readonly timeoutMs?: number;
+  /** Report the child's peak memory (maxRSS, KiB) through a preloaded exit hook. */
+  readonly measure?: boolean;
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+  /** KiB, when measured. */
+  readonly maxRssKb?: number;
+  readonly killed: boolean;
+}
+
+export const json = <T = Record<string, unknown>>(result: CliResult): T => JSON.parse(result.stdout) as T;
+
+export async function ensureBuilt(): Promise<void> {
+  if (existsSync(`${ROOT}dist/vipctl.mjs`)) return;
+  await new Promise<void>((resolve, reject) =>
+    execFile(process.execPath, ['scripts/build.mjs'], { cwd: ROOT }, (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  );
+}
+
+export function baseEnv(url: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: url,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+export function runVipctl(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { timeoutMs?: number; measure?: boolean } = {},
+): Promise<CliResult> {
+  const started = Date.now();
+  const node = options.measure ? ['--import', MAXRSS, BIN] : [BIN];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...node, ...args],
+      { cwd: ROOT, env, timeout: options.timeoutMs ?? 90_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
+        const rss = /\nvipctl-maxrss-kb=(\d+)\n?$/.exec(stderr);
+        resolve({
+          code,
+          stdout,
+          stderr: rss ? stderr.slice(0, rss.index) : stderr,
+          ms: Date.now() - started,
+          ...(rss ? { maxRssKb: Number(rss[1]) } : {}),
+          killed: error?.killed === true,
+        });
+      },
+    );
+  });
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  await ensureBuilt();
+  const config = options.config ?? TWO_REGION;
+  const topology = await loadTopology(config);
+  const local = await startLocalAws({
+    topology,
+    active: options.active ?? 'server-a',
+    port: 0,
+    sfn: { retryIntervalScale: 0.05 },
+    taskEc2: { budgetMs: options.budgetMs ?? 2000, throttlingBaseDelayMs: 50 },
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const sfnClients = new Map<string, SFNClient>();
+  const sfn = (region: string) => {
+    const client =
+      sfnClients.get(region) ?? new SFNClient({ region, endpoint: local.url, credentials: CREDENTIALS });
+    sfnClients.set(region, client);
+    return client;
+  };
+  const executions = new Executions({
+    sfn,
+    cluster: topology.cluster,
+    regions: regionsOf(topology),
+    account: async () => local.account,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  return {
+    local,
+    topology,
+    config,
+    executions,
+    vipctl: (args, o = {}) =>
+      runVipctl(
+        [...(o.config === null ? [] : ['--config', o.config ?? config]), ...args],
+        { ...baseEnv(local.url), ...o.env },
+        o,
+      ),
+    async start(input, o = {}) {
+      const fields = input as { target?: unknown; requestedAt?: unknown };
+      const target = typeof fields.target === 'string' ? fields.target : '';
+      const region =
+        o.region ?? (topology.nodes[target] ? regionOfNode(topology, target) : regionsOf(topology)[0]!);
+      const name =
+        o.name ??
+        (typeof fields.requestedAt === 'string' && !Number.isNaN(Date.parse(fields.requestedAt)) && target
+          ? executionName(target.slice(0, 40).replace(/[^A-Za-z0-9_-]/g, '_'), fields.requestedAt)
+          : `input-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`);
+      const out = await sfn(region).send(
+        new StartExecutionCommand({
+          stateMachineArn: stateMachineArn(topology.cluster, region, local.account),
+          name,
+          input: JSON.stringify(input),
+        }),
+      );
+      return out.executionArn ?? '';
+    },
+    async settle(arn, timeoutMs = 60_000) {
+      const detail = await executions.wait(arn, { timeoutMs });
+      if (detail.status === 'RUNNING') throw new Error(`${arn} still RUNNING after ${timeoutMs} ms`);
+      return loadRun(executions, arn);
+    },
+    close: () => local.close(),
+  };
+}
+
+// --- invariants ------------------------------------------------------------------------------------
+
+/** Every route of every table, as local AWS holds them. */
+export const routesOf = (cluster: Cluster): RouteRecord[] => cluster.local.world.allRoutes();
+
+const keyOf = (r: { table: string; destination?: string; vip?: string }) =>
+  `${r.table}|${r.destination ?? r.vip}`;
+
+export interface InvariantReport {
+  readonly nonVipUnchanged: boolean;
+  readonly traceAgrees: boolean;
+  readonly reportedMatchesWorld: boolean;
+  readonly problems: string[];
+}
+
+export interface InvariantOptions {
+  /** `table|vip` keys the test itself changed (injected drift); they are not the runs' doing. */
+  readonly injected?: readonly string[];
+}
+
+/** A route write that a failed update step made before it stopped, as its error lists them. */
+const WRITTEN = /^\s*(create|replace) (\S+) -> (\S+) in (\S+) \(([a-z0-9-]+)\)$/;
+
+/** Applied writes of a run: the results of its update steps, plus those a failed step lists in its cause. */
+export function appliedOf(run: RunRecord): { table: string; vip: string; target: string }[] {
+  const fromResults = run.changes
+    .filter((c) => c.result === 'applied')
+    .map((c) => ({ table: c.table, vip: c.vip, target: c.target }));
+  const cause = parseCause(run.failure?.cause).message;
+  const section = cause.split(/written before the failure[^\n]*\n/)[1] ?? '';
+  const fromCause = section
+    .split('\n')
+    .map((line) => WRITTEN.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ table: m[4]!, vip: m[2]!, target: m[3]! }));
+  return [...fromResults, ...fromCause];
+}
+
+/**
+ * Checks (a), (b) and (c) for `runs` (in the order they started) against the routes `before` them.
+ * The outcome judged by (b) is the last run's.
+ */
+export async function checkInvariants(
+  cluster: Cluster,
+  before: readonly RouteRecord[],
+  runs: readonly RunRecord[],
+  options: InvariantOptions = {},
+): Promise<InvariantReport> {
+  const { topology } = cluster;
+  const vips = new Set(topology.vips);
+  const after = routesOf(cluster);
+  const problems: string[] = [];
+
+  // (a)
+  const nonVip = (routes: readonly RouteRecord[]) =>
+    routes.filter((r) => !vips.has(r.destination)).map((r) => JSON.stringify(r));
+  const [was, is] = [nonVip(before), nonVip(after)];
+  const nonVipUnchanged = JSON.stringify(was) === JSON.stringify(is);
+  if (!nonVipUnchanged) {
+    const gone = was.filter((r) => !is.includes(r));
+    const added = is.filter((r) => !was.includes(r));
+    problems.push(`(a) non-VIP routes changed: -${gone.join(' -')} +${added.join(' +')}`);
+  }
+
+  // (b)
+  let traceAgrees = true;
+  const last = runs[runs.length - 1];
+  const outcome = last?.detail.output?.status ?? last?.detail.status;
+  const target = last?.detail.output?.target ?? last?.detail.input?.target;
+  if (last && target && topology.nodes[target]) {
+    const observation = await readWorld(
+      ec2ClientFor({ endpoint: cluster.local.url, credentials: CREDENTIALS, budgetMs: 1000 }),
+      topology,
+    );
+    const verdict = trace(topology, observation, target);
+    if (outcome === 'SUCCEEDED' && !verdict.converged) {
+      traceAgrees = false;
+      problems.push(`(b) run says SUCCEEDED to ${target}, trace is not converged`);
+    }
+    if (outcome === 'DEGRADED') {
+      const down = new Set(observation.unreachable.map((u) => u.region));
+      const targetRegion = regionOfNode(topology, target);
+      const wrong = verdict.starts.filter(
+        (s) =>
+          !(s.outcome.kind === 'arrives' && s.outcome.node === target) &&
+          (s.region === targetRegion || (s.outcome.kind !== 'unknown' && !down.has(s.region))),
+      );
+      // A DEGRADED run promises the target's region converged; other regions may still be wrong only
+      // when they are unreachable (or were, when checked later).
+      const inTarget = wrong.filter((s) => s.region === targetRegion);
+      if (inTarget.length > 0 || verdict.health.length > 0) {
+        traceAgrees = false;
+        problems.push(
+          `(b) run says DEGRADED, but the target's region is not converged: ${inTarget.map((s) => s.table).join(', ')} ${JSON.stringify(verdict.health)}`,
+        );
+      }
+    }
+  }
+
+  // (c)
+  const vipBefore = new Map(before.filter((r) => vips.has(r.destination)).map((r) => [keyOf(r), r.target]));
+  const vipAfter = new Map(after.filter((r) => vips.has(r.destination)).map((r) => [keyOf(r), r.target]));
+  const applied = new Map<string, string[]>();
+  for (const run of runs) {
+    for (const a of appliedOf(run)) applied.set(keyOf(a), [...(applied.get(keyOf(a)) ?? []), a.target]);
+  }
+  const injected = new Set(options.injected ?? []);
+  let reportedMatchesWorld = true;
+  for (const key of new Set([...vipBefore.keys(), ...vipAfter.keys()])) {
+    if (injected.has(key)) continue;
+    const now = vipAfter.get(key);
+    const writes = applied.get(key) ?? [];
+    if (vipBefore.get(key) !== now && !writes.includes(now ?? '')) {
+      reportedMatchesWorld = false;
+      problems.push(`(c) ${key} changed ${vipBefore.get(key)} -> ${now} but no run reports that write`);
+    }
+    if (writes.length > 0 && !writes.includes(now ?? '')) {
+      reportedMatchesWorld = false;
+      problems.push(`(c) ${key}: runs report writing ${writes.join(', ')}, world has ${now}`);
+    }
+    if (runs.length === 1 && writes.length > 0 && writes[writes.length - 1] !== now) {
+      reportedMatchesWorld = false;
+      problems.push(`(c) ${key}: the run reports ${writes[writes.length - 1]}, world has ${now}`);
+    }
+  }
+  return { nonVipUnchanged, traceAgrees, reportedMatchesWorld, problems };
+}
+
+// --- the summary table -----------------------------------------------------------------------------
+
+export interface ScenarioSummary {
+  readonly scenario: string;
+  readonly outcome: string;
+  readonly invariants: string;
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    reliability?: ScenarioSummary;
+  }
+}
+
+/** Records a scenario's row for the reliability report (test/reliability/reporter.ts). */
+export function record(
+  context: Pick<TestContext, 'task'>,
+  scenario: string,
+  outcome: string,
+  report?: InvariantReport,
+): void {
+  const invariants = report
+    ? report.problems.length === 0
+      ? 'a b c held'
+      : `VIOLATED: ${[
+          report.nonVipUnchanged ? '' : 'a',
+          report.traceAgrees ? '' : 'b',
+          report.reportedMatchesWorld ? '' : 'c',
+        ].join('')}`
+    : '-';
+  context.task.meta.reliability = { scenario, outcome, invariants };
+}
