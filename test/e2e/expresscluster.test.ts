@@ -1,0 +1,98 @@
+/**
+ * The EXPRESSCLUSTER scripts (examples/expresscluster/start.sh, genw.sh) as the cluster runs them,
+ * with VIPCTL pointing at the built CLI. "self" is the node whose instance metadata local AWS serves
+ * at AWS_EC2_METADATA_SERVICE_ENDPOINT=<local AWS>/_imds/<node>.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAws, startLocalAws } from '../../local/index';
+import { desiredRoutes } from '../../tasks/routing';
+import { parseTopology, type Topology } from '../../tasks/topology';
+import { cleanEnv, closedPort, EXAMPLE, ensureBuilt, ROOT, sh, vipctlWrapper } from './local-harness';
+
+const START = join(ROOT, 'examples', 'expresscluster', 'start.sh');
+const GENW = join(ROOT, 'examples', 'expresscluster', 'genw.sh');
+
+let topology: Topology;
+let aws: LocalAws;
+let wrapper: string;
+
+beforeAll(async () => {
+  ensureBuilt();
+  wrapper = vipctlWrapper();
+  topology = parseTopology(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
+  aws = await startLocalAws({ topology, port: 0, active: 'server-a' });
+});
+afterAll(async () => {
+  await aws?.close();
+});
+
+function script(path: string, self: string, extra: Record<string, string> = {}) {
+  return sh(
+    path,
+    [],
+    cleanEnv({
+      VIPCTL: wrapper,
+      VIPCTL_CONFIG: EXAMPLE,
+      VIPCTL_TIMEOUT: '60',
+      CLP_EVENT: 'FAILOVER',
+      CLP_GROUPNAME: 'failover-db',
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: `${aws.url}/_imds/${self}`,
+      ...extra,
+    }),
+  );
+}
+
+function routesLeadTo(node: string): boolean {
+  return desiredRoutes(topology, node).every(
+    (want) => aws.world.findRoute(want.region, want.table, want.vip)?.target === want.target,
+  );
+}
+
+describe('EXPRESSCLUSTER scripts', () => {
+  it('start.sh on server-b moves every VIP route to it (exit 0)', async () => {
+    expect(routesLeadTo('server-b')).toBe(false);
+
+    const started = await script(START, 'server-b');
+
+    expect(started.stdout).toContain('vipctl: VIP routes now reach this server');
+    expect(started.code).toBe(0);
+    expect(routesLeadTo('server-b')).toBe(true);
+  });
+
+  it('genw.sh reports normal on the active server and an error on the other', async () => {
+    await script(START, 'server-b');
+
+    expect((await script(GENW, 'server-b')).code).toBe(0);
+    const other = await script(GENW, 'server-a');
+    expect(other.code).toBe(1);
+    expect(other.stdout).toContain('VIP routes do not reach this server (exit 1)');
+  });
+
+  it('genw.sh treats AWS unreachable as a warning, or as an error when asked to', async () => {
+    const nothing = `http://127.0.0.1:${await closedPort()}`;
+
+    const lenient = await script(GENW, 'server-b', { AWS_ENDPOINT_URL: nothing });
+    const strict = await script(GENW, 'server-b', {
+      AWS_ENDPOINT_URL: nothing,
+      VIPCTL_UNREACHABLE_IS_ERROR: '1',
+    });
+
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toContain('AWS API unreachable');
+    expect(strict.code).toBe(1);
+  });
+
+  it('start.sh ignores events other than start, failover and recover', async () => {
+    const before = aws.world.allRoutes();
+
+    const ignored = await script(START, 'server-a', { CLP_EVENT: 'STOP' });
+
+    expect(ignored.code).toBe(0);
+    expect(aws.world.allRoutes()).toEqual(before);
+  });
+});
