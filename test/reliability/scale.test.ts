@@ -15,7 +15,7 @@ const REFILL_PER_SECOND = 40;
 const hex = (prefix: string, n: number) => `${prefix}${n.toString(16).padStart(8, '0')}`;
 
 /** Two nodes in two regions, 60 route tables in each VPC. */
-export function largeTopology(tablesPerVpc: number): string {
+function largeTopology(tablesPerVpc: number): string {
   const tables = (p: string) =>
     Array.from({ length: tablesPerVpc }, (_, i) => `      - rtb-${hex(p, i)}`).join('\n');
   return `cluster: big
