@@ -59,7 +59,11 @@ export function createAwsClients(
     ...(credentials ? { credentials } : {}),
     ...(globals.profile && !credentials ? { profile: globals.profile } : {}),
     maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 15_000 }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 3000,
+      requestTimeout: 15_000,
+      throwOnRequestTimeout: true,
+    }),
   };
   const sfnClients = new Map<string, SFNClient>();
   const sfn = (region: string): SFNClient => {

@@ -5,7 +5,7 @@
  */
 import type { ExecutionInput } from '../tasks/contracts';
 import { planChanges } from '../tasks/plan';
-import { desiredRoutes } from '../tasks/routing';
+import { desiredRoutes, tablesOf } from '../tasks/routing';
 import { trace } from '../tasks/trace';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
@@ -24,6 +24,7 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
   const { topology } = session;
   const active = await session.node(options.active, '--active');
   const observation = await session.readWorld();
+  const owners = new Map(tablesOf(topology).map((t) => [t.table, t.owner]));
   const unreadable = new Set(observation.unreachable.map((u) => u.region));
   const plan = planChanges(desiredRoutes(topology, active), observation);
   // Tables of unreadable regions show up as `unknown` changes; they are not known to be wrong.
@@ -46,7 +47,7 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
     ctx.print(ctx.style.red(`not converged on ${active}:`));
     for (const c of wrong) {
       ctx.print(
-        `  ${c.table} (${c.region}) ${c.vip}: ${c.previousState === 'missing' ? 'missing' : `${describeTarget(topology, c.previous)} [${c.previousState}]`}, should be ${describeTarget(topology, c.target)}`,
+        `  ${c.table} (${c.region}) ${c.vip}: ${c.previousState === 'missing' ? 'missing' : `${describeTarget(topology, c.previous, owners.get(c.table))} [${c.previousState}]`}, should be ${describeTarget(topology, c.target, owners.get(c.table))}`,
       );
     }
     for (const s of broken)

@@ -1,6 +1,7 @@
 /** `vipctl plan --to <node>`: what a failover would change, from the routes as they are. Writes nothing. */
 import { planChanges } from '../tasks/plan';
-import { desiredRoutes } from '../tasks/routing';
+import { desiredRoutes, regionsOf } from '../tasks/routing';
+import { unreachableError } from './cli-error';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
 import { plural, table } from './render';
@@ -14,6 +15,12 @@ export async function planCommand(ctx: CommandContext, options: PlanOptions): Pr
   const session = await openSession(ctx);
   const target = await session.node(options.to, '--to');
   const observation = await session.readWorld();
+  if (observation.unreachable.length >= regionsOf(session.topology).length) {
+    throw unreachableError(
+      `EC2 could not be read in any cluster region (${observation.unreachable.map((u) => `${u.region}: ${u.code}`).join(', ')})`,
+      'check the network, --endpoint-url and AWS_ENDPOINT_URL',
+    );
+  }
   const plan = planChanges(desiredRoutes(session.topology, target), observation);
 
   ctx.printJson({

@@ -1,4 +1,5 @@
 /** `vipctl show <run> | --last`: one run's steps to scale, every change, the snapshot, the trace and any error. */
+import { tablesOf } from '../tasks/routing';
 
 import { usageError } from './cli-error';
 import type { CommandContext } from './context';
@@ -32,6 +33,7 @@ export async function selectRun(session: Session, options: RunSelector, command:
 export async function showCommand(ctx: CommandContext, options: RunSelector): Promise<number> {
   const session = await openSession(ctx);
   const { topology } = session;
+  const owners = new Map(tablesOf(topology).map((t) => [t.table, t.owner]));
   const arn = await selectRun(session, options, 'show');
   const run = await loadRun(session.executions, arn);
   const { detail } = run;
@@ -87,7 +89,7 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
           c.table,
           c.region,
           c.vip,
-          `${describeTarget(topology, c.previous)} -> ${describeTarget(topology, c.target)}`,
+          `${describeTarget(topology, c.previous, owners.get(c.table))} -> ${describeTarget(topology, c.target, owners.get(c.table))}`,
           c.code ? `${c.result} (${c.code})` : c.result,
         ]),
       ),
@@ -99,7 +101,13 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
     ctx.print(
       table(
         ['TABLE', 'REGION', 'VIP', 'TARGET', 'STATE'],
-        run.snapshot.map((r) => [r.table, r.region, r.vip, describeTarget(topology, r.target), r.state]),
+        run.snapshot.map((r) => [
+          r.table,
+          r.region,
+          r.vip,
+          describeTarget(topology, r.target, owners.get(r.table)),
+          r.state,
+        ]),
       ),
     );
   }

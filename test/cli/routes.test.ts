@@ -61,6 +61,27 @@ describe('vipctl plan', () => {
     expect(result.code).toBe(ExitCode.Ok);
     expect(JSON.parse(result.stdout)).toMatchObject({ target: 'server-a', converged: true, changes: [] });
   });
+
+  it('exits 4 when no cluster region could be read, instead of planning blind', async () => {
+    const world = worldFor('server-a');
+    const result = await vipctl(['plan', '--to', 'server-b'], {
+      world: {
+        ...world,
+        routes: world.routes.map((r) => ({ ...r, target: null, state: 'unknown' as const })),
+        unreachable: ['us-east-1', 'ap-southeast-1'].map((region) => ({
+          region,
+          code: 'ETIMEDOUT',
+          message: 'timed out',
+        })),
+      },
+    });
+
+    expect(result.code).toBe(ExitCode.Unreachable);
+    expect(result.stderr).toContain(
+      'EC2 could not be read in any cluster region (us-east-1: ETIMEDOUT, ap-southeast-1: ETIMEDOUT)',
+    );
+    expect(result.stdout).toBe('');
+  });
 });
 
 describe('vipctl check', () => {
