@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startLocalAws } from '../../local/index';
+import { desiredRoutes } from '../../tasks/routing';
 import { parseTopology } from '../../tasks/topology';
-import { BIN, cleanEnv, EXAMPLE, ensureBuilt, start } from './local-harness';
+import { BIN, cleanEnv, EXAMPLE, ensureBuilt, start, vipctl } from './local-harness';
 
 const topology = parseTopology(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
 const VIP = topology.vips[0]!;
@@ -68,6 +70,38 @@ describe('vipctl local', () => {
       server.child.kill('SIGINT');
     }
     expect((await server.finished).code).toBe(0);
+  });
+
+  it('--ec2-endpoint keeps Step Functions here and sends every EC2 call of the workflow to the other emulator', async () => {
+    const ec2Emulator = await startLocalAws({ topology, port: 0, sfn: false, active: 'server-a' });
+    const server = local(['--ec2-endpoint', ec2Emulator.url]);
+    try {
+      const [, sfnUrl] = await server.waitFor(/export AWS_ENDPOINT_URL_SFN=(\S+)/);
+      const [, ec2Url] = await server.waitFor(/export AWS_ENDPOINT_URL_EC2=(\S+)/);
+      expect(ec2Url).toBe(ec2Emulator.url);
+      expect(server.stdout()).not.toContain('export AWS_ENDPOINT_URL=');
+
+      const failover = await vipctl(
+        ['--config', EXAMPLE, 'failover', '--to', 'server-b', '--timeout', '60'],
+        cleanEnv({
+          AWS_ENDPOINT_URL_SFN: sfnUrl!,
+          AWS_ENDPOINT_URL_EC2: ec2Url!,
+          AWS_ENDPOINT_URL_STS: sfnUrl!,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+        }),
+      );
+
+      expect(failover.code).toBe(0);
+      const moved = desiredRoutes(topology, 'server-b').every(
+        (want) => ec2Emulator.world.findRoute(want.region, want.table, want.vip)?.target === want.target,
+      );
+      expect(moved).toBe(true);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.finished;
+      await ec2Emulator.close();
+    }
   });
 
   it('refuses an unknown --active node as a usage error (exit 2)', async () => {
