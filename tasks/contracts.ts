@@ -19,7 +19,10 @@ import { RegionFault } from './world';
 const ExecutionArn = z
   .string()
   .max(256)
-  .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/, 'must be a Step Functions execution ARN');
+  .regex(
+    /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/,
+    'must be a Step Functions execution ARN',
+  );
 
 /** ISO 8601 with a timezone, e.g. 2026-11-25T12:03:56.123Z. */
 const Timestamp = z.iso.datetime({ offset: true });

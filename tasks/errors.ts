@@ -75,7 +75,9 @@ export class TopologyError extends Error {
   ) {
     super(
       `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n` +
-        problems.map((p) => `  ${p.line ? `line ${p.line}: ` : ''}${p.path || '(file)'}: ${p.message}`).join('\n'),
+        problems
+          .map((p) => `  ${p.line ? `line ${p.line}: ` : ''}${p.path || '(file)'}: ${p.message}`)
+          .join('\n'),
     );
   }
 }

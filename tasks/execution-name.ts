@@ -28,5 +28,9 @@ export function parseExecutionName(name: string): { target: string; requestedAt:
 export const stateMachineName = (cluster: string): string => `vip-failover-${cluster}`;
 
 /** The ARN of the cluster's state machine in `region`. */
-export const stateMachineArn = (cluster: string, region: string, account: string, partition = 'aws'): string =>
-  `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(cluster)}`;
+export const stateMachineArn = (
+  cluster: string,
+  region: string,
+  account: string,
+  partition = 'aws',
+): string => `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(cluster)}`;
