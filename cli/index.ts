@@ -2,6 +2,10 @@
 import { createInterface } from 'node:readline/promises';
 import { run } from './program';
 
+// Monitor scripts keep vipctl's stderr in their logs; the SDK's notice about Node.js 20 support would
+// be repeated in every one of them. Setting the variable to false brings it back.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const io = {
   stdout: process.stdout,
   stderr: process.stderr,
