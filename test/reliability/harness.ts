@@ -7,7 +7,7 @@
  *  (c) every VIP route write the runs report is in the world, and no VIP route changed unreported.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { TestContext } from 'vitest';
@@ -33,7 +33,7 @@ export interface Cluster {
   /** `vipctl` as a child process against this cluster's local AWS. */
   vipctl(args: readonly string[], options?: VipctlOptions): Promise<CliResult>;
   /** StartExecution through the SDK in `region` (default: the target's region); returns the ARN. */
-  start(input: unknown, options?: { region?: string; name?: string }): Promise<string>;
+  start(input: unknown, options?: { region?: string; name?: string; raw?: string }): Promise<string>;
   /** Polls until the execution is closed and returns what vipctl knows of it. */
   settle(arn: string, timeoutMs?: number): Promise<RunRecord>;
   executions: Executions;
@@ -68,14 +68,42 @@ export interface CliResult {
 
 export const json = <T = Record<string, unknown>>(result: CliResult): T => JSON.parse(result.stdout) as T;
 
-export async function ensureBuilt(): Promise<void> {
-  if (existsSync(`${ROOT}dist/vipctl.mjs`)) return;
-  await new Promise<void>((resolve, reject) =>
+/**
+ * The built CLI, copied once per test process: other test runs rebuild `dist/` (which removes it
+ * first), and a child started in that window would fail for reasons that are not the product's.
+ * The copy sits under node_modules so that its bare imports still resolve.
+ */
+let bin: string | undefined;
+const PRIVATE_DIST = `${ROOT}node_modules/.cache/vipctl-reliability/${process.pid}`;
+
+export async function ensureBuilt(): Promise<string> {
+  if (bin) return bin;
+  for (let attempt = 0; ; attempt++) {
+    if (!existsSync(`${ROOT}dist/vipctl.mjs`)) await build();
+    try {
+      rmSync(PRIVATE_DIST, { recursive: true, force: true });
+      cpSync(`${ROOT}dist`, PRIVATE_DIST, { recursive: true });
+      const candidate = `${PRIVATE_DIST}/vipctl.mjs`;
+      const help = await runVipctl(['--help'], { PATH: process.env.PATH ?? '' }, { bin: candidate });
+      if (help.code === 0 && help.stdout.includes('failover')) {
+        bin = candidate;
+        process.once('exit', () => rmSync(PRIVATE_DIST, { recursive: true, force: true }));
+        return bin;
+      }
+    } catch (error) {
+      if (attempt >= 4) throw error;
+    }
+    if (attempt >= 4) throw new Error('could not get a working copy of the built CLI (dist/)');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+const build = () =>
+  new Promise<void>((resolve, reject) =>
     execFile(process.execPath, ['scripts/build.mjs'], { cwd: ROOT }, (error) =>
       error ? reject(error) : resolve(),
     ),
   );
-}
 
 export function baseEnv(url: string): Record<string, string> {
   return {
@@ -93,10 +121,11 @@ export function baseEnv(url: string): Record<string, string> {
 export function runVipctl(
   args: readonly string[],
   env: Record<string, string>,
-  options: { timeoutMs?: number; measure?: boolean } = {},
+  options: { timeoutMs?: number; measure?: boolean; bin?: string } = {},
 ): Promise<CliResult> {
   const started = Date.now();
-  const node = options.measure ? ['--import', MAXRSS, BIN] : [BIN];
+  const entry = options.bin ?? bin ?? BIN;
+  const node = options.measure ? ['--import', MAXRSS, entry] : [entry];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -157,7 +186,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         o,
       ),
     async start(input, o = {}) {
-      const fields = input as { target?: unknown; requestedAt?: unknown };
+      const fields = (typeof input === 'object' && input !== null ? input : {}) as {
+        target?: unknown;
+        requestedAt?: unknown;
+      };
       const target = typeof fields.target === 'string' ? fields.target : '';
       const region =
         o.region ?? (topology.nodes[target] ? regionOfNode(topology, target) : regionsOf(topology)[0]!);
@@ -170,7 +202,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         new StartExecutionCommand({
           stateMachineArn: stateMachineArn(topology.cluster, region, local.account),
           name,
-          input: JSON.stringify(input),
+          input: o.raw ?? JSON.stringify(input),
         }),
       );
       return out.executionArn ?? '';
