@@ -12,15 +12,25 @@ export async function runsCommand(ctx: CommandContext, options: RunsOptions): Pr
   const session = await openSession(ctx);
   const { runs, unreachable } = await session.executions.list(options.limit);
   for (const u of unreachable) ctx.note(`warning: runs in ${u.region} could not be listed (${u.code})`);
+  // ListExecutions says SUCCEEDED for DEGRADED runs too; only the output tells them apart.
+  const outcomes = await Promise.all(
+    runs.map(async (r) => {
+      if (r.status !== 'SUCCEEDED') return { status: r.status as string, mode: undefined };
+      const detail = await session.executions.describe(r.arn).catch(() => undefined);
+      return { status: detail?.output?.status ?? r.status, mode: detail?.output?.mode };
+    }),
+  );
   const durationOf = (startedAt: Date, stoppedAt: Date | undefined) =>
     stoppedAt ? stoppedAt.getTime() - startedAt.getTime() : undefined;
 
   ctx.printJson({
-    runs: runs.map((r) => ({
+    runs: runs.map((r, i) => ({
       name: r.name,
       arn: r.arn,
       target: r.target ?? null,
       status: r.status,
+      outcome: outcomes[i]?.status ?? r.status,
+      mode: outcomes[i]?.mode ?? null,
       region: r.region,
       startedAt: r.startedAt.toISOString(),
       stoppedAt: r.stoppedAt?.toISOString() ?? null,
@@ -35,12 +45,13 @@ export async function runsCommand(ctx: CommandContext, options: RunsOptions): Pr
   ctx.print(
     table(
       ['NAME', 'TARGET', 'STATUS', 'STARTED', 'DURATION', 'REGION'],
-      runs.map((r) => {
+      runs.map((r, i) => {
         const ms = durationOf(r.startedAt, r.stoppedAt);
+        const mode = outcomes[i]?.mode === 'restore' ? ' (restore)' : '';
         return [
           r.name,
-          r.target ?? '?',
-          r.status,
+          `${r.target ?? '?'}${mode}`,
+          outcomes[i]?.status ?? r.status,
           timestamp(r.startedAt),
           ms === undefined ? '-' : duration(ms),
           r.region,

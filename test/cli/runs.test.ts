@@ -97,6 +97,49 @@ beforeEach(() => {
 });
 
 describe('vipctl runs', () => {
+  it('shows a DEGRADED run as DEGRADED although ListExecutions says SUCCEEDED', async () => {
+    const name = 'server-b-20261125T140000000';
+    const arn = EXEC('ap-southeast-1', name);
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: SM('ap-southeast-1') }).resolves({
+      executions: [
+        {
+          executionArn: arn,
+          name,
+          stateMachineArn: SM('ap-southeast-1'),
+          status: 'SUCCEEDED',
+          startDate: NOW,
+        },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand, { executionArn: arn }).resolves({
+      executionArn: arn,
+      name,
+      status: 'SUCCEEDED',
+      startDate: NOW,
+      stopDate: at(900),
+      output: JSON.stringify({
+        status: 'DEGRADED',
+        mode: 'failover',
+        target: 'server-b',
+        request: { target: 'server-b', requestedAt: NOW.toISOString() },
+        changes: [],
+        snapshot: [],
+        skipped: [],
+        trace: { node: 'server-b', converged: false, starts: [], health: [] },
+        unreached: [],
+        timings: {},
+      }),
+    });
+
+    const table = await vipctl(['runs']);
+    const json = await vipctl(['runs', '--json']);
+
+    expect(table.code).toBe(ExitCode.Ok);
+    expect(table.stdout).toMatch(/server-b-20261125T140000000\s+server-b\s+DEGRADED/);
+    expect(JSON.parse(json.stdout).runs[0]).toMatchObject({ name, status: 'SUCCEEDED', outcome: 'DEGRADED' });
+  });
+
   it('merges the runs of every cluster region, newest first', async () => {
     sfn.on(ListExecutionsCommand, { stateMachineArn: SM('us-east-1') }).resolves({
       executions: [
