@@ -12,7 +12,7 @@ import { regionOfNode, regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
 import { awsEnv, type BenchAws, spawnNode, startBenchAws, vipctl, wavesOf, writeConfig } from './harness';
 import { executionHistory, type StepTiming, summarize } from './history';
-import { failoverLowerBound, type LowerBound } from './lower-bound';
+import { failoverLowerBound, type LowerBound, sequentialBaselineMs } from './lower-bound';
 import { median } from './stats';
 
 export interface Change {
@@ -34,7 +34,10 @@ export interface FailoverRun {
   readonly tailMs: number;
   readonly steps: StepTiming[];
   readonly reads: number;
+  /** Route writes that succeeded. */
   readonly writes: number;
+  /** Write requests sent, throttled ones included. */
+  readonly writeCalls: number;
   readonly throttled: number;
   readonly waves: number;
   readonly wavesByStep: Record<string, number>;
@@ -72,11 +75,11 @@ export async function measureFailover(
   const summary = summarize(await executionHistory(aws.local, report.run.arn));
   const stats = aws.local.models.stats();
   let reads = 0;
-  let writes = 0;
+  let writeCalls = 0;
   for (const perRegion of Object.values(stats.calls)) {
     for (const [action, n] of Object.entries(perRegion)) {
       if (SFN_OPERATIONS.has(action) || !EC2_OPERATION.test(action)) continue;
-      if (/^(Create|Replace|Delete)/.test(action)) writes += n;
+      if (/^(Create|Replace|Delete)/.test(action)) writeCalls += n;
       else reads += n;
     }
   }
@@ -104,7 +107,8 @@ export async function measureFailover(
     tailMs: run.wallMs - cliToStartMs - summary.durationMs,
     steps: summary.steps,
     reads,
-    writes,
+    writes: stats.writes,
+    writeCalls,
     throttled: stats.throttled,
     waves: wavesOf(aws.events),
     wavesByStep,
@@ -235,6 +239,6 @@ export async function seedBenchmark(
     runs,
     processStartMs: processStarts,
     sequentialCallMs,
-    sequentialTotalMs: sequentialCallMs.map((calls) => calls.reduce((sum, call) => sum + p + call, 0)),
+    sequentialTotalMs: sequentialCallMs.map((calls) => sequentialBaselineMs(p, calls)),
   };
 }

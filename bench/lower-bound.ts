@@ -83,3 +83,20 @@ export function tokenBucketBoundMs(
 export function sequentialBaselineMs(processStartMs: number, callMs: readonly number[]): number {
   return callMs.reduce((sum, call) => sum + processStartMs + call, 0);
 }
+
+/**
+ * The token-bucket bound of this workflow's order: the steps run one after another (destination first),
+ * so each step waits for its own slowest bucket. Assumes every bucket is full when its step begins,
+ * which holds here because no bucket is written by two steps of one failover.
+ */
+export function orderedTokenBucketBoundMs(
+  writesPerStepBucket: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  bucket: Bucket,
+  latencyFloorMs: number,
+): number {
+  let waits = 0;
+  for (const perBucket of writesPerStepBucket.values()) {
+    waits += tokenBucketBoundMs(perBucket, bucket, 0);
+  }
+  return waits + latencyFloorMs;
+}

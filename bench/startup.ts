@@ -1,0 +1,96 @@
+/**
+ * Benchmark 3: CLI start-up with latency off. Time from process start until StartExecution reaches
+ * local AWS, wall time of `vipctl check`, and which packages `vipctl --help` loads.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LocalAws } from '../local/index';
+import type { Topology } from '../tasks/topology';
+import { awsEnv, spawnNode, startBenchAws, VIPCTL, vipctl, writeConfig } from './harness';
+
+export interface StartupResult {
+  /** `node -e ""`: the floor of any node CLI on this machine. */
+  readonly nodeStartMs: number[];
+  readonly toStartExecutionMs: number[];
+  readonly checkWallMs: number[];
+  /** SDK modules (@aws-sdk, @smithy) resolved by `vipctl --help`, and by `vipctl check` as a control. */
+  readonly helpSdkModules: string[];
+  readonly checkSdkModules: number;
+}
+
+const SDK = /node_modules\/@(aws-sdk|smithy)\//;
+
+function sdkModules(stderr: string): string[] {
+  const lines = stderr.split('\n').filter((line) => SDK.test(line));
+  return [
+    ...new Set(
+      lines.map((line) =>
+        line
+          .replace(/^.*node_modules\//, '')
+          .split('/')
+          .slice(0, 2)
+          .join('/'),
+      ),
+    ),
+  ];
+}
+
+export async function startupBenchmark(topology: Topology, repeats: number): Promise<StartupResult> {
+  const config = writeConfig(topology);
+  const aws = await startBenchAws(topology, { profile: 'off' });
+  try {
+    const nodeStartMs: number[] = [];
+    const toStartExecutionMs: number[] = [];
+    const checkWallMs: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      nodeStartMs.push((await spawnNode(['-e', ''], awsEnv(aws.local.url))).wallMs);
+      aws.clear();
+      const run = await vipctl(
+        config,
+        ['failover', '--to', 'server-b', '--no-wait', '--json'],
+        aws.local.url,
+      );
+      if (run.code !== 0) throw new Error(`vipctl failover --no-wait exited ${run.code}: ${run.stderr}`);
+      const { name, arn } = (JSON.parse(run.stdout) as { run: { name: string; arn: string } }).run;
+      const started = aws.startedAt.get(name);
+      if (started === undefined) throw new Error(`StartExecution of ${name} was not seen`);
+      toStartExecutionMs.push(started - run.startedAt);
+      // Let the run finish, then put server-a back, so that check has the same work every time.
+      await waitForEnd(aws.local, arn);
+      aws.local.world.restore((await freshWorld(topology)).snapshot());
+      const check = await vipctl(config, ['check', '--active', 'server-a'], aws.local.url);
+      if (check.code !== 0)
+        throw new Error(`vipctl check exited ${check.code}: ${check.stdout}${check.stderr}`);
+      checkWallMs.push(check.wallMs);
+    }
+    const traced = (args: string[]) =>
+      spawnNode(['--import', './bench/module-log.mjs', VIPCTL, '--config', config, ...args], {
+        ...awsEnv(aws.local.url),
+        NODE_DEBUG: 'module',
+      });
+    const help = await traced(['--help']);
+    const check = await traced(['check', '--active', 'server-a']);
+    return {
+      nodeStartMs,
+      toStartExecutionMs,
+      checkWallMs,
+      helpSdkModules: sdkModules(help.stderr),
+      checkSdkModules: sdkModules(check.stderr).length,
+    };
+  } finally {
+    await aws.close();
+  }
+}
+
+async function waitForEnd(local: LocalAws, arn: string): Promise<void> {
+  const region = arn.split(':')[3] ?? 'us-east-1';
+  for (;;) {
+    const result = await local.sfn?.handle('DescribeExecution', { executionArn: arn }, { region });
+    if ((result?.body as { status?: string } | undefined)?.status !== 'RUNNING') return;
+    await sleep(50);
+  }
+}
+
+async function freshWorld(topology: Topology) {
+  const { seedWorld } = await import('../local/index');
+  return seedWorld(topology, topology.account ?? '000000000000', 'server-a');
+}
