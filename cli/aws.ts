@@ -6,7 +6,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type Ec2ClientFor, ec2ClientFor } from '../tasks/ec2';
+import type { Ec2ClientFor } from '../tasks/ec2';
 import { regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
 import type { GlobalOptions } from './context';
@@ -86,6 +86,9 @@ export function createAwsClients(
           (globals.profile
             ? await sfn(regionsOf(topology)[0] ?? 'us-east-1').config.credentials()
             : undefined);
+        // Imported here: @aws-sdk/client-ec2 is the largest module vipctl loads, and failover,
+        // rollback, runs and show never call EC2.
+        const { ec2ClientFor } = await import('../tasks/ec2');
         return ec2ClientFor({
           ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
           ...(resolved ? { credentials: resolved } : {}),

@@ -2,7 +2,6 @@
  * What most commands start with: the topology, the AWS clients, the Step Functions adapter and a
  * way to read the routes. Loaded lazily by the commands, so it may import the AWS SDK.
  */
-import { readWorld } from '../tasks/ec2';
 import { regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
 import type { Observation } from '../tasks/world';
@@ -33,7 +32,12 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
     now: ctx.deps.now,
     sleep: ctx.deps.sleep,
   });
-  const reader = ctx.deps.readWorld ?? (async (c: AwsClients, t: Topology) => readWorld(await c.ec2(), t));
+  const reader =
+    ctx.deps.readWorld ??
+    (async (c: AwsClients, t: Topology) => {
+      const { readWorld } = await import('../tasks/ec2');
+      return readWorld(await c.ec2(), t);
+    });
   return {
     topology,
     clients,
