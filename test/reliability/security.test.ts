@@ -1,0 +1,210 @@
+/**
+ * Security assertions: the IAM of the synthesized stacks is scoped to the topology, the node policy
+ * is exactly what vipctl calls, and a canary secret never leaks into output, history or logs.
+ */
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTopology } from '../../tasks/topology';
+import { nodePolicy, tgwRouteTableArns, vpcRouteTableArns } from '../../workflow/policy';
+import { addFailoverStacks } from '../../workflow/stack';
+import { statementsOf } from '../workflow/cfn';
+import { baseEnv, type Cluster, json, ROOT, record, runVipctl, startCluster } from './harness';
+
+const READ_ONLY = /^(ec2:(Describe|Search|Get)|logs:Describe|xray:Get|states:(Describe|List|Get))/;
+
+describe('IAM of the synthesized stacks', () => {
+  it('scopes every write to topology ARNs, grants no ec2:Delete* and no iam:PassRole', async (ctx) => {
+    const topology = await loadTopology(`${ROOT}examples/three-region.yaml`);
+    const app = new App({
+      outdir: mkdtempSync(join(tmpdir(), 'vip-reliability-iam-')),
+      context: { 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
+    const stacks = addFailoverStacks(app, topology);
+    app.synth();
+    const account = topology.account ?? '';
+    const tables = new Set([
+      ...vpcRouteTableArns(topology, account),
+      ...tgwRouteTableArns(topology, account),
+    ]);
+
+    for (const stack of stacks) {
+      const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, unknown> };
+      const statements = statementsOf(template);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) {
+        const where = `${stack.region} ${s.policy} ${s.sid ?? ''}`;
+        for (const action of s.actions) {
+          expect(action, where).not.toMatch(/^ec2:Delete|^ec2:\*$|^\*$|^iam:/);
+          if (action.startsWith('ec2:') && !READ_ONLY.test(action)) {
+            // An EC2 write: only the route tables the topology lists, each by its own ARN.
+            expect(
+              s.resources.filter((r) => !tables.has(r)),
+              `${where} ${action}`,
+            ).toEqual([]);
+          }
+          if (s.resources.includes('*') && action.startsWith('ec2:'))
+            expect(action, where).toMatch(READ_ONLY);
+          if (action.startsWith('states:') && !READ_ONLY.test(action)) {
+            expect(
+              s.resources.every(
+                (r) => r.includes(':stateMachine:vip-failover-') || r.includes(':execution:vip-failover-'),
+              ),
+              where,
+            ).toBe(true);
+          }
+        }
+      }
+      // No role of the stack can be passed on: Step Functions assumes its own role, nobody passes it.
+      expect(JSON.stringify(template)).not.toContain('iam:PassRole');
+    }
+    record(ctx, 'IAM of synthesized stacks', 'writes scoped, no Delete, no PassRole');
+  });
+});
+
+describe('against local AWS', () => {
+  let cluster: Cluster;
+  const logLines: string[] = [];
+  let proxy: http.Server;
+  let proxyUrl: string;
+  /** What vipctl itself sent (the task handlers talk to local AWS directly, not through the proxy). */
+  const cliCalls: { action: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    cluster = await startCluster({ log: (line) => logLines.push(line) });
+    proxy = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const target = request.headers['x-amz-target'];
+        if (typeof target === 'string')
+          cliCalls.push({ action: `states:${target.split('.')[1]}`, body: body.toString() });
+        else if (request.method === 'POST') {
+          const action = new URLSearchParams(body.toString()).get('Action') ?? '';
+          const sts = /\/sts\/aws4_request/.test(String(request.headers.authorization));
+          cliCalls.push({ action: `${sts ? 'sts' : 'ec2'}:${action}`, body: body.toString() });
+        }
+        const upstream = http.request(
+          `${cluster.local.url}${request.url ?? '/'}`,
+          { method: request.method, headers: request.headers },
+          (reply) => {
+            response.writeHead(reply.statusCode ?? 502, reply.headers);
+            reply.pipe(response);
+          },
+        );
+        upstream.on('error', () => response.destroy());
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    proxy?.closeAllConnections();
+    await new Promise((resolve) => proxy?.close(resolve));
+    await cluster?.close();
+  });
+
+  const through = (args: string[], env: Record<string, string> = {}) =>
+    runVipctl(['--config', cluster.config, ...args], { ...baseEnv(proxyUrl), ...env });
+
+  it('the node policy grants exactly the actions vipctl calls in a failover/status/check/runs/show/rollback session', async (ctx) => {
+    cliCalls.length = 0;
+    const session = [
+      ['plan', '--to', 'server-b'],
+      ['failover', '--to', 'server-b'],
+      ['status'],
+      ['check', '--active', 'server-b'],
+      ['runs'],
+      ['show', '--last'],
+      ['rollback', '--last', '--yes'],
+    ];
+    for (const args of session) {
+      const result = await through(args);
+      expect(result.code, `${args.join(' ')}\n${result.stderr}`).toBe(0);
+    }
+    const policy = json<{ Statement: { Action: string[]; Resource: string[] }[] }>(
+      await through(['policy', '--node']),
+    );
+
+    const called = new Set(cliCalls.map((c) => c.action).filter((a) => a !== 'sts:GetCallerIdentity'));
+    const granted = new Set(policy.Statement.flatMap((s) => s.Action));
+    expect(
+      [...called].filter((a) => !granted.has(a)),
+      'called but not granted',
+    ).toEqual([]);
+    expect(
+      [...granted].filter((a) => !called.has(a)),
+      'granted but never called',
+    ).toEqual([]);
+    // And on the resources the policy names: every ARN vipctl sent to Step Functions is covered.
+    const resources = policy.Statement.flatMap((s) => s.Resource);
+    const covered = (arn: string) =>
+      resources.some((r) => (r.endsWith('*') ? arn.startsWith(r.slice(0, -1)) : arn === r));
+    for (const call of cliCalls.filter((c) => c.action.startsWith('states:'))) {
+      const body = JSON.parse(call.body) as Record<string, unknown>;
+      const arn = (body.executionArn ?? body.stateMachineArn) as string;
+      expect(covered(arn), `${call.action} ${arn}`).toBe(true);
+    }
+    expect(nodePolicy(cluster.topology, cluster.local.account)).toEqual(policy);
+    record(ctx, 'node policy = actions vipctl calls', `${called.size} actions, exact match`);
+  });
+
+  it('never shows a canary secret in CLI output (incl. --debug), execution history or local AWS logs', async (ctx) => {
+    const canary = `canary${Math.random().toString(36).slice(2)}XYZ`;
+    const env = {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLECANARY',
+      AWS_SECRET_ACCESS_KEY: `${canary}-secret`,
+      AWS_SESSION_TOKEN: `${canary}-token`,
+      VIPCTL_TEST_CANARY: `${canary}-env`,
+    };
+    const outputs: string[] = [];
+    const commands = [
+      ['failover', '--to', 'server-b', '--debug'],
+      ['failover', '--to', 'server-a', '--debug', '--json'],
+      ['status', '--debug'],
+      ['show', '--last', '--debug'],
+      ['show', 'no-such-run', '--debug'],
+      ['rollback', '--last', '--yes', '--debug'],
+    ];
+    for (const args of commands) {
+      const result = await through(args, env);
+      outputs.push(result.stdout, result.stderr);
+    }
+    // The error paths too: every region down, with stack traces on.
+    cluster.local.models.setOutage('us-east-1', true);
+    cluster.local.models.setOutage('ap-southeast-1', true);
+    try {
+      const status = await through(['status', '--debug'], env);
+      const failover = await through(['failover', '--to', 'server-b', '--debug'], env);
+      expect(failover.code).toBe(4);
+      outputs.push(status.stdout, status.stderr, failover.stdout, failover.stderr);
+    } finally {
+      cluster.local.models.setOutage('us-east-1', false);
+      cluster.local.models.setOutage('ap-southeast-1', false);
+    }
+    const { runs } = await cluster.executions.list(100);
+    expect(runs.length).toBeGreaterThan(0);
+    const histories = await Promise.all(runs.map((r) => cluster.executions.history(r.arn)));
+    const described = await Promise.all(runs.map((r) => cluster.executions.describe(r.arn)));
+
+    const everything = [
+      ...outputs,
+      JSON.stringify(histories),
+      JSON.stringify(described),
+      logLines.join('\n'),
+      JSON.stringify(cluster.local.world.snapshot()),
+    ].join('\n');
+    expect(outputs.join('').length).toBeGreaterThan(1000);
+    expect(everything).not.toContain(canary);
+    record(ctx, 'canary secret', 'absent from output, history, logs');
+  });
+});
