@@ -302,7 +302,8 @@ Speed-up is against vipctl's wall time. Every second run after convergence made 
 
 \`vipctl --help\` loads ${r.startup.helpSdkModules.length === 0 ? '**no** AWS SDK module' : `SDK modules: ${r.startup.helpSdkModules.join(', ')}`} (checked with a
 module-resolve hook, \`node --import ./bench/module-log.mjs\`, plus \`NODE_DEBUG=module\`); the same probe sees
-${r.startup.checkSdkModules} SDK packages load for \`vipctl check\`, so the probe works.
+${r.startup.checkSdkModules} SDK packages load for \`vipctl check\`, so the probe works. \`vipctl failover\` loads
+${(r.startup.failoverSdkModules ?? []).join(', ') || 'none'}${(r.startup.failoverSdkModules ?? []).includes('@aws-sdk/client-ec2') ? '' : ' (not the EC2 client, the largest SDK module: it loads only for commands that read routes)'}.
 
 ## 4. Task function cold-start proxy
 

@@ -15,6 +15,8 @@ export interface StartupResult {
   /** SDK modules (@aws-sdk, @smithy) resolved by `vipctl --help`, and by `vipctl check` as a control. */
   readonly helpSdkModules: string[];
   readonly checkSdkModules: number;
+  /** SDK packages `vipctl failover --no-wait` loads (it needs Step Functions only). */
+  readonly failoverSdkModules: string[];
 }
 
 const SDK = /node_modules\/@(aws-sdk|smithy)\//;
@@ -69,12 +71,14 @@ export async function startupBenchmark(topology: Topology, repeats: number): Pro
       });
     const help = await traced(['--help']);
     const check = await traced(['check', '--active', 'server-a']);
+    const failover = await traced(['failover', '--to', 'server-b', '--no-wait']);
     return {
       nodeStartMs,
       toStartExecutionMs,
       checkWallMs,
       helpSdkModules: sdkModules(help.stderr),
       checkSdkModules: sdkModules(check.stderr).length,
+      failoverSdkModules: sdkModules(failover.stderr),
     };
   } finally {
     await aws.close();
