@@ -29,18 +29,6 @@ export async function startCliLocalAws(options: Omit<LocalAwsOptions, 'sfn'>): P
   const account = options.account ?? options.topology.account ?? '000000000000';
   return startLocalAws({
     ...options,
-    sfn: {
-      // NodejsFunction looks for the lock file upwards from the working directory, which may be
-      // anywhere; synthesis is synchronous, so running it from the package root is safe.
-      synthesize: (topology: Topology) => {
-        const cwd = process.cwd();
-        process.chdir(root);
-        try {
-          return synthesizeAsl(topology, { account, entry });
-        } finally {
-          process.chdir(cwd);
-        }
-      },
-    },
+    sfn: { synthesize: (topology: Topology) => synthesizeAsl(topology, { account, entry }) },
   });
 }

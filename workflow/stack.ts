@@ -2,6 +2,7 @@
  * One region's deployment of a cluster's failover workflow: the task function, its role derived from
  * the topology, the state machine `vip-failover-<cluster>`, and their log groups (DESIGN sections 5, 8).
  */
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Aws,
@@ -114,10 +115,16 @@ export class VipFailoverStack extends Stack {
       }),
     );
 
+    const entry = props.entry ?? TASKS_ENTRY;
+    // The package root holds the lock file; naming it keeps synthesis independent of the working
+    // directory (NodejsFunction otherwise searches upwards from process.cwd()).
+    const projectRoot = resolve(dirname(entry), '..', '..');
     const tasks = new NodejsFunction(this, 'Tasks', {
       functionName,
       description: `Plan, apply and verify tasks of the VIP failover of cluster ${topology.cluster}`,
-      entry: props.entry ?? TASKS_ENTRY,
+      entry,
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
