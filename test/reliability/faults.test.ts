@@ -94,7 +94,8 @@ describe('fault matrix (two regions)', () => {
     expect(cluster.local.models.stats().faultsInjected).toBeGreaterThanOrEqual(1);
     const invariants = await checkInvariants(cluster, before, [await runOf(result)]);
     expect(invariants.problems).toEqual([]);
-    record(ctx, '1 throttling 30% in one region', report.status, invariants);
+    const most = Math.max(...(report.changes ?? []).map((c) => c.attempts));
+    record(ctx, '1 throttling 30% in one region', `${report.status}, up to ${most} attempts`, invariants);
   });
 
   it("3 old active's region unreachable -> DEGRADED, target region converged; check --repair converges later", async (ctx) => {
