@@ -270,25 +270,44 @@ ${table(
     'speed-up',
     '2nd run writes',
   ],
-  r.scale.map((p) => [
-    p.tablesPerRegion,
-    p.vips,
-    p.regions,
-    p.writes,
-    p.maxBucketWrites,
-    p.throttled,
-    s(p.executionMs),
-    s(p.boundMs),
-    x(p.executionMs / p.boundMs),
-    s(p.orderedBoundMs),
-    x(p.executionMs / p.orderedBoundMs),
-    s(baseline(p)),
-    x(baseline(p) / p.wallMs),
-    p.secondRunWrites,
-  ]),
+  r.scale.map((p) =>
+    p.error
+      ? [
+          p.tablesPerRegion,
+          p.vips,
+          p.regions,
+          `**failed**: ${p.error.replace(/\|/g, '/')}`,
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+        ]
+      : [
+          p.tablesPerRegion,
+          p.vips,
+          p.regions,
+          p.writes,
+          p.maxBucketWrites,
+          p.throttled,
+          s(p.executionMs),
+          s(p.boundMs),
+          x(p.executionMs / p.boundMs),
+          s(p.orderedBoundMs),
+          x(p.executionMs / p.orderedBoundMs),
+          s(baseline(p)),
+          x(baseline(p) / p.wallMs),
+          p.secondRunWrites,
+        ],
+  ),
 )}
 
-Speed-up is against vipctl's wall time. Every second run after convergence made ${r.scale.every((p) => p.secondRunWrites === 0) ? 'zero writes' : 'WRITES (see raw data)'}.
+Speed-up is against vipctl's wall time. Every second run after convergence made ${r.scale.every((p) => p.secondRunWrites === 0) ? 'zero writes' : 'WRITES (see raw data)'}.${r.scale.some((p) => p.error) ? ' A failed point is reported with the error vipctl printed.' : ''}
 
 ![convergence](convergence.svg)
 

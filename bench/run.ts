@@ -94,7 +94,7 @@ writeFileSync(`${RAW_DIR}results.json`, JSON.stringify(final, null, 1));
 
 const callMs = baselineCallMs(final);
 const convergence = scale
-  .filter((p) => p.vips === 1 && p.regions === 2)
+  .filter((p) => p.vips === 1 && p.regions === 2 && !p.error)
   .flatMap((p) => [
     { tables: p.tablesPerRegion, series: 'this project (execution)', seconds: p.executionMs / 1000 },
     { tables: p.tablesPerRegion, series: 'token-bucket lower bound', seconds: p.boundMs / 1000 },

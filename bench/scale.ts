@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { type Change, measureFailover } from './failover';
-import { RAW_DIR, startBenchAws, writeConfig } from './harness';
+import { type BenchAws, RAW_DIR, startBenchAws, writeConfig } from './harness';
 import { type Bucket, orderedTokenBucketBoundMs, tokenBucketBoundMs } from './lower-bound';
 import { type ScaleShape, scaleTopology } from './topologies';
 
@@ -24,6 +24,8 @@ export interface ScalePoint extends ScaleShape {
   readonly secondRunMs: number;
   /** Changes per region and kind, for the sequential baseline. */
   readonly changes: { region: string; kind: Change['kind'] }[];
+  /** Set when the failover did not succeed (the other figures are then zero). */
+  readonly error?: string;
 }
 
 const ACTION = { vpc: 'ReplaceRoute', tgw: 'ReplaceTransitGatewayRoute' } as const;
@@ -48,37 +50,59 @@ export function writesPerStepBucket(changes: readonly Change[]): Map<string, Map
 
 export async function scalePoint(shape: ScaleShape, bucket: Bucket): Promise<ScalePoint> {
   const topology = scaleTopology(shape);
-  const config = writeConfig(topology);
   const aws = await startBenchAws(topology, {
     profile: 'realistic',
     throttle: { enabled: true, mutating: bucket },
   });
   try {
-    const first = await measureFailover(aws, topology, config, 'server-1');
-    const second = await measureFailover(aws, topology, config, 'server-1');
-    const buckets = writesPerBucket(first.changes);
-    writeFileSync(`${RAW_DIR}${topology.cluster}.json`, JSON.stringify({ first, second }, null, 1));
-    return {
-      ...shape,
-      writes: first.writes,
-      maxBucketWrites: Math.max(0, ...buckets.values()),
-      executionMs: first.executionMs,
-      wallMs: first.wallMs,
-      throttled: first.throttled,
-      latencyFloorMs: first.bound.totalMs,
-      boundMs: tokenBucketBoundMs(buckets, bucket, first.bound.totalMs),
-      orderedBoundMs: orderedTokenBucketBoundMs(
-        writesPerStepBucket(first.changes),
-        bucket,
-        first.bound.totalMs,
-      ),
-      secondRunWrites: second.writes,
-      secondRunMs: second.executionMs,
-      changes: first.changes
-        .filter((c) => c.result === 'applied')
-        .map((c) => ({ region: c.region, kind: c.kind })),
-    };
+    return await measurePoint(aws, shape, bucket);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...shape, ...FAILED, error: message.split('\n').slice(0, 3).join(' ').slice(0, 300) };
   } finally {
     await aws.close();
   }
+}
+
+const FAILED = {
+  writes: 0,
+  maxBucketWrites: 0,
+  executionMs: Number.NaN,
+  wallMs: Number.NaN,
+  throttled: 0,
+  latencyFloorMs: Number.NaN,
+  boundMs: Number.NaN,
+  orderedBoundMs: Number.NaN,
+  secondRunWrites: 0,
+  secondRunMs: Number.NaN,
+  changes: [],
+};
+
+async function measurePoint(aws: BenchAws, shape: ScaleShape, bucket: Bucket): Promise<ScalePoint> {
+  const topology = scaleTopology(shape);
+  const config = writeConfig(topology);
+  const first = await measureFailover(aws, topology, config, 'server-1');
+  const second = await measureFailover(aws, topology, config, 'server-1');
+  const buckets = writesPerBucket(first.changes);
+  writeFileSync(`${RAW_DIR}${topology.cluster}.json`, JSON.stringify({ first, second }, null, 1));
+  return {
+    ...shape,
+    writes: first.writes,
+    maxBucketWrites: Math.max(0, ...buckets.values()),
+    executionMs: first.executionMs,
+    wallMs: first.wallMs,
+    throttled: first.throttled,
+    latencyFloorMs: first.bound.totalMs,
+    boundMs: tokenBucketBoundMs(buckets, bucket, first.bound.totalMs),
+    orderedBoundMs: orderedTokenBucketBoundMs(
+      writesPerStepBucket(first.changes),
+      bucket,
+      first.bound.totalMs,
+    ),
+    secondRunWrites: second.writes,
+    secondRunMs: second.executionMs,
+    changes: first.changes
+      .filter((c) => c.result === 'applied')
+      .map((c) => ({ region: c.region, kind: c.kind })),
+  };
 }
