@@ -174,6 +174,30 @@ export class Executions {
     );
   }
 
+  /**
+   * A failover to `target` that is still RUNNING in `region` and started within `withinMs`: the same
+   * request made moments ago by another process (both cluster scripts firing, a retried command).
+   * Restores are different requests and are never joined. An unreachable region has none to join.
+   */
+  async runningTo(target: string, region: string, withinMs: number): Promise<RunDetail | undefined> {
+    try {
+      const stateMachineArn = await this.stateMachineArn(region);
+      const page = await this.options
+        .sfn(region)
+        .send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 20 }));
+      const since = this.options.now().getTime() - withinMs;
+      for (const e of page?.executions ?? []) {
+        if (!e.executionArn || !e.name || parseExecutionName(e.name)?.target !== target) continue;
+        if ((e.startDate?.getTime() ?? 0) < since) continue;
+        const detail = await this.describe(e.executionArn);
+        if (detail.status === 'RUNNING' && detail.input && !detail.input.restore) return detail;
+      }
+    } catch (error) {
+      if (!isUnreachable(error) && errorCode(error) !== 'StateMachineDoesNotExist') throw error;
+    }
+    return undefined;
+  }
+
   async describe(arn: string): Promise<RunDetail> {
     const region = regionOfArn(arn);
     const d: DescribeExecutionCommandOutput = await this.options
@@ -412,6 +436,11 @@ export function stepsOf(events: readonly HistoryEvent[]): StepRecord[] {
 }
 
 /** The run's failure as the history tells it: the last task that failed, else the execution's own error. */
+const EXECUTION_ARN = /arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+/;
+
+/** The newer run named by a Superseded failure's cause, if any. */
+export const supersedingRunOf = (cause: string): string | undefined => EXECUTION_ARN.exec(cause)?.[0];
+
 export function failureOf(
   events: readonly HistoryEvent[],
   detail: Pick<RunDetail, 'error' | 'cause'>,

@@ -5,7 +5,7 @@
 import type { ExecutionInput } from '../tasks/contracts';
 import { regionOfNode } from '../tasks/routing';
 import type { CommandContext } from './context';
-import { failureOf, parseCause, type RunDetail, type StartResult } from './executions';
+import { failureOf, parseCause, type RunDetail, type StartResult, supersedingRunOf } from './executions';
 import { ExitCode } from './exit-codes';
 import { duration, plural } from './render';
 import { StepPrinter } from './render-steps';
@@ -42,7 +42,14 @@ export async function startAndFollow(
   options: FollowOptions,
 ): Promise<RunReport> {
   const region = regionOfNode(session.topology, input.target);
-  const started = await session.executions.start(input, region);
+  // The same failover started moments ago by another process is the same request: follow it
+  // instead of starting a second run that would supersede it.
+  const joined = input.restore
+    ? undefined
+    : await session.executions.runningTo(input.target, region, JOIN_WINDOW_MS);
+  const started: StartResult = joined
+    ? { arn: joined.arn, name: joined.name, region: joined.region, reused: true, skipped: [] }
+    : await session.executions.start(input, region);
   announce(ctx, started, region);
   const base = {
     run: { arn: started.arn, name: started.name, region: started.region, reused: started.reused },
@@ -57,13 +64,44 @@ export async function startAndFollow(
   const printer = new StepPrinter((text) => ctx.print(text.replace(/\n$/, '')), ctx.style, false);
   const live = new StepPrinter((text) => ctx.io.stdout.write(text), ctx.style, true);
   const steps = ctx.globals.json ? undefined : ctx.io.isTTY ? live : printer;
-  const detail = await session.executions.wait(started.arn, {
+  const deadline = ctx.deps.now().getTime() + options.timeoutMs;
+  let detail = await session.executions.wait(started.arn, {
     timeoutMs: options.timeoutMs,
     withSteps: steps !== undefined,
     onPoll: (_detail, polled) => steps?.update(polled),
   });
   steps?.finish();
-  return report(ctx, session, base, detail, options);
+  // A run superseded by a newer run to the same node (a duplicate start) ends with that run's outcome.
+  for (let hop = 0; hop < 3 && !input.restore && detail.status === 'FAILED'; hop++) {
+    const newer = await supersedingSameTarget(session, detail, input.target);
+    if (!newer) break;
+    ctx.print(`${detail.name} was superseded by ${newer.name}, a run to the same node: following it`);
+    detail = await session.executions.wait(newer.arn, {
+      timeoutMs: Math.max(0, deadline - ctx.deps.now().getTime()),
+      withSteps: false,
+    });
+  }
+  const followed =
+    detail.arn === started.arn
+      ? base
+      : { ...base, run: { arn: detail.arn, name: detail.name, region: detail.region, reused: true } };
+  return report(ctx, session, followed, detail, options);
+}
+
+/** How recent a running failover to the same node must be to be joined rather than superseded. */
+const JOIN_WINDOW_MS = 120_000;
+
+async function supersedingSameTarget(
+  session: Session,
+  detail: RunDetail,
+  target: string,
+): Promise<RunDetail | undefined> {
+  const failure = failureOf(await session.executions.history(detail.arn), detail);
+  if (failure?.error !== 'Superseded') return undefined;
+  const arn = supersedingRunOf(failure.cause);
+  if (!arn) return undefined;
+  const newer = await session.executions.describe(arn);
+  return newer.target === target && !newer.input?.restore ? newer : undefined;
 }
 
 function announce(ctx: CommandContext, started: StartResult, region: string): void {

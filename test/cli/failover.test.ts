@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type GetExecutionHistoryCommandOutput,
+  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -62,6 +63,112 @@ beforeEach(() => {
 });
 
 describe('vipctl failover', () => {
+  it('joins a failover to the same node that another process started moments ago, instead of starting a second', async () => {
+    const other = 'server-b-20261125T120355900';
+    const otherArn = EXEC('ap-southeast-1', other);
+    sfn
+      .on(ListExecutionsCommand, { stateMachineArn: SM('ap-southeast-1'), statusFilter: 'RUNNING' })
+      .resolves({
+        executions: [
+          {
+            executionArn: otherArn,
+            name: other,
+            stateMachineArn: SM('ap-southeast-1'),
+            status: 'RUNNING',
+            startDate: at(-223),
+          },
+        ],
+      });
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: otherArn })
+      .resolvesOnce({
+        executionArn: otherArn,
+        name: other,
+        status: 'RUNNING',
+        startDate: at(-223),
+        input: JSON.stringify({ target: 'server-b', requestedAt: at(-223).toISOString() }),
+      })
+      .resolves({
+        executionArn: otherArn,
+        name: other,
+        status: 'SUCCEEDED',
+        startDate: at(-223),
+        stopDate: at(800),
+        input: JSON.stringify({ target: 'server-b', requestedAt: at(-223).toISOString() }),
+        output: JSON.stringify(runOutput('server-b')),
+      });
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--json']);
+
+    expect(result.code).toBe(ExitCode.Ok);
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      run: { name: other, reused: true },
+      status: 'SUCCEEDED',
+    });
+  });
+
+  it('reports the outcome of the newer run to the same node that superseded its own run', async () => {
+    const newer = 'server-b-20261125T120356500';
+    const newerArn = EXEC('ap-southeast-1', newer);
+    sfn.on(DescribeExecutionCommand, { executionArn: ARN }).resolves({
+      executionArn: ARN,
+      name: NAME,
+      status: 'FAILED',
+      startDate: NOW,
+      stopDate: at(300),
+      error: 'Superseded',
+      cause: JSON.stringify({
+        errorType: 'Superseded',
+        errorMessage: `a newer run of cluster orders-db exists: ${newerArn} (RUNNING, started ...)`,
+      }),
+    });
+    sfn.on(DescribeExecutionCommand, { executionArn: newerArn }).resolves({
+      executionArn: newerArn,
+      name: newer,
+      status: 'SUCCEEDED',
+      startDate: at(377),
+      stopDate: at(1500),
+      input: JSON.stringify({ target: 'server-b', requestedAt: at(377).toISOString() }),
+      output: JSON.stringify(runOutput('server-b')),
+    });
+
+    const result = await vipctl(['failover', '--to', 'server-b']);
+
+    expect(result.code).toBe(ExitCode.Ok);
+    expect(result.stdout).toContain(
+      `${NAME} was superseded by ${newer}, a run to the same node: following it`,
+    );
+    expect(result.stdout).toMatch(/SUCCEEDED in 1\.1 s: VIP routes lead to server-b/);
+  });
+
+  it('reports Superseded as a failure when the newer run goes to another node', async () => {
+    const newer = 'server-a-20261125T120356500';
+    const newerArn = EXEC('us-east-1', newer);
+    sfn.on(DescribeExecutionCommand, { executionArn: ARN }).resolves({
+      executionArn: ARN,
+      name: NAME,
+      status: 'FAILED',
+      startDate: NOW,
+      stopDate: at(300),
+      error: 'Superseded',
+      cause: JSON.stringify({ errorType: 'Superseded', errorMessage: `a newer run exists: ${newerArn}` }),
+    });
+    sfn.on(DescribeExecutionCommand, { executionArn: newerArn }).resolves({
+      executionArn: newerArn,
+      name: newer,
+      status: 'RUNNING',
+      startDate: at(377),
+      input: JSON.stringify({ target: 'server-a', requestedAt: at(377).toISOString() }),
+    });
+
+    const result = await vipctl(['failover', '--to', 'server-b']);
+
+    expect(result.code).toBe(ExitCode.Failed);
+    expect(result.stdout).toContain('Superseded');
+    expect(result.stdout).not.toContain('following it');
+  });
+
   it('starts a run named after the target and the request time, in the target region, and exits 0 when it succeeds', async () => {
     sfn.on(DescribeExecutionCommand).resolves({
       executionArn: ARN,
