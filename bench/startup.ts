@@ -19,21 +19,11 @@ export interface StartupResult {
   readonly failoverSdkModules: string[];
 }
 
-const SDK = /node_modules\/@(aws-sdk|smithy)\//;
+const SDK_PACKAGE = /node_modules\/(@(?:aws-sdk|smithy)\/[a-z0-9-]+)/g;
 
-function sdkModules(stderr: string): string[] {
-  const lines = stderr.split('\n').filter((line) => SDK.test(line));
-  return [
-    ...new Set(
-      lines.map((line) =>
-        line
-          .replace(/^.*node_modules\//, '')
-          .split('/')
-          .slice(0, 2)
-          .join('/'),
-      ),
-    ),
-  ];
+/** The SDK packages named in a module trace (resolve hook and NODE_DEBUG=module lines). */
+export function sdkModules(trace: string): string[] {
+  return [...new Set([...trace.matchAll(SDK_PACKAGE)].map((match) => match[1] ?? ''))].sort();
 }
 
 export async function startupBenchmark(topology: Topology, repeats: number): Promise<StartupResult> {

@@ -133,3 +133,17 @@ describe('median', () => {
     expect(median([])).toBeNaN();
   });
 });
+
+describe('SDK module trace', () => {
+  it('names each SDK package once, from hook and NODE_DEBUG lines alike', async () => {
+    const { sdkModules } = await import('../../bench/startup');
+    const trace = [
+      '[module] file:///w/node_modules/@aws-sdk/client-sfn/dist-es/index.js',
+      'MODULE 123: load "/w/node_modules/@smithy/core/dist-cjs/index.js" for module "."',
+      '[module] file:///w/node_modules/@aws-sdk/client-sfn/dist-es/commands.js',
+      '[module] file:///w/node_modules/zod/v4/index.js',
+    ].join('\n');
+
+    expect(sdkModules(trace)).toEqual(['@aws-sdk/client-sfn', '@smithy/core']);
+  });
+});
