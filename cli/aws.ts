@@ -4,7 +4,6 @@
  * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> handling, which is deliberately not reimplemented.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Ec2ClientFor } from '../tasks/ec2';
 import { regionsOf } from '../tasks/routing';
@@ -104,6 +103,8 @@ export function createAwsClients(
       if (topology.account) return Promise.resolve(topology.account);
       account ??= (async () => {
         const region = globals.region ?? env.AWS_REGION ?? regionsOf(topology)[0] ?? 'us-east-1';
+        // Imported here: most topologies name their account, and then STS is never needed.
+        const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
         const sts = new STSClient({ ...common, region });
         const identity = await sts.send(new GetCallerIdentityCommand({}));
         if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');
