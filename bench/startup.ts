@@ -19,7 +19,7 @@ export interface StartupResult {
   readonly failoverSdkModules: string[];
 }
 
-const SDK_PACKAGE = /node_modules\/(@(?:aws-sdk|smithy)\/[a-z0-9-]+)/g;
+const SDK_PACKAGE = /node_modules\/(@(?:aws-sdk|smithy)\/[a-z0-9-]+)\//g;
 
 /** The SDK packages named in a module trace (resolve hook and NODE_DEBUG=module lines). */
 export function sdkModules(trace: string): string[] {

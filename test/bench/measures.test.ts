@@ -140,10 +140,11 @@ describe('SDK module trace', () => {
     const trace = [
       '[module] file:///w/node_modules/@aws-sdk/client-sfn/dist-es/index.js',
       'MODULE 123: load "/w/node_modules/@smithy/core/dist-cjs/index.js" for module "."',
+      '[module] file:///w/node_modules/@aws-sdk/node_modules/@smithy/types/dist-es/index.js',
       '[module] file:///w/node_modules/@aws-sdk/client-sfn/dist-es/commands.js',
       '[module] file:///w/node_modules/zod/v4/index.js',
     ].join('\n');
 
-    expect(sdkModules(trace)).toEqual(['@aws-sdk/client-sfn', '@smithy/core']);
+    expect(sdkModules(trace)).toEqual(['@aws-sdk/client-sfn', '@smithy/core', '@smithy/types']);
   });
 });
