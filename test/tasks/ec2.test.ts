@@ -546,7 +546,7 @@ describe('applyChanges', () => {
   it('reports changes of an unreachable region as unreachable and stops sending to it', async () => {
     eastMock.onAnyCommand().resolves({});
     westMock.onAnyCommand().rejects(networkError('ECONNREFUSED'));
-    const westChanges = Array.from({ length: 30 }, (_, i) =>
+    const westChanges = Array.from({ length: 130 }, (_, i) =>
       change({
         table: `rtb-0bbb${String(i).padStart(4, '0')}`,
         region: 'ap-southeast-1',
