@@ -73,6 +73,11 @@ export const PlanOutput = z.strictObject({
   skipped: z.array(SnapshotRoute),
   /** Regions that could not be read; their tables are planned as `replace` with state `unknown`. */
   unreachable: z.array(RegionFault),
+  /**
+   * Older runs still RUNNING when this one planned. Their in-flight writes may land after this
+   * run's read, so every desired route is written, not only the ones that looked wrong.
+   */
+  concurrentWith: z.array(z.string()).max(100).optional(),
   timing: Timing,
 });
 export type PlanOutput = z.infer<typeof PlanOutput>;

@@ -79,6 +79,38 @@ export function planChanges(desired: readonly DesiredRoute[], observation: Obser
       target: want.target,
     });
   }
+  return { changes: sortChanges(changes), unchanged, snapshot };
+}
+
+/**
+ * The plan with every already-right route turned into a `replace` of itself. Used when an older run
+ * of the cluster is still running: a write wave it started before this run began may land after
+ * this run's read, so this run writes every desired route rather than trusting what it read.
+ */
+export function reassertAll(desired: readonly DesiredRoute[], plan: Plan): Plan {
+  const wanted = new Map(desired.map((d) => [routeKey(d.table, d.vip), d]));
+  const reasserted: Change[] = plan.unchanged.flatMap((route) => {
+    const want = wanted.get(routeKey(route.table, route.vip));
+    if (!want) return [];
+    return [
+      {
+        table: want.table,
+        kind: want.kind,
+        region: want.region,
+        vip: want.vip,
+        step: want.step,
+        wave: want.wave,
+        action: 'replace' as const,
+        previous: route.target,
+        previousState: route.state,
+        target: want.target,
+      },
+    ];
+  });
+  return { ...plan, changes: sortChanges([...plan.changes, ...reasserted]), unchanged: [] };
+}
+
+const sortChanges = (changes: Change[]): Change[] =>
   changes.sort(
     (a, b) =>
       stepRank(a.step) - stepRank(b.step) ||
@@ -86,8 +118,6 @@ export function planChanges(desired: readonly DesiredRoute[], observation: Obser
       a.table.localeCompare(b.table) ||
       a.vip.localeCompare(b.vip),
   );
-  return { changes, unchanged, snapshot };
-}
 
 /** The changes of one step, grouped into waves in order. */
 export function wavesOf(changes: readonly Change[], step: Step): Change[][] {

@@ -8,7 +8,7 @@ import type { TaskDeps } from './deps';
 import { desiredState } from './desired-state';
 import { classifyError, readWorld } from './ec2';
 import { PreconditionFailedError, RegionUnreachableError } from './errors';
-import { planChanges } from './plan';
+import { planChanges, reassertAll } from './plan';
 import { assertPreconditions } from './preconditions';
 import { regionOfNode } from './routing';
 import { assertNotSuperseded } from './stale-run-guard';
@@ -44,7 +44,9 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   }
   assertPreconditions(topology, observation, request.target);
 
-  const plan = planChanges(desired, observation);
+  const observed = planChanges(desired, observation);
+  const concurrent = guard.value.olderRunning.length > 0;
+  const plan = concurrent ? reassertAll(desired, observed) : observed;
   return {
     request,
     mode,
@@ -53,6 +55,7 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
     plan,
     skipped,
     unreachable: observation.unreachable,
+    ...(concurrent ? { concurrentWith: guard.value.olderRunning.map((run) => run.arn) } : {}),
     timing: timingOf(startedAt, deps.now()),
   };
 }

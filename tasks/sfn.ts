@@ -53,6 +53,8 @@ export interface ListSinceOptions {
   readonly abortSignal?: AbortSignal;
   /** @default 100 */
   readonly pageSize?: number;
+  /** Called with each execution on the pages read that started before `since` (those are not returned). */
+  readonly onOlder?: (execution: ExecutionSummary) => void;
 }
 
 /**
@@ -79,6 +81,12 @@ export async function listExecutionsSince(
       const execution = ListedExecution.parse(raw);
       if (execution.startDate.getTime() < since.getTime()) {
         reachedBack = true;
+        options.onOlder?.({
+          arn: execution.executionArn,
+          name: execution.name,
+          status: execution.status,
+          startDate: execution.startDate,
+        });
         continue;
       }
       found.push({

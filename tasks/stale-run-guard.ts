@@ -22,6 +22,11 @@ export interface GuardOptions {
 export interface GuardReport {
   readonly checked: string[];
   readonly skipped: { region: string; message: string }[];
+  /**
+   * Older runs of the cluster still RUNNING (among the newest page of each region). They stop at
+   * their next guard check, but a write wave they started before this run began may still land.
+   */
+  readonly olderRunning: ExecutionSummary[];
 }
 
 /**
@@ -37,7 +42,7 @@ export async function assertNotSuperseded(
   const own = parseExecutionArn(execution.id);
   const ownStart = new Date(execution.startTime);
   const regions = [...new Set([own.region, ...regionsOf(topology)])];
-  const report: GuardReport = { checked: [], skipped: [] };
+  const report: GuardReport = { checked: [], skipped: [], olderRunning: [] };
 
   const listings = await Promise.all(
     regions.map(async (region) => {
@@ -45,6 +50,9 @@ export async function assertNotSuperseded(
       try {
         const executions = await listExecutionsSince(sfn(region), machine, ownStart, {
           abortSignal: AbortSignal.timeout(options.budgetMs ?? 5000),
+          onOlder: (older) => {
+            if (older.status === 'RUNNING' && older.arn !== execution.id) report.olderRunning.push(older);
+          },
         });
         report.checked.push(region);
         return executions;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planChanges, restoreRoutes, type SnapshotRoute, wavesOf } from '../../tasks/plan';
+import { planChanges, reassertAll, restoreRoutes, type SnapshotRoute, wavesOf } from '../../tasks/plan';
 import { desiredRoutes } from '../../tasks/routing';
 import { loadTopology, type Topology } from '../../tasks/topology';
 import type { Observation } from '../../tasks/world';
@@ -161,5 +161,32 @@ describe('restoreRoutes', () => {
     expect(restore.changes.map((c) => [c.table, c.target])).toEqual(
       planChanges(desiredRoutes(seed, 'server-a'), after).changes.map((c) => [c.table, c.target]),
     );
+  });
+});
+
+describe('reassertAll', () => {
+  it('turns every already-right route into a replace of itself, in step order, keeping the real changes', () => {
+    const desired = desiredRoutes(seed, 'server-b');
+    const world = convergedOn(seed, 'server-b');
+    const drifted: Observation = {
+      ...world,
+      routes: world.routes.map((r) => (r.table === B2 ? { ...r, target: 'eni-0a1f3c5e7b9d2f4a6' } : r)),
+    };
+    const plan = planChanges(desired, drifted);
+
+    const reasserted = reassertAll(desired, plan);
+
+    expect(plan.changes).toHaveLength(1);
+    expect(reasserted.unchanged).toEqual([]);
+    expect(reasserted.snapshot).toEqual(plan.snapshot);
+    expect(reasserted.changes.map((c) => [c.step, c.table, c.previous === c.target])).toEqual([
+      ['local-vpc', 'rtb-0b1d3f5a7c9e2b4d6', true],
+      ['local-vpc', B2, false],
+      ['tgw', 'tgw-rtb-0b1c2d3e4f5a6b7c8', true],
+      ['tgw', 'tgw-rtb-0a1b2c3d4e5f6a7b8', true],
+      ['remote-vpc', 'rtb-0a1c3e5f7b9d2a4c6', true],
+      ['remote-vpc', 'rtb-0a2d4f6b8c1e3a5d7', true],
+    ]);
+    expect(reasserted.changes.every((c) => c.action === 'replace' && c.vip === VIP)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
+  convergeOnServerB,
   type FakeAws,
   failoverToB,
   fakeAws,
@@ -32,6 +33,36 @@ describe('stale-run guard', () => {
   afterEach(() => {
     aws.ec2.restore();
     aws.sfn.restore();
+  });
+
+  it('plans every route, even the right ones, while an older run of the cluster is still running', async () => {
+    // The older run passed its own guard before this run began: a write wave of it may still land.
+    aws = fakeAws(worldWithServerAActive());
+    convergeOnServerB(aws.world);
+    aws.world.executions.set(stateMachine(REGION_A), [
+      run(REGION_A, 'server-a-20261125T120300000', '2026-11-25T12:03:00Z', 'RUNNING'),
+    ]);
+
+    const planned = await tasks(aws, topology).plan(failoverToB());
+
+    expect(planned.converged).toBe(false);
+    expect(planned.plan.unchanged).toEqual([]);
+    expect(planned.plan.changes).toHaveLength(planned.plan.snapshot.length);
+    expect(planned.plan.changes.every((c) => c.previous === c.target && c.action === 'replace')).toBe(true);
+    expect(planned.concurrentWith).toEqual([arnOf(REGION_A, 'server-a-20261125T120300000')]);
+  });
+
+  it('trusts what it read when the older runs have finished', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    convergeOnServerB(aws.world);
+    aws.world.executions.set(stateMachine(REGION_A), [
+      run(REGION_A, 'server-a-20261125T120300000', '2026-11-25T12:03:00Z', 'SUCCEEDED'),
+    ]);
+
+    const planned = await tasks(aws, topology).plan(failoverToB());
+
+    expect(planned.converged).toBe(true);
+    expect(planned.concurrentWith).toBeUndefined();
   });
 
   it("lists executions of the cluster's state machine in every cluster region", async () => {
