@@ -283,6 +283,31 @@ describe('fault matrix (two regions)', () => {
     record(ctx, '8 duplicate start, same requestedAt', 'one execution, both SUCCEEDED', invariants);
   });
 
+  it('8b two failover commands to the same node at once (separate processes) -> one outcome, reported by both', async (ctx) => {
+    const before = routesOf(cluster);
+    const earlier = new Set((await cluster.executions.list(100)).runs.map((r) => r.arn));
+
+    const [first, second] = await Promise.all([failover('server-b'), failover('server-b')]);
+
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    const [r1, r2] = [reportOf(first), reportOf(second)];
+    expect([r1.status, r2.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    // The later command joins the running run, or its own run is superseded and it follows the newer
+    // one; only when both start within one ListExecutions round trip and the older run has passed its
+    // last guard do two runs both finish, writing the same routes.
+    const runs = (await cluster.executions.list(100)).runs.filter((r) => !earlier.has(r.arn));
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.length).toBeLessThanOrEqual(2);
+    if (r1.run.arn !== r2.run.arn) expect(runs.every((r) => r.status === 'SUCCEEDED')).toBe(true);
+    expect((await cluster.vipctl(['check', '--active', 'server-b'])).code).toBe(0);
+    const settled = await Promise.all(runs.map((r) => cluster.settle(r.arn)));
+    const invariants = await checkInvariants(cluster, before, settled);
+    expect(invariants.problems).toEqual([]);
+    const how = r1.run.arn === r2.run.arn ? 'one run, both followed it' : 'two runs, both SUCCEEDED';
+    record(ctx, '8b duplicate start, two processes', how, invariants);
+  });
+
   it('10 flapping A->B->A->B in quick succession -> final state is the last request, trace converged', async (ctx) => {
     const before = routesOf(cluster);
     const started: string[] = [];
