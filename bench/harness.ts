@@ -3,9 +3,11 @@
  * with the synthesized ASL cached per topology, a recorder of the requests it serves, and vipctl run
  * as a child process with its wall time.
  */
+
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { localEnvironment } from '../local/client-env';
 import { type LocalAws, type ModelPatch, startLocalAws } from '../local/index';
 import type { Topology } from '../tasks/topology';
 import { synthesizeAsl } from '../workflow/asl';
@@ -151,12 +153,8 @@ export interface Spawned {
 export function awsEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
-    AWS_ENDPOINT_URL: url,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    ...localEnvironment(url),
     AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_EC2_METADATA_SERVICE_ENDPOINT: url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   };

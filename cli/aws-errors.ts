@@ -2,18 +2,11 @@
  * Sorts errors thrown by AWS SDK calls by what the user can do about them. Duck-typed on `name`
  * and `code`, so it imports no SDK and can be used before any client is loaded.
  */
+import { NETWORK_ERROR_CODES } from '../tasks/network-errors';
 
 /** Network-level failures: the endpoint did not answer, so nothing is known about the state. */
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'UND_ERR_CONNECT_TIMEOUT',
+  ...NETWORK_ERROR_CODES,
   'TimeoutError',
   'RequestTimeout',
   'RegionUnreachable',

@@ -3,6 +3,7 @@
  * another shell needs to use it, and runs until SIGINT or SIGTERM. Resolves only after shutdown.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { localEnvironment } from '../local/client-env';
 import { usageError } from './cli-error';
 import { loadConfig, requireNode } from './config';
 import type { CommandContext } from './context';
@@ -22,21 +23,6 @@ export interface LocalOptions {
   readonly transitionMs?: number;
   readonly throttle?: boolean;
   readonly log?: boolean;
-}
-
-/** What a shell needs to send the CLI and the AWS CLI/SDKs to local AWS. */
-export function localEnvironment(url: string, ec2Endpoint?: string): Record<string, string> {
-  return {
-    // With an external EC2 emulator, only Step Functions and STS come here.
-    ...(ec2Endpoint
-      ? { AWS_ENDPOINT_URL_SFN: url, AWS_ENDPOINT_URL_STS: url, AWS_ENDPOINT_URL_EC2: ec2Endpoint }
-      : { AWS_ENDPOINT_URL: url }),
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    // The SDK must never fall back to the real metadata service; `self` asks local AWS instead.
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_EC2_METADATA_SERVICE_ENDPOINT: url,
-  };
 }
 
 export async function localCommand(ctx: CommandContext, options: LocalOptions): Promise<number> {

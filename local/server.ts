@@ -177,7 +177,6 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         ec2: ec2For,
         sfn: sfnFor,
         now: () => new Date(),
-        sleep: (ms) => sleep(ms),
       });
       handlers.set(region, handler);
     }

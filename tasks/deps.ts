@@ -15,8 +15,6 @@ export interface TaskDeps {
   readonly sfn: SfnClientFor;
   /** The clock; tasks read time only through this. */
   readonly now: () => Date;
-  /** Waits between verification attempts; tests pass a fake. */
-  readonly sleep: (ms: number) => Promise<void>;
 }
 
 /** @default 20000 when RETRY_BUDGET_MS is unset. */
@@ -31,7 +29,6 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskDeps {
     ec2: ec2ClientFor({ budgetMs: retryBudgetMs(env.RETRY_BUDGET_MS) }),
     sfn: sfnClientFor(),
     now: () => new Date(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 }
 

@@ -44,6 +44,7 @@ import {
   StandardRetryStrategy,
 } from '@smithy/util-retry';
 import { z } from 'zod';
+import { NETWORK_ERROR_CODES } from './network-errors';
 import type { Change, ChangeResult } from './plan';
 import { regionsOf } from './routing';
 import type { Topology } from './topology';
@@ -253,17 +254,6 @@ function paced<T>(client: EC2Client, task: () => Promise<T>): Promise<T> {
 // Error classification
 // ---------------------------------------------------------------------------------------------
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ECONNABORTED',
-]);
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
 const THROTTLING_CODES = new Set([
   'RequestLimitExceeded',
@@ -311,7 +301,7 @@ function fieldsOf(error: unknown): z.infer<typeof ErrorFields> {
 function networkCode(error: unknown, depth = 0): { code: string; message: string } | undefined {
   if (depth > 4) return undefined;
   const f = fieldsOf(error);
-  if (f.code && NETWORK_CODES.has(f.code)) {
+  if (f.code && NETWORK_ERROR_CODES.has(f.code)) {
     const inner = f.errors?.map((e) => fieldsOf(e).message).find(Boolean);
     return { code: f.code, message: f.message || inner || f.code };
   }

@@ -2,12 +2,15 @@
  * vipctl as users run it: the built CLI as a child process, against local AWS started in this test
  * process on a free port. Every call goes to 127.0.0.1 with dummy credentials.
  */
+
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localEnvironment } from '../../local/client-env';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
+import { ensureBuilt } from './local-harness';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = `${ROOT}bin/vipctl.mjs`;
@@ -30,12 +33,8 @@ function vipctl(args: readonly string[], env: Record<string, string> = {}): Prom
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? '',
-          AWS_ENDPOINT_URL: local.url,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
+          ...localEnvironment(local.url),
           AWS_REGION: 'us-east-1',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_EC2_METADATA_SERVICE_ENDPOINT: local.url,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...env,
         },
@@ -52,13 +51,7 @@ function vipctl(args: readonly string[], env: Record<string, string> = {}): Prom
 const json = (result: Result) => JSON.parse(result.stdout);
 
 beforeAll(async () => {
-  if (!existsSync(`${ROOT}dist/vipctl.mjs`)) {
-    await new Promise<void>((resolve, reject) =>
-      execFile(process.execPath, ['scripts/build.mjs'], { cwd: ROOT }, (error) =>
-        error ? reject(error) : resolve(),
-      ),
-    );
-  }
+  ensureBuilt();
   local = await startLocalAws({ topology: await loadTopology(CONFIG), active: 'server-a', port: 0 });
 });
 

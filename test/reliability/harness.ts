@@ -6,19 +6,21 @@
  *  (b) a trace over a fresh read of the world agrees with what the run reported;
  *  (c) every VIP route write the runs report is in the world, and no VIP route changed unreported.
  */
+
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { TestContext } from 'vitest';
 import { Executions, parseCause } from '../../cli/executions';
 import { loadRun, type RunRecord } from '../../cli/run-record';
 import { type LocalAws, type RouteRecord, startLocalAws } from '../../local';
+import { localEnvironment } from '../../local/client-env';
 import { ec2ClientFor, readWorld } from '../../tasks/ec2';
 import { executionName, stateMachineArn } from '../../tasks/execution-name';
 import { regionOfNode, regionsOf } from '../../tasks/routing';
 import { loadTopology, type Topology } from '../../tasks/topology';
 import { trace } from '../../tasks/trace';
+import { ensureBuilt as buildIfMissing } from '../e2e/local-harness';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = `${ROOT}bin/vipctl.mjs`;
@@ -68,52 +70,17 @@ export interface CliResult {
 
 export const json = <T = Record<string, unknown>>(result: CliResult): T => JSON.parse(result.stdout) as T;
 
-/**
- * The built CLI, copied once per test process: other test runs rebuild `dist/` (which removes it
- * first), and a child started in that window would fail for reasons that are not the product's.
- * The copy sits under node_modules so that its bare imports still resolve.
- */
-let bin: string | undefined;
-const PRIVATE_DIST = `${ROOT}node_modules/.cache/vipctl-reliability/${process.pid}`;
-
+/** Builds the CLI when dist/ is missing (`npm test` builds it first); children run bin/vipctl.mjs. */
 export async function ensureBuilt(): Promise<string> {
-  if (bin) return bin;
-  for (let attempt = 0; ; attempt++) {
-    if (!existsSync(`${ROOT}dist/vipctl.mjs`)) await build();
-    try {
-      rmSync(PRIVATE_DIST, { recursive: true, force: true });
-      cpSync(`${ROOT}dist`, PRIVATE_DIST, { recursive: true });
-      const candidate = `${PRIVATE_DIST}/vipctl.mjs`;
-      const help = await runVipctl(['--help'], { PATH: process.env.PATH ?? '' }, { bin: candidate });
-      if (help.code === 0 && help.stdout.includes('failover')) {
-        bin = candidate;
-        process.once('exit', () => rmSync(PRIVATE_DIST, { recursive: true, force: true }));
-        return bin;
-      }
-    } catch (error) {
-      if (attempt >= 4) throw error;
-    }
-    if (attempt >= 4) throw new Error('could not get a working copy of the built CLI (dist/)');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  buildIfMissing();
+  return BIN;
 }
-
-const build = () =>
-  new Promise<void>((resolve, reject) =>
-    execFile(process.execPath, ['scripts/build.mjs'], { cwd: ROOT }, (error) =>
-      error ? reject(error) : resolve(),
-    ),
-  );
 
 export function baseEnv(url: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
-    AWS_ENDPOINT_URL: url,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    ...localEnvironment(url),
     AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_EC2_METADATA_SERVICE_ENDPOINT: url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
@@ -124,7 +91,7 @@ export function runVipctl(
   options: { timeoutMs?: number; measure?: boolean; bin?: string } = {},
 ): Promise<CliResult> {
   const started = Date.now();
-  const entry = options.bin ?? bin ?? BIN;
+  const entry = options.bin ?? BIN;
   const node = options.measure ? ['--import', MAXRSS, entry] : [entry];
   return new Promise((resolve) => {
     execFile(

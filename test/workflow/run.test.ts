@@ -250,7 +250,6 @@ async function run(region: string, input: Record<string, unknown>) {
     ec2: ec2ClientFor({ budgetMs: 500 }),
     sfn: sfnClientFor(),
     now: () => new Date('2026-11-25T12:00:01Z'),
-    sleep: async () => {},
   });
   const name = executionName(String(input.target), String(input.requestedAt));
   const definition = asl[region] as StateMachineDefinition;

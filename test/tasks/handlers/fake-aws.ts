@@ -504,7 +504,6 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
       return client;
     },
     now: () => now,
-    sleep: async () => {},
   };
   return { world, ec2, sfn, deps, writes };
 }
