@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { LocalImds } from './imds';
-import { Fault, type LocalModels } from './models';
+import { Fault, type LocalModels, OutageService } from './models';
 import type { LocalWorld } from './world';
 
 export interface ControlDeps {
@@ -28,7 +28,12 @@ const SetRoute = z.strictObject({
   target: z.string().nullable(),
 });
 const DeleteRoute = SetRoute.omit({ target: true });
-const Outage = z.strictObject({ region: z.string(), down: z.boolean().default(true) });
+/** A whole region, or only one service of it (`states`: Step Functions; `ec2`, `logs`, `sts`). */
+const Outage = z.strictObject({
+  region: z.string(),
+  down: z.boolean().default(true),
+  service: OutageService.optional(),
+});
 const Faults = z.union([z.strictObject({ faults: z.array(Fault) }), Fault]);
 const Imds = z.strictObject({ node: z.string() });
 const Crash = z.strictObject({ afterWrites: z.number().int().nonnegative() });
@@ -55,9 +60,10 @@ const ROUTES: Record<string, Handler> = {
   'GET /_local/models': (_, { models }) => models.settings(),
   'POST /_local/models': (body, { models }) => models.update(body),
   'POST /_local/outage': (body, { models }) => {
-    const { region, down } = Outage.parse(body);
-    models.setOutage(region, down);
-    return { outages: models.settings().outages };
+    const { region, down, service } = Outage.parse(body);
+    models.setOutage(region, down, service);
+    const { outages, serviceOutages } = models.settings();
+    return { outages, serviceOutages };
   },
   'POST /_local/faults': (body, { models }) => {
     const parsed = Faults.parse(body);

@@ -34,6 +34,10 @@ export const Fault = z.strictObject({
 });
 export type Fault = z.infer<typeof Fault>;
 
+/** Services that can be taken down alone, by their SigV4 signing name. */
+export const OutageService = z.enum(['ec2', 'states', 'logs', 'sts']);
+export type OutageService = z.infer<typeof OutageService>;
+
 export const ModelSettings = z.strictObject({
   latency: z.strictObject({
     /** Added to every request whose caller is in the same region (or unknown). */
@@ -62,6 +66,8 @@ export const ModelSettings = z.strictObject({
   staleReads: z.number().int().nonnegative(),
   /** Regions whose endpoints refuse connections. */
   outages: z.array(z.string()),
+  /** One service of a region that refuses connections while the region's other services answer. */
+  serviceOutages: z.array(z.strictObject({ region: z.string(), service: OutageService })),
   faults: z.array(Fault),
 });
 export type ModelSettings = z.infer<typeof ModelSettings>;
@@ -76,6 +82,7 @@ export const ModelPatch = z.strictObject({
   throttle: ModelSettings.shape.throttle.partial().optional(),
   staleReads: ModelSettings.shape.staleReads.optional(),
   outages: ModelSettings.shape.outages.optional(),
+  serviceOutages: ModelSettings.shape.serviceOutages.optional(),
   faults: ModelSettings.shape.faults.optional(),
 });
 export type ModelPatch = z.infer<typeof ModelPatch>;
@@ -101,6 +108,7 @@ export function profileSettings(profile: Profile): ModelSettings {
     },
     staleReads: 0,
     outages: [],
+    serviceOutages: [],
     faults: [],
   };
   if (profile === 'off') return off;
@@ -232,13 +240,24 @@ export class LocalModels {
 
   // --- outages -------------------------------------------------------------------------------------
 
-  isDown(region: string): boolean {
-    return this.current.outages.includes(region);
+  /** True when the whole region is down, or (given `service`) that service of the region. */
+  isDown(region: string, service?: OutageService): boolean {
+    return (
+      this.current.outages.includes(region) ||
+      (service !== undefined &&
+        this.current.serviceOutages.some((o) => o.region === region && o.service === service))
+    );
   }
 
-  setOutage(region: string, down: boolean): void {
-    const others = this.current.outages.filter((r) => r !== region);
-    this.current.outages = down ? [...others, region] : others;
+  /** Takes a whole region down (or up), or only one of its services when `service` is given. */
+  setOutage(region: string, down: boolean, service?: OutageService): void {
+    if (service === undefined) {
+      const others = this.current.outages.filter((r) => r !== region);
+      this.current.outages = down ? [...others, region] : others;
+      return;
+    }
+    const others = this.current.serviceOutages.filter((o) => o.region !== region || o.service !== service);
+    this.current.serviceOutages = down ? [...others, { region, service }] : others;
   }
 
   // --- throttling ----------------------------------------------------------------------------------

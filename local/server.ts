@@ -22,7 +22,7 @@ import { handleControl } from './control';
 import { Ec2Error, errorXml } from './ec2/errors';
 import { createEc2Service } from './ec2/service';
 import { LocalImds } from './imds';
-import { isMutatingAction, LocalModels, type Profile } from './models';
+import { isMutatingAction, LocalModels, OutageService, type Profile } from './models';
 import { seedWorld } from './seed';
 import { createSfnService, type SfnService, type SfnServiceOptions } from './sfn/service';
 import { readStateFile, writeStateFile } from './state-file';
@@ -83,6 +83,15 @@ const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)
 function scopeOf(authorization: string | undefined): { region?: string; service?: string } {
   const match = authorization ? CREDENTIAL_SCOPE.exec(authorization) : null;
   return match ? { region: match[1], service: match[2] } : {};
+}
+
+/** The service a request is for, by its SigV4 signing name, else by its JSON target prefix. */
+function serviceOf(signingName: string | undefined, target: string | undefined): OutageService {
+  const parsed = OutageService.safeParse(signingName);
+  if (parsed.success) return parsed.data;
+  if (target?.startsWith('AWSStepFunctions.')) return 'states';
+  if (target?.startsWith('Logs_')) return 'logs';
+  return 'ec2';
 }
 
 const firstHeader = (value: string | string[] | undefined): string | undefined =>
@@ -246,7 +255,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   async function api(request: http.IncomingMessage, response: http.ServerResponse) {
     const scope = scopeOf(firstHeader(request.headers.authorization));
     const region = scope.region ?? DEFAULT_REGION;
-    if (models.isDown(region)) {
+    if (models.isDown(region, serviceOf(scope.service, firstHeader(request.headers['x-amz-target'])))) {
       // Like a refused connection: no response at all, the SDK sees a network error.
       models.count('refused');
       request.socket.destroy();

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
@@ -123,6 +124,32 @@ describe('local AWS with Step Functions and the real task handlers', () => {
     } finally {
       aws.models.setOutage('us-east-1', false);
     }
+  });
+
+  it('takes Step Functions down in a region while its EC2 API keeps answering', async () => {
+    const region = 'us-east-1';
+    const ec2 = new EC2Client({ region, endpoint: aws.url, credentials, maxAttempts: 1 });
+    const post = (body: unknown) =>
+      fetch(`${aws.url}/_local/outage`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await post({ region, service: 'states' })).status).toBe(200);
+    try {
+      const refused = sfn(region).send(
+        new ListExecutionsCommand({ stateMachineArn: stateMachineArn(topology.cluster, region, aws.account) }),
+      );
+      await expect(refused).rejects.toThrow(/socket hang up|ECONNRESET|ECONNREFUSED/);
+      const vpcs = await ec2.send(new DescribeVpcsCommand({}));
+      expect(vpcs.Vpcs?.length).toBeGreaterThan(0);
+      expect(aws.models.isDown(region)).toBe(false);
+      expect(aws.models.isDown(region, 'states')).toBe(true);
+      expect((await post({ region, service: 'chime' })).status).toBe(400);
+    } finally {
+      expect((await post({ region, service: 'states', down: false })).status).toBe(200);
+      ec2.destroy();
+    }
+    const listed = await sfn(region).send(
+      new ListExecutionsCommand({ stateMachineArn: stateMachineArn(topology.cluster, region, aws.account) }),
+    );
+    expect(listed.executions).toBeDefined();
   });
 
   it('restores the world and the executions from the state file', async () => {
