@@ -134,7 +134,9 @@ describe('local AWS with Step Functions and the real task handlers', () => {
     expect((await post({ region, service: 'states' })).status).toBe(200);
     try {
       const refused = sfn(region).send(
-        new ListExecutionsCommand({ stateMachineArn: stateMachineArn(topology.cluster, region, aws.account) }),
+        new ListExecutionsCommand({
+          stateMachineArn: stateMachineArn(topology.cluster, region, aws.account),
+        }),
       );
       await expect(refused).rejects.toThrow(/socket hang up|ECONNRESET|ECONNREFUSED/);
       const vpcs = await ec2.send(new DescribeVpcsCommand({}));
