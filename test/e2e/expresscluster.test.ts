@@ -3,7 +3,8 @@
  * with VIPCTL pointing at the built CLI. "self" is the node whose instance metadata local AWS serves
  * at AWS_EC2_METADATA_SERVICE_ENDPOINT=<local AWS>/_imds/<node>.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local/index';
@@ -85,6 +86,16 @@ describe('EXPRESSCLUSTER scripts', () => {
     expect(lenient.code).toBe(0);
     expect(lenient.stdout).toContain('AWS API unreachable');
     expect(strict.code).toBe(1);
+  });
+
+  it('genw.sh ends a check that outlives VIPCTL_CHECK_TIMEOUT and reports it as AWS unreachable', async () => {
+    const slow = join(mkdtempSync(join(tmpdir(), 'vipctl-slow-')), 'vipctl');
+    writeFileSync(slow, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+
+    const monitored = await script(GENW, 'server-b', { VIPCTL: slow, VIPCTL_CHECK_TIMEOUT: '1' });
+
+    expect(monitored.code).toBe(0);
+    expect(monitored.stdout).toContain('AWS API unreachable (no answer within 1s)');
   });
 
   it('start.sh ignores events other than start, failover and recover', async () => {

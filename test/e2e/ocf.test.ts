@@ -3,16 +3,21 @@
  * parameters in the environment, an action as the argument, the OCF exit code as the verdict.
  * vipctl is the built CLI behind a small wrapper; AWS is local AWS started in this process.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local/index';
 import { desiredRoutes } from '../../tasks/routing';
 import { parseTopology, type Topology } from '../../tasks/topology';
-import { cleanEnv, closedPort, EXAMPLE, ensureBuilt, ROOT, sh, vipctlWrapper } from './local-harness';
+import { cleanEnv, closedPort, EXAMPLE, ensureBuilt, ROOT, sh, start, vipctlWrapper } from './local-harness';
 
 const AGENT = join(ROOT, 'examples', 'pacemaker', 'vipctl');
 const OCF = { SUCCESS: 0, ERR_GENERIC: 1, NOT_RUNNING: 7 } as const;
+/** Debian's resource-agents (`.ci/run` installs it): ocf-tester, ocf-shellfuncs and the DTD it validates against. */
+const OCF_TESTER = '/usr/sbin/ocf-tester';
+const SHELLFUNCS = '/usr/lib/ocf/lib/heartbeat/ocf-shellfuncs';
 
 let topology: Topology;
 let aws: LocalAws;
@@ -28,21 +33,43 @@ afterAll(async () => {
   await aws?.close();
 });
 
-function agent(action: string, node: string, endpoint = aws.url) {
+/** One cluster node's view: its own HA_RSCTMP, where the agent keeps the resource's started mark. */
+function clusterNode(): string {
+  return mkdtempSync(join(tmpdir(), 'vipctl-rsctmp-'));
+}
+
+function awsEnv(endpoint = aws.url): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+  };
+}
+
+/** The agent as Pacemaker runs it, without resource-agents installed: its own fallbacks must do. */
+function agent(
+  action: string,
+  node: string,
+  rsctmp: string,
+  options: { endpoint?: string; params?: Record<string, string> } = {},
+) {
+  const params = Object.fromEntries(
+    Object.entries(options.params ?? {}).map(([key, value]) => [`OCF_RESKEY_${key}`, value]),
+  );
   return sh(
     AGENT,
     [action],
     cleanEnv({
-      OCF_ROOT: '/nonexistent', // no resource-agents here: the agent's own fallbacks must do
+      OCF_ROOT: '/nonexistent',
+      HA_RSCTMP: rsctmp,
       OCF_RESOURCE_INSTANCE: 'vip-routes',
       OCF_RESKEY_config: EXAMPLE,
       OCF_RESKEY_node: node,
       OCF_RESKEY_vipctl: wrapper,
       OCF_RESKEY_timeout: '60',
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: 'us-east-1',
+      ...params,
+      ...awsEnv(options.endpoint),
     }),
   );
 }
@@ -56,7 +83,7 @@ function routesLeadTo(node: string): boolean {
 
 describe('Pacemaker OCF agent', () => {
   it('prints meta-data that is well-formed XML naming its parameters and actions', async () => {
-    const { code, stdout } = await agent('meta-data', 'server-b');
+    const { code, stdout } = await agent('meta-data', 'server-b', clusterNode());
 
     expect(code).toBe(OCF.SUCCESS);
     const root = parseXml(stdout);
@@ -69,6 +96,7 @@ describe('Pacemaker OCF agent', () => {
       'region',
       'vipctl',
       'timeout',
+      'unreachable_is_error',
     ]);
     const actions = root.children.find((c) => c.name === 'actions')?.children ?? [];
     expect(actions.map((a) => a.attributes.name)).toEqual([
@@ -81,31 +109,115 @@ describe('Pacemaker OCF agent', () => {
   });
 
   it('validates its parameters (validate-all 0)', async () => {
-    expect((await agent('validate-all', 'server-b')).code).toBe(OCF.SUCCESS);
+    expect((await agent('validate-all', 'server-b', clusterNode())).code).toBe(OCF.SUCCESS);
   });
 
-  it('start moves every VIP route to the node, monitor tells the active node from the other, stop succeeds', async () => {
-    expect(routesLeadTo('server-b')).toBe(false);
+  it('a probe before any start answers OCF_NOT_RUNNING, even where the routes lead to the node', async () => {
+    expect(routesLeadTo('server-a')).toBe(true);
 
-    const started = await agent('start', 'server-b');
+    const probe = await agent('monitor', 'server-a', clusterNode(), { params: { CRM_meta_interval: '0' } });
+
+    expect(probe.code).toBe(OCF.NOT_RUNNING);
+  });
+
+  it('passes ocf-tester (resource-agents) against local AWS with no failed test', async () => {
+    expect(
+      existsSync(OCF_TESTER) && existsSync(SHELLFUNCS),
+      'install resource-agents and libxml2-utils',
+    ).toBe(true);
+
+    const tested = await start(
+      OCF_TESTER,
+      [
+        '-n',
+        'vip-routes',
+        '-o',
+        `config=${EXAMPLE}`,
+        '-o',
+        'node=server-b',
+        '-o',
+        `vipctl=${wrapper}`,
+        '-o',
+        'timeout=60',
+        // Pacemaker passes the operation's timeout; ocf-tester's own 20 s is too short on a loaded machine.
+        '-o',
+        'CRM_meta_timeout=120000',
+        AGENT,
+      ],
+      cleanEnv({
+        PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`,
+        HA_RSCTMP: clusterNode(),
+        ...awsEnv(),
+      }),
+    ).finished;
+
+    expect(tested.stdout + tested.stderr).toContain('passed all tests');
+    expect(tested.stdout).not.toMatch(/^\* rc=/m);
+    expect(tested.code).toBe(0);
+    expect(routesLeadTo('server-b')).toBe(true);
+  }, 180_000);
+
+  it('start moves every VIP route to the node and marks it; stop clears the mark and leaves the routes', async () => {
+    const node = clusterNode();
+
+    const started = await agent('start', 'server-a', node);
 
     expect(started.stderr).not.toMatch(/vipctl\[err\]/);
     expect(started.code).toBe(OCF.SUCCESS);
-    expect(routesLeadTo('server-b')).toBe(true);
-    expect((await agent('monitor', 'server-b')).code).toBe(OCF.SUCCESS);
-    expect((await agent('monitor', 'server-a')).code).toBe(OCF.NOT_RUNNING);
-    expect((await agent('stop', 'server-b')).code).toBe(OCF.SUCCESS);
-    // stop changes nothing: the routes move with the next start elsewhere.
-    expect(routesLeadTo('server-b')).toBe(true);
+    expect(routesLeadTo('server-a')).toBe(true);
+    expect((await agent('monitor', 'server-a', node)).code).toBe(OCF.SUCCESS);
+    expect((await agent('monitor', 'server-a', clusterNode())).code).toBe(OCF.NOT_RUNNING);
+    expect((await agent('stop', 'server-a', node)).code).toBe(OCF.SUCCESS);
+    expect((await agent('monitor', 'server-a', node)).code).toBe(OCF.NOT_RUNNING);
+    expect((await agent('stop', 'server-a', node)).code).toBe(OCF.SUCCESS);
+    expect(routesLeadTo('server-a')).toBe(true);
   });
 
-  it('monitor answers OCF_ERR_GENERIC when AWS cannot be reached', async () => {
-    const nothing = await closedPort();
+  it('monitor fails a started resource whose routes another node has taken', async () => {
+    const a = clusterNode();
+    const b = clusterNode();
+    expect((await agent('start', 'server-a', a)).code).toBe(OCF.SUCCESS);
+    expect((await agent('start', 'server-b', b)).code).toBe(OCF.SUCCESS);
 
-    const monitored = await agent('monitor', 'server-b', `http://127.0.0.1:${nothing}`);
+    const monitored = await agent('monitor', 'server-a', a);
 
     expect(monitored.code).toBe(OCF.ERR_GENERIC);
-    expect(monitored.stderr).toContain('AWS unreachable?');
+    expect(monitored.stderr).toContain('do not all lead to server-a');
+  });
+
+  it('AWS unreachable: start fails and marks nothing; monitor warns, or fails with unreachable_is_error', async () => {
+    const nothing = `http://127.0.0.1:${await closedPort()}`;
+    const node = clusterNode();
+    expect((await agent('start', 'server-b', node)).code).toBe(OCF.SUCCESS);
+
+    const lenient = await agent('monitor', 'server-b', node, { endpoint: nothing });
+    const strict = await agent('monitor', 'server-b', node, {
+      endpoint: nothing,
+      params: { unreachable_is_error: 'true' },
+    });
+    const elsewhere = clusterNode();
+    const failedStart = await agent('start', 'server-a', elsewhere, { endpoint: nothing });
+
+    expect(lenient.code).toBe(OCF.SUCCESS);
+    expect(lenient.stderr).toContain('AWS unreachable?');
+    expect(strict.code).toBe(OCF.ERR_GENERIC);
+    expect(failedStart.code).toBe(OCF.ERR_GENERIC);
+    expect(failedStart.stderr).toContain('AWS unreachable (vipctl exit 4)');
+    expect((await agent('monitor', 'server-a', elsewhere)).code).toBe(OCF.NOT_RUNNING);
+  });
+
+  it('monitor ends vipctl within the operation timeout and reports the state unknown', async () => {
+    const node = clusterNode();
+    await writeFile(join(node, 'vipctl-vip-routes'), '');
+    const slow = join(clusterNode(), 'vipctl');
+    await writeFile(slow, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+
+    const monitored = await agent('monitor', 'server-b', node, {
+      params: { vipctl: slow, CRM_meta_timeout: '3000' },
+    });
+
+    expect(monitored.code).toBe(OCF.SUCCESS);
+    expect(monitored.stderr).toContain('did not answer within 1s');
   });
 });
 
