@@ -43,6 +43,17 @@ export const EC2_READ_ACTIONS: readonly string[] = [
   'ec2:DescribeInstances',
 ];
 
+/**
+ * The resource types IAM checks for each route write, from the Service Authorization Reference, "Actions,
+ * resources, and condition keys for Amazon EC2":
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+ * - CreateRoute, ReplaceRoute: `route-table*` only. The target (ENI, TGW) is not a resource type of these
+ *   actions, so it is not granted.
+ * - CreateTransitGatewayRoute, ReplaceTransitGatewayRoute: `transit-gateway-route-table*` and
+ *   `transit-gateway-attachment`. The attachment type is optional in the table: IAM checks it when the
+ *   request names an attachment, which every write of this workflow does. A role allowed only the route
+ *   tables is refused with UnauthorizedOperation on the first TGW write.
+ */
 export const VPC_ROUTE_WRITE_ACTIONS: readonly string[] = ['ec2:CreateRoute', 'ec2:ReplaceRoute'];
 export const TGW_ROUTE_WRITE_ACTIONS: readonly string[] = [
   'ec2:CreateTransitGatewayRoute',
@@ -79,6 +90,29 @@ export function tgwRouteTableArns(
       (table) => `arn:${partition}:ec2:${tgw.region}:${account}:transit-gateway-route-table/${table}`,
     ),
   );
+}
+
+/**
+ * `arn:<p>:ec2:<region>:<account>:transit-gateway-attachment/tgw-attach-…` for every attachment a TGW
+ * table of the topology may point at, in that TGW's region: the VPC attachments of the VPCs attached to
+ * it and the peering attachments it is a side of (a peering attachment has one ID, seen from both regions).
+ */
+export function tgwAttachmentArns(
+  topology: Topology,
+  account: string,
+  options: PolicyOptions = {},
+): string[] {
+  const partition = options.partition ?? 'aws';
+  const arns = Object.entries(topology.transitGateways).flatMap(([name, tgw]) => {
+    const vpcAttachments = Object.values(topology.vpcs)
+      .filter((vpc) => vpc.transitGateway === name)
+      .map((vpc) => vpc.attachment);
+    const peerings = topology.peerings.filter((p) => p.between.includes(name)).map((p) => p.attachment);
+    return [...vpcAttachments, ...peerings].map(
+      (id) => `arn:${partition}:ec2:${tgw.region}:${account}:transit-gateway-attachment/${id}`,
+    );
+  });
+  return [...new Set(arns)];
 }
 
 /** The cluster's state machine in every region of the topology. */
@@ -121,7 +155,11 @@ export function lambdaPolicy(
         Sid: 'WriteVipRoutesOfTransitGatewayRouteTables',
         Effect: 'Allow',
         Action: TGW_ROUTE_WRITE_ACTIONS,
-        Resource: tgwRouteTableArns(topology, account, options),
+        // The table AND the attachment the route points at: IAM checks both (see TGW_ROUTE_WRITE_ACTIONS).
+        Resource: [
+          ...tgwRouteTableArns(topology, account, options),
+          ...tgwAttachmentArns(topology, account, options),
+        ],
       },
       { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
       {

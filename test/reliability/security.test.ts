@@ -11,7 +11,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTopology } from '../../tasks/topology';
-import { nodePolicy, tgwRouteTableArns, vpcRouteTableArns } from '../../workflow/policy';
+import { nodePolicy, tgwAttachmentArns, tgwRouteTableArns, vpcRouteTableArns } from '../../workflow/policy';
 import { addFailoverStacks } from '../../workflow/stack';
 import { statementsOf } from '../workflow/cfn';
 import { baseEnv, type Cluster, json, ROOT, record, runVipctl, startCluster } from './harness';
@@ -32,6 +32,7 @@ describe('IAM of the synthesized stacks', () => {
     const tables = new Set([
       ...vpcRouteTableArns(topology, account),
       ...tgwRouteTableArns(topology, account),
+      ...tgwAttachmentArns(topology, account),
     ]);
 
     for (const stack of stacks) {
@@ -43,7 +44,7 @@ describe('IAM of the synthesized stacks', () => {
         for (const action of s.actions) {
           expect(action, where).not.toMatch(/^ec2:Delete|^ec2:\*$|^\*$|^iam:/);
           if (action.startsWith('ec2:') && !READ_ONLY.test(action)) {
-            // An EC2 write: only the route tables the topology lists, each by its own ARN.
+            // An EC2 write: only the route tables and attachments the topology lists, each by its own ARN.
             expect(
               s.resources.filter((r) => !tables.has(r)),
               `${where} ${action}`,

@@ -23,18 +23,36 @@ describe('lambdaPolicy', () => {
     );
   });
 
-  it('addresses every TGW route table by the ARN of its own region', () => {
+  it('grants TGW writes on every TGW route table and every attachment it may point at, each in its own region', () => {
     const policy = lambdaPolicy(topology, ACCOUNT);
     const tgw = policy.Statement.find((s) => s.Action.includes('ec2:ReplaceTransitGatewayRoute'))!;
     expect([...tgw.Action].sort()).toEqual([
       'ec2:CreateTransitGatewayRoute',
       'ec2:ReplaceTransitGatewayRoute',
     ]);
-    expect([...tgw.Resource].sort()).toEqual([
-      `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0b1c2d3e4f5a6b7c8`,
-      `arn:aws:ec2:eu-west-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0c1d2e3f4a5b6c7d8`,
-      `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0a1b2c3d4e5f6a7b8`,
-    ]);
+    expect([...tgw.Resource].sort()).toEqual(
+      [
+        `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0b1c2d3e4f5a6b7c8`,
+        `arn:aws:ec2:eu-west-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0c1d2e3f4a5b6c7d8`,
+        `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0a1b2c3d4e5f6a7b8`,
+        // tgw-b: its VPC attachment and both peerings (the chain's middle)
+        `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0b6d8f1a3c5e7b9d4`,
+        `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0e1f2a3b4c5d6e7f8`,
+        `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0f1a2b3c4d5e6f7a8`,
+        // tgw-c: clients-eu and the peering to tgw-b
+        `arn:aws:ec2:eu-west-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0c7e9a2b4d6f8c1e3`,
+        `arn:aws:ec2:eu-west-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0f1a2b3c4d5e6f7a8`,
+        // tgw-a: vpc-a, clients-us and the peering to tgw-b
+        `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0a5c7e9b1d3f6a8c2`,
+        `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0d8f1b3c5e7a9d2f4`,
+        `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0e1f2a3b4c5d6e7f8`,
+      ].sort(),
+    );
+  });
+
+  it('grants VPC route writes on the route tables only, never on their targets', () => {
+    const vpc = lambdaPolicy(topology, ACCOUNT).Statement.find((s) => s.Action.includes('ec2:CreateRoute'))!;
+    expect(vpc.Resource.every((r) => r.includes(':route-table/rtb-'))).toBe(true);
   });
 
   it('grants only Describe and Search on the wildcard resource and never a Delete', () => {

@@ -13,6 +13,13 @@ import { type Statement, statementsOf } from './cfn';
 
 const ACCOUNT = '123456789012';
 const REGIONS = ['ap-southeast-1', 'us-east-1'];
+/** two-region.yaml: each TGW's VPC attachment and the peering, in that TGW's region. */
+const ATTACHMENT_ARNS = [
+  `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0a5c7e9b1d3f6a8c2`,
+  `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0c1d2e3f4a5b6c7d8`,
+  `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0b6d8f1a3c5e7b9d4`,
+  `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-attachment/tgw-attach-0c1d2e3f4a5b6c7d8`,
+];
 
 /** One synthesized app for the whole file: bundling off, cdk-nag on (synth throws on any finding). */
 let app: App;
@@ -63,17 +70,20 @@ describe('the task role', () => {
   );
 
   it.each(REGIONS)(
-    'in %s writes TGW routes only in the topology TGW tables of every region, by ARN',
+    'in %s writes TGW routes only in the topology TGW tables and toward its attachments, by ARN',
     (region) => {
       const statement = taskStatement(region, 'WriteVipRoutesOfTransitGatewayRouteTables');
       expect(statement.actions.sort()).toEqual([
         'ec2:CreateTransitGatewayRoute',
         'ec2:ReplaceTransitGatewayRoute',
       ]);
-      expect(statement.resources.sort()).toEqual([
-        `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0b1c2d3e4f5a6b7c8`,
-        `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0a1b2c3d4e5f6a7b8`,
-      ]);
+      expect(statement.resources.sort()).toEqual(
+        [
+          `arn:aws:ec2:ap-southeast-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0b1c2d3e4f5a6b7c8`,
+          `arn:aws:ec2:us-east-1:${ACCOUNT}:transit-gateway-route-table/tgw-rtb-0a1b2c3d4e5f6a7b8`,
+          ...ATTACHMENT_ARNS,
+        ].sort(),
+      );
     },
   );
 
