@@ -1,11 +1,11 @@
 /**
- * Builds the AWS clients vipctl needs, once per command: EC2 through tasks/ec2.ts, Step Functions
+ * Builds the AWS clients vipctl needs, once per command: EC2 through tasks/ec2/clients.ts, Step Functions
  * per region, STS for the account. Endpoints come from --endpoint-url, else from the SDK's own
  * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> handling, which is deliberately not reimplemented.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Ec2ClientFor } from '../tasks/ec2';
+import type { Ec2ClientFor } from '../tasks/ec2/clients';
 import { regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
 import type { GlobalOptions } from './context';
@@ -78,7 +78,7 @@ export function createAwsClients(
   return {
     ec2() {
       ec2 ??= (async () => {
-        // tasks/ec2.ts takes static credentials only: resolve --profile through the SDK's own chain
+        // tasks/ec2/clients.ts takes static credentials only: resolve --profile through the SDK's own chain
         // (SSO, assume-role, ...) once, so that EC2 calls run as the same identity as the others.
         const resolved =
           credentials ??
@@ -87,7 +87,7 @@ export function createAwsClients(
             : undefined);
         // Imported here: @aws-sdk/client-ec2 is the largest module vipctl loads, and failover,
         // rollback, runs and show never call EC2.
-        const { ec2ClientFor } = await import('../tasks/ec2');
+        const { ec2ClientFor } = await import('../tasks/ec2/clients');
         return ec2ClientFor({
           ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
           ...(resolved ? { credentials: resolved } : {}),

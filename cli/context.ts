@@ -21,7 +21,7 @@ export interface GlobalOptions {
   readonly color: boolean;
 }
 
-/** Reads every VIP route and resource state of a topology. The real one is `readWorld` of tasks/ec2.ts. */
+/** Reads every VIP route and resource state of a topology. The real one is `readWorld` of tasks/ec2/read-world.ts. */
 export type WorldReader = (clients: AwsClients, topology: Topology) => Promise<Observation>;
 
 /** The outside world beyond AWS clients. Tests replace the clock and the sleeper. */
@@ -30,7 +30,7 @@ export interface CliDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Who asks for a run (`ExecutionInput.requestedBy`). */
   readonly requestedBy: string;
-  /** Overrides how routes are read; by default tasks/ec2.ts `readWorld` through the EC2 clients. */
+  /** Overrides how routes are read; by default tasks/ec2/read-world.ts `readWorld` through the EC2 clients. */
   readonly readWorld?: WorldReader;
 }
 

@@ -1,11 +1,12 @@
 /**
  * `vipctl discover`: writes cluster.yaml by reading AWS, given the VIPs and each node's instance and
- * region. Reads with tasks/ec2.ts, builds and checks the topology with tasks/discover.ts, and validates
+ * region. Reads with tasks/ec2/discovery-reads.ts, builds and checks the topology with tasks/discover.ts, and validates
  * the written text with the same parser every other command uses.
  */
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { buildTopology, DiscoveryError, renderTopologyYaml } from '../tasks/discover';
+import { ec2ClientFor } from '../tasks/ec2/clients';
 import {
   type DiscoveredInstance,
   type DiscoveredTransitGateway,
@@ -13,8 +14,7 @@ import {
   discoverInstance,
   discoverTransitGateway,
   discoverVpc,
-  ec2ClientFor,
-} from '../tasks/ec2';
+} from '../tasks/ec2/discovery-reads';
 import { parseTopology } from '../tasks/topology';
 import { targetsLocalAws } from './aws';
 import { usageError } from './cli-error';

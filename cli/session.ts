@@ -35,7 +35,7 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
   const reader =
     ctx.deps.readWorld ??
     (async (c: AwsClients, t: Topology) => {
-      const { readWorld } = await import('../tasks/ec2');
+      const { readWorld } = await import('../tasks/ec2/read-world');
       return readWorld(await c.ec2(), t);
     });
   return {

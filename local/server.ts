@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { BuildHandler } from '@smithy/types';
-import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks/ec2';
+import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks/ec2/clients';
 import { createTaskHandler } from '../tasks/handlers/main';
 import type { Topology } from '../tasks/topology';
 import { handleControl } from './control';

@@ -4,7 +4,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { type Ec2ClientFor, ec2ClientFor } from './ec2';
+import { type Ec2ClientFor, ec2ClientFor } from './ec2/clients';
 
 export type SfnClientFor = (region: string) => SFNClient;
 

@@ -1,9 +1,14 @@
 /**
  * `vipctl discover`, the pure half: turns what was read from AWS (instances, VPCs, transit gateways,
  * peerings) into a topology, refuses what is ambiguous, and writes the topology file with comments
- * that say what was found. No AWS, no clock, no environment: tasks/ec2.ts does the reading.
+ * that say what was found. No AWS, no clock, no environment: tasks/ec2/discovery-reads.ts does the reading.
  */
-import type { DiscoveredInstance, DiscoveredPeering, DiscoveredTransitGateway, DiscoveredVpc } from './ec2';
+import type {
+  DiscoveredInstance,
+  DiscoveredPeering,
+  DiscoveredTransitGateway,
+  DiscoveredVpc,
+} from './ec2/discovery-reads';
 import type { Topology } from './topology';
 
 /** What the user asked for: the VIPs, the nodes by instance and region, and client VPCs. */

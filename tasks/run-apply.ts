@@ -6,7 +6,7 @@
 import { alreadyRightResults } from './already-right';
 import type { ApplyInput, ApplyOutput } from './contracts';
 import type { TaskDeps } from './deps';
-import { applyChanges } from './ec2';
+import { applyChanges } from './ec2/write-routes';
 import { RouteUpdateFailedError } from './errors';
 import { type ChangeResult, wavesOf } from './plan';
 import { regionOfNode, type Step } from './routing';

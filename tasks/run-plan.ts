@@ -6,7 +6,8 @@
 import type { PlanInput, PlanOutput } from './contracts';
 import type { TaskDeps } from './deps';
 import { desiredState } from './desired-state';
-import { classifyError, readWorld } from './ec2';
+import { classifyError } from './ec2/classify-error';
+import { readWorld } from './ec2/read-world';
 import { PreconditionFailedError, RegionUnreachableError } from './errors';
 import { planChanges, reassertAll } from './plan';
 import { assertPreconditions } from './preconditions';

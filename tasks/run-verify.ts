@@ -9,7 +9,7 @@ import { alreadyRightResults } from './already-right';
 import type { RunOutput, VerifyInput } from './contracts';
 import type { TaskDeps } from './deps';
 import { desiredState } from './desired-state';
-import { readWorld } from './ec2';
+import { readWorld } from './ec2/read-world';
 import { NotConvergedError } from './errors';
 import { type Change, type ChangeResult, planChanges } from './plan';
 import { regionOfNode, STEPS } from './routing';

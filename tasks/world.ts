@@ -1,6 +1,6 @@
 /**
  * What was observed in AWS for one topology: the VIP routes of every listed table and the health of
- * the resources the routes go through. Produced by `ec2.ts` (the only AWS reader), consumed by the
+ * the resources the routes go through. Produced by `ec2/read-world.ts` (the only AWS reader), consumed by the
  * pure domain (`plan.ts`, `trace.ts`). Plain data, so it also travels through Step Functions.
  */
 import { z } from 'zod';

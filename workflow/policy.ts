@@ -31,7 +31,7 @@ export interface PolicyOptions {
 
 /**
  * The read-only EC2 actions that observe a topology (VIP routes and resource health), exactly the
- * calls tasks/ec2.ts makes (peering attachments come with DescribeTransitGatewayAttachments). EC2 does not
+ * calls tasks/ec2/ makes (peering attachments come with DescribeTransitGatewayAttachments). EC2 does not
  * support resource-level permissions for Describe and Search actions, so they are granted on `*`:
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
  */

@@ -1,5 +1,5 @@
 /**
- * The pure half of `vipctl discover` (tasks/discover.ts) and its EC2 reads (tasks/ec2.ts): facts in,
+ * The pure half of `vipctl discover` (tasks/discover.ts) and its EC2 reads (tasks/ec2/discovery-reads.ts): facts in,
  * a topology file out, ambiguities refused.
  */
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -11,7 +11,11 @@ import {
   DiscoveryError,
   renderTopologyYaml,
 } from '../../tasks/discover';
-import { type DiscoveredTransitGateway, type DiscoveredVpc, discoverInstance } from '../../tasks/ec2';
+import {
+  type DiscoveredTransitGateway,
+  type DiscoveredVpc,
+  discoverInstance,
+} from '../../tasks/ec2/discovery-reads';
 import { parseTopology } from '../../tasks/topology';
 
 const request = {

@@ -6,7 +6,8 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local/server';
-import { ec2ClientFor, readWorld } from '../../tasks/ec2';
+import { ec2ClientFor } from '../../tasks/ec2/clients';
+import { readWorld } from '../../tasks/ec2/read-world';
 import { executionName, stateMachineArn } from '../../tasks/execution-name';
 import { regionOfNode } from '../../tasks/routing';
 import { loadTopology, type Topology } from '../../tasks/topology';

@@ -1,6 +1,6 @@
 /**
  * Random topologies and route states for the property tests, plus helpers that build observations the
- * way ec2.ts would report them.
+ * way tasks/ec2/read-world.ts would report them.
  */
 import fc from 'fast-check';
 import type { Change } from '../../tasks/plan';

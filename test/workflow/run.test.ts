@@ -20,7 +20,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sfnClientFor } from '../../tasks/deps';
-import { ec2ClientFor } from '../../tasks/ec2';
+import { ec2ClientFor } from '../../tasks/ec2/clients';
 import { executionName } from '../../tasks/execution-name';
 import { createTaskHandler } from '../../tasks/handlers/main';
 import type { SnapshotRoute } from '../../tasks/plan';

@@ -8,9 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { EC2Client, ReplaceRouteCommand } from '@aws-sdk/client-ec2';
 import { StandardRetryStrategy } from '@smithy/util-retry';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyChanges, ec2ClientFor, readWorld } from '../../tasks/ec2';
-import type { Change } from '../../tasks/plan';
-import { Topology } from '../../tasks/topology';
+import { ec2ClientFor } from '../../../tasks/ec2/clients';
+import { readWorld } from '../../../tasks/ec2/read-world';
+import { applyChanges } from '../../../tasks/ec2/write-routes';
+import type { Change } from '../../../tasks/plan';
+import { Topology } from '../../../tasks/topology';
 
 const VIP = '172.16.0.1/32';
 

@@ -1,0 +1,173 @@
+/**
+ * Writes route changes concurrently (paced per region) as create-or-replace of VIP routes only.
+ */
+import {
+  CreateRouteCommand,
+  CreateTransitGatewayRouteCommand,
+  type EC2Client,
+  ReplaceRouteCommand,
+  ReplaceTransitGatewayRouteCommand,
+} from '@aws-sdk/client-ec2';
+import type { Change, ChangeResult } from '../plan';
+import { attemptsOf, type ClassifiedError, classifyError } from './classify-error';
+import type { Ec2ClientFor } from './clients';
+import { paced } from './pacing';
+
+/** The ReplaceRoute / CreateRoute parameter that carries each kind of VPC route target. */
+const VPC_TARGET_PARAMS: readonly [prefix: string, param: string][] = [
+  ['eni-', 'NetworkInterfaceId'],
+  ['tgw-attach-', ''], // an attachment is not a VPC route target
+  ['tgw-', 'TransitGatewayId'],
+  ['igw-', 'GatewayId'],
+  ['vgw-', 'GatewayId'],
+  ['vpce-', 'VpcEndpointId'],
+  ['i-', 'InstanceId'],
+  ['pcx-', 'VpcPeeringConnectionId'],
+  ['nat-', 'NatGatewayId'],
+  ['lgw-', 'LocalGatewayId'],
+  ['cagw-', 'CarrierGatewayId'],
+  ['eigw-', 'EgressOnlyInternetGatewayId'],
+];
+
+function vpcTargetParam(target: string): string | undefined {
+  const param = VPC_TARGET_PARAMS.find(([prefix]) => target.startsWith(prefix))?.[1];
+  return param || undefined;
+}
+
+const SINGLE_HOST = /^\d{1,3}(\.\d{1,3}){3}\/32$/;
+
+/**
+ * ReplaceRoute on a VPC route that does not exist answers InvalidParameterValue "There is no
+ * route defined for '<cidr>' in the route table. Use CreateRoute instead." (not a *.NotFound, see
+ * https://github.com/getmoto/moto/pull/6425). Transit gateway route calls on a missing route answer
+ * InvalidRoute.NotFound "Route <cidr> does not exist in Transit Gateway Route Table <id>".
+ */
+function isNoSuchRoute(error: unknown): boolean {
+  const { code, message } = classifyError(error);
+  if (code === 'InvalidRoute.NotFound') return true;
+  return code === 'InvalidParameterValue' && /no route defined|does not exist/i.test(message);
+}
+
+const isRouteAlreadyExists = (error: unknown): boolean => classifyError(error).code === 'RouteAlreadyExists';
+
+type Action = 'create' | 'replace';
+
+async function writeOnce(client: EC2Client, change: Change, action: Action): Promise<number | undefined> {
+  const where = { DestinationCidrBlock: change.vip };
+  if (change.kind === 'tgw') {
+    const input = {
+      ...where,
+      TransitGatewayRouteTableId: change.table,
+      TransitGatewayAttachmentId: change.target,
+    };
+    const out =
+      action === 'replace'
+        ? await client.send(new ReplaceTransitGatewayRouteCommand(input))
+        : await client.send(new CreateTransitGatewayRouteCommand(input));
+    return out.$metadata?.attempts;
+  }
+  const input = {
+    ...where,
+    RouteTableId: change.table,
+    [vpcTargetParam(change.target) ?? '']: change.target,
+  };
+  const out =
+    action === 'replace'
+      ? await client.send(new ReplaceRouteCommand(input))
+      : await client.send(new CreateRouteCommand(input));
+  return out.$metadata?.attempts;
+}
+
+/** Why a change cannot be sent at all, or undefined when it can. */
+function refusal(change: Change): { code: string; message: string } | undefined {
+  if (!SINGLE_HOST.test(change.vip)) {
+    return { code: 'InvalidVip', message: `${change.vip} is not a /32; only VIP routes are written` };
+  }
+  if (change.kind === 'tgw' && !change.target.startsWith('tgw-attach-')) {
+    return {
+      code: 'InvalidTarget',
+      message: `${change.target} is not a transit gateway attachment (tgw-attach-…)`,
+    };
+  }
+  if (change.kind === 'vpc' && !vpcTargetParam(change.target)) {
+    return {
+      code: 'InvalidTarget',
+      message: `${change.target} is not a VPC route target this tool can write`,
+    };
+  }
+  return undefined;
+}
+
+async function applyOne(
+  client: EC2Client,
+  change: Change,
+  downRegions: Map<string, ClassifiedError>,
+): Promise<ChangeResult> {
+  const base = {
+    table: change.table,
+    kind: change.kind,
+    region: change.region,
+    vip: change.vip,
+    step: change.step,
+    previous: change.previous,
+    target: change.target,
+  };
+  const refused = refusal(change);
+  if (refused) return { ...base, result: 'failed', action: change.action, ...refused, attempts: 0 };
+
+  return paced(client, async () => {
+    const down = downRegions.get(change.region);
+    if (down) {
+      return {
+        ...base,
+        result: 'unreachable',
+        action: change.action,
+        code: down.code,
+        message: down.message,
+        attempts: 0,
+      };
+    }
+    let attempts = 0;
+    let action: Action = change.action;
+    const attempt = async (next: Action) => {
+      action = next;
+      try {
+        attempts += (await writeOnce(client, change, next)) ?? 1;
+      } catch (error) {
+        attempts += attemptsOf(error);
+        throw error;
+      }
+    };
+    try {
+      try {
+        await attempt(change.action);
+      } catch (error) {
+        // Create-or-replace: the route changed between plan and apply (or the plan could not see it).
+        if (change.action === 'replace' && isNoSuchRoute(error)) await attempt('create');
+        else if (change.action === 'create' && isRouteAlreadyExists(error)) await attempt('replace');
+        else throw error;
+      }
+      return { ...base, result: 'applied', action, attempts };
+    } catch (error) {
+      const c = classifyError(error);
+      if (c.class === 'permanent') {
+        return { ...base, result: 'failed', action, code: c.code, message: c.message, attempts };
+      }
+      if (c.class === 'unreachable') downRegions.set(change.region, c);
+      return { ...base, result: 'unreachable', action, code: c.code, message: c.message, attempts };
+    }
+  });
+}
+
+/**
+ * Writes every change at once (paced per region) as create-or-replace of the change's VIP route
+ * only. Returns one result per change, in order; per-change failures are results, never throws.
+ * A throttled or failing region that outlasts the retry budget yields `unreachable` results.
+ */
+export async function applyChanges(
+  clientFor: Ec2ClientFor,
+  changes: readonly Change[],
+): Promise<ChangeResult[]> {
+  const downRegions = new Map<string, ClassifiedError>();
+  return Promise.all(changes.map((change) => applyOne(clientFor(change.region), change, downRegions)));
+}
