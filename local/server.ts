@@ -13,16 +13,19 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { BuildHandler } from '@smithy/types';
 import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks/ec2/clients';
 import { createTaskHandler } from '../tasks/handlers/main';
+import { S3_CLIENT_DEFAULTS, s3RunStore } from '../tasks/run-store';
 import type { Topology } from '../tasks/topology';
 import { handleControl } from './control';
 import { Ec2Error, errorXml } from './ec2/errors';
 import { createEc2Service } from './ec2/service';
 import { LocalImds } from './imds';
 import { isMutatingAction, LocalModels, OutageService, type Profile } from './models';
+import { createLocalS3, type LocalS3 } from './s3/service';
 import { seedWorld } from './seed';
 import { createSfnService, type SfnService, type SfnServiceOptions } from './sfn/service';
 import { readStateFile, writeStateFile } from './state-file';
@@ -68,12 +71,17 @@ export interface LocalAws {
   readonly imds: LocalImds;
   /** Undefined when started with `sfn: false`. */
   readonly sfn: SfnService | undefined;
+  /** The S3 that holds the run buckets (one per region, see {@link localRunBucket}). */
+  readonly s3: LocalS3;
   /** Writes the state file (when set). */
   save(): Promise<void>;
   close(): Promise<void>;
 }
 
 const DUMMY_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+/** The run bucket of a cluster's stack in one region, as local AWS names it (CloudFormation generates the real name). */
+export const localRunBucket = (cluster: string, region: string): string => `vipfailover-${cluster}-${region}`;
 const DEFAULT_REGION = 'us-east-1';
 /** Header the task handlers' clients add: the region they run in, for the cross-region latency model. */
 export const ORIGIN_HEADER = 'x-local-origin-region';
@@ -156,6 +164,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const models = new LocalModels({ profile: options.profile ?? 'off' });
   const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode);
   const ec2 = createEc2Service({ world, models });
+  const s3 = createLocalS3();
+  if (saved?.s3 !== undefined) s3.restore(saved.s3 as Parameters<LocalS3['restore']>[0]);
 
   let url = '';
   const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
@@ -182,9 +192,19 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         sfnClients.set(target, client);
         return client;
       };
+      const bucket = localRunBucket(topology.cluster, region);
+      s3.ensureBucket(bucket);
+      const s3Client = new S3Client({
+        ...S3_CLIENT_DEFAULTS,
+        region,
+        endpoint: url,
+        forcePathStyle: true,
+        credentials: DUMMY_CREDENTIALS,
+      });
       handler = createTaskHandler({
         ec2: ec2For,
         sfn: sfnFor,
+        store: s3RunStore(bucket, s3Client),
         now: () => new Date(),
       });
       handlers.set(region, handler);
@@ -222,6 +242,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         version: 1 as const,
         world: world.snapshot(),
         sfn: sfn?.snapshot(),
+        s3: s3.snapshot(),
         imdsSelf: imds.selfNode,
       };
       const text = JSON.stringify(state);
@@ -357,7 +378,43 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       response.end(result.body);
       return;
     }
+    if (scopeOf(firstHeader(request.headers.authorization)).service === 's3') {
+      await objectApi(request, response, method, path);
+      return;
+    }
     await api(request, response);
+  }
+
+  /** S3, path-style: the run buckets. */
+  async function objectApi(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    method: string,
+    path: string,
+  ) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const region = scopeOf(firstHeader(request.headers.authorization)).region ?? DEFAULT_REGION;
+    if (models.isDown(region)) {
+      models.count('refused');
+      request.socket.destroy();
+      return;
+    }
+    models.countCall(region, `s3:${method}`);
+    const result = s3.handle({
+      method,
+      path,
+      headers: request.headers,
+      body: Buffer.concat(chunks),
+      requestId: randomUUID(),
+    });
+    if (method === 'PUT' && result.status === 200) saveSoon();
+    log(`${region} s3 ${method} ${path} ${result.status}`);
+    response.writeHead(result.status, {
+      'content-length': String(result.body.length),
+      ...result.headers,
+    });
+    response.end(result.body);
   }
 
   const reset = () => {
@@ -407,6 +464,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     models,
     imds,
     sfn,
+    s3,
     save,
     async close() {
       if (timer) clearInterval(timer);

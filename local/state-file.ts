@@ -14,6 +14,8 @@ export const StateFile = z.strictObject({
     'world must be a local AWS world snapshot',
   ),
   sfn: z.unknown().optional(),
+  /** The run buckets' objects (local/s3). */
+  s3: z.unknown().optional(),
   imdsSelf: z.string().nullable().optional(),
 });
 export type StateFile = z.infer<typeof StateFile>;
