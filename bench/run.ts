@@ -8,6 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { EC2_DOCUMENTED_BUCKETS } from '../local/index';
 import { loadTopology } from '../tasks/topology';
 import { bundleBenchmark } from './bundle';
 import { convergenceChart, renderSvg, timelineChart } from './charts';
@@ -36,7 +37,8 @@ const plan = quick
   : {
       mode: all ? 'full' : 'full (reduced: no 250 tables x 3 VIPs)',
       repeats: 7,
-      bucket: { burst: 200, refillPerSecond: 5 },
+      // EC2's documented mutating bucket (local/models.ts), per account, region and action.
+      bucket: { ...EC2_DOCUMENTED_BUCKETS.mutating },
       shapes: [2, 10, 50, 100, 250].flatMap((tablesPerRegion) =>
         ([1, 3] as const).flatMap((vips) =>
           ([2, 3] as const)

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { LocalImds } from './imds';
-import { Fault, type LocalModels, OutageService } from './models';
+import { Fault, type LocalModels, OutageMode, OutageService } from './models';
 import type { LocalWorld } from './world';
 
 export interface ControlDeps {
@@ -33,6 +33,8 @@ const Outage = z.strictObject({
   region: z.string(),
   down: z.boolean().default(true),
   service: OutageService.optional(),
+  /** `refuse` (reset at once, the default) or `hang` (no answer until the client gives up). */
+  mode: OutageMode.optional(),
 });
 const Faults = z.union([z.strictObject({ faults: z.array(Fault) }), Fault]);
 const Imds = z.strictObject({ node: z.string() });
@@ -60,8 +62,8 @@ const ROUTES: Record<string, Handler> = {
   'GET /_local/models': (_, { models }) => models.settings(),
   'POST /_local/models': (body, { models }) => models.update(body),
   'POST /_local/outage': (body, { models }) => {
-    const { region, down, service } = Outage.parse(body);
-    models.setOutage(region, down, service);
+    const { region, down, service, mode } = Outage.parse(body);
+    models.setOutage(region, down, service, mode);
     const { outages, serviceOutages } = models.settings();
     return { outages, serviceOutages };
   },

@@ -1,7 +1,9 @@
 /**
  * The behaviour models of local AWS, all off by default: latency (per region and cross-region), a TLS
  * setup cost per new connection, Lambda cold start and state transition costs (read by local/sfn),
- * EC2 token buckets per action per region, region outages, injected errors and stale reads.
+ * EC2 and Step Functions token buckets per account, region and action with AWS's documented figures,
+ * route states (`pending`, `deleting`), region outages (refused or hanging), injected errors and stale
+ * reads. The `realistic` profile turns on latency and both sets of buckets.
  * Also the counters that benchmarks read. Programmatic control here; HTTP control in control.ts.
  */
 import { z } from 'zod';
@@ -34,9 +36,27 @@ export const Fault = z.strictObject({
 });
 export type Fault = z.infer<typeof Fault>;
 
-/** Services that can be taken down alone, by their SigV4 signing name. */
-export const OutageService = z.enum(['ec2', 'states', 'logs', 'sts']);
+/** Services that can be taken down alone, by their SigV4 signing name; `*` is every service of the region. */
+export const OutageService = z.enum(['*', 'ec2', 'states', 'logs', 'sts']);
 export type OutageService = z.infer<typeof OutageService>;
+
+/**
+ * How an outage fails a request: `refuse` resets the connection at once; `hang` accepts the request and
+ * never answers, so only the client's own timeout ends it, as a black-holed path or a stalled endpoint does.
+ */
+export const OutageMode = z.enum(['refuse', 'hang']);
+export type OutageMode = z.infer<typeof OutageMode>;
+
+/** A Step Functions API bucket: one figure for the larger regions, one elsewhere. */
+export const RegionalBucket = z.strictObject({ large: Bucket, other: Bucket });
+export type RegionalBucket = z.infer<typeof RegionalBucket>;
+
+/** How long a TGW route stays in a transitional state: a number of reads and a time, whichever is later. */
+export const Transition = z.strictObject({
+  reads: z.number().int().nonnegative(),
+  ms: Ms,
+});
+export type Transition = z.infer<typeof Transition>;
 
 export const ModelSettings = z.strictObject({
   latency: z.strictObject({
@@ -53,21 +73,41 @@ export const ModelSettings = z.strictObject({
   coldStartMs: Ms,
   /** Cost of each state transition in a state machine. */
   transitionMs: Ms,
+  /** EC2 request-rate buckets, per account, region and action. */
   throttle: z.strictObject({
     enabled: z.boolean(),
     /** Create/Replace/Delete actions. */
     mutating: Bucket,
     /** Describe/Search/Get actions. */
     nonMutating: Bucket,
+    /** Describe* requests with no filter, no ID list and no MaxResults: a bucket of their own. */
+    unfilteredDescribe: Bucket,
     /** Per-action overrides. */
     actions: z.record(z.string(), Bucket),
+  }),
+  /** Step Functions API buckets, per account, region and operation; operations not listed are not throttled. */
+  sfnThrottle: z.strictObject({
+    enabled: z.boolean(),
+    /** Regions with the larger figures. */
+    largeRegions: z.array(z.string()),
+    operations: z.record(z.string(), RegionalBucket),
+  }),
+  /** TGW route states after a write: `pending` before `active`, `deleting` before the route is gone. */
+  routeStates: z.strictObject({
+    tgwPending: Transition,
+    tgwDeleting: Transition,
   }),
   /** Reads of a written route that still return its previous state. */
   staleReads: z.number().int().nonnegative(),
   /** Regions whose endpoints refuse connections. */
   outages: z.array(z.string()),
-  /** One service of a region that refuses connections while the region's other services answer. */
-  serviceOutages: z.array(z.strictObject({ region: z.string(), service: OutageService })),
+  /**
+   * Outages of one service of a region (`*`: all of them) while the rest answers; `mode` says whether
+   * requests are refused (the default) or hang.
+   */
+  serviceOutages: z.array(
+    z.strictObject({ region: z.string(), service: OutageService, mode: OutageMode.optional() }),
+  ),
   faults: z.array(Fault),
 });
 export type ModelSettings = z.infer<typeof ModelSettings>;
@@ -80,6 +120,8 @@ export const ModelPatch = z.strictObject({
   coldStartMs: Ms.optional(),
   transitionMs: Ms.optional(),
   throttle: ModelSettings.shape.throttle.partial().optional(),
+  sfnThrottle: ModelSettings.shape.sfnThrottle.partial().optional(),
+  routeStates: ModelSettings.shape.routeStates.partial().optional(),
   staleReads: ModelSettings.shape.staleReads.optional(),
   outages: ModelSettings.shape.outages.optional(),
   serviceOutages: ModelSettings.shape.serviceOutages.optional(),
@@ -93,19 +135,57 @@ const MUTATING_PREFIXES = ['Create', 'Replace', 'Delete'];
 export const isMutatingAction = (action: string): boolean =>
   MUTATING_PREFIXES.some((p) => action.startsWith(p));
 
+/**
+ * EC2's request token buckets, per account, region and action: mutating actions 50 burst / 5 per s,
+ * non-mutating 100 / 20, unfiltered and unpaginated non-mutating (Describe*) 50 / 10.
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html#throttling-limits-rate-based
+ * The page names the category "unfiltered and unpaginated"; local AWS reads it as a Describe* request
+ * with no Filter, no ID list and no MaxResults (the page gives no finer definition).
+ */
+export const EC2_DOCUMENTED_BUCKETS = {
+  mutating: { burst: 50, refillPerSecond: 5 },
+  nonMutating: { burst: 100, refillPerSecond: 20 },
+  unfilteredDescribe: { burst: 50, refillPerSecond: 10 },
+} as const satisfies Record<string, Bucket>;
+
+/**
+ * Step Functions API action throttling (Standard workflows), bucket size / refill per second, with the
+ * larger figures in us-east-1, us-west-2 and eu-west-1:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general
+ */
+export const SFN_LARGE_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
+export const SFN_DOCUMENTED_BUCKETS: Record<string, RegionalBucket> = {
+  StartExecution: {
+    large: { burst: 1300, refillPerSecond: 300 },
+    other: { burst: 800, refillPerSecond: 150 },
+  },
+  DescribeExecution: {
+    large: { burst: 300, refillPerSecond: 15 },
+    other: { burst: 250, refillPerSecond: 10 },
+  },
+  ListExecutions: { large: { burst: 200, refillPerSecond: 5 }, other: { burst: 100, refillPerSecond: 2 } },
+  GetExecutionHistory: {
+    large: { burst: 400, refillPerSecond: 20 },
+    other: { burst: 400, refillPerSecond: 20 },
+  },
+};
+
 export function profileSettings(profile: Profile): ModelSettings {
   const off: ModelSettings = {
     latency: { withinRegionMs: 0, crossRegionMs: 0, pairs: {} },
     tlsHandshakeRtts: 0,
     coldStartMs: 0,
     transitionMs: 0,
-    // Mutating figures fit published failover timings; non-mutating ones are EC2's documented defaults.
-    throttle: {
+    throttle: { enabled: false, ...structuredClone(EC2_DOCUMENTED_BUCKETS), actions: {} },
+    sfnThrottle: {
       enabled: false,
-      mutating: { burst: 200, refillPerSecond: 5 },
-      nonMutating: { burst: 100, refillPerSecond: 20 },
-      actions: {},
+      largeRegions: [...SFN_LARGE_REGIONS],
+      operations: structuredClone(SFN_DOCUMENTED_BUCKETS),
     },
+    // AWS documents the states (pending, active, blackhole, deleting, deleted) but not how long the
+    // transitional ones last, so both profiles leave them at zero; tests and benchmarks set them.
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRoute.html
+    routeStates: { tgwPending: { reads: 0, ms: 0 }, tgwDeleting: { reads: 0, ms: 0 } },
     staleReads: 0,
     outages: [],
     serviceOutages: [],
@@ -122,6 +202,8 @@ export function profileSettings(profile: Profile): ModelSettings {
     tlsHandshakeRtts: 2,
     coldStartMs: 400,
     transitionMs: 25,
+    throttle: { ...off.throttle, enabled: true },
+    sfnThrottle: { ...off.sfnThrottle, enabled: true },
   };
 }
 
@@ -136,10 +218,14 @@ export interface LocalStats {
   handshakes: number;
   /** Requests answered with RequestLimitExceeded. */
   throttled: number;
+  /** Step Functions requests answered with ThrottlingException. */
+  sfnThrottled: number;
   /** Requests answered with an injected fault. */
   faultsInjected: number;
   /** Requests dropped because their region is down. */
   refused: number;
+  /** Requests left unanswered because their region (or service) hangs. */
+  hung: number;
 }
 
 const emptyStats = (): LocalStats => ({
@@ -148,8 +234,10 @@ const emptyStats = (): LocalStats => ({
   newConnections: 0,
   handshakes: 0,
   throttled: 0,
+  sfnThrottled: 0,
   faultsInjected: 0,
   refused: 0,
+  hung: 0,
 });
 
 interface StaleEntry {
@@ -176,7 +264,8 @@ export class LocalModels {
   private stale: StaleEntry[] = [];
   private crash: { remaining: number; triggered: boolean } | undefined;
   private readonly writeListeners = new Set<() => void>();
-  private readonly now: () => number;
+  /** The clock of the token buckets and of the route-state transitions (ms). */
+  readonly now: () => number;
   private readonly random: () => number;
 
   constructor(options: LocalModelsOptions = {}) {
@@ -209,6 +298,8 @@ export class LocalModels {
       ),
       latency: { ...base.latency, ...parsed.latency },
       throttle: { ...base.throttle, ...parsed.throttle },
+      sfnThrottle: { ...base.sfnThrottle, ...parsed.sfnThrottle },
+      routeStates: { ...base.routeStates, ...parsed.routeStates },
     });
     this.buckets.clear();
     return this.settings();
@@ -240,35 +331,87 @@ export class LocalModels {
 
   // --- outages -------------------------------------------------------------------------------------
 
+  /** How a request to `service` in `region` fails, if an outage covers it (`hang` wins over `refuse`). */
+  outageFor(region: string, service?: OutageService): OutageMode | undefined {
+    const hits = this.current.serviceOutages.filter(
+      (o) => o.region === region && (o.service === '*' || o.service === service),
+    );
+    if (hits.some((o) => o.mode === 'hang')) return 'hang';
+    if (this.current.outages.includes(region) || hits.length > 0) return 'refuse';
+    return undefined;
+  }
+
   /** True when the whole region is down, or (given `service`) that service of the region. */
   isDown(region: string, service?: OutageService): boolean {
     return (
       this.current.outages.includes(region) ||
-      (service !== undefined &&
-        this.current.serviceOutages.some((o) => o.region === region && o.service === service))
+      this.current.serviceOutages.some(
+        (o) => o.region === region && (o.service === '*' || (service !== undefined && o.service === service)),
+      )
     );
   }
 
-  /** Takes a whole region down (or up), or only one of its services when `service` is given. */
-  setOutage(region: string, down: boolean, service?: OutageService): void {
-    if (service === undefined) {
+  /**
+   * Takes a whole region down (or up), or only one of its services when `service` is given. A `hang`
+   * outage leaves requests unanswered instead of refusing them. Bringing a region back up (no service)
+   * ends every outage of it.
+   */
+  setOutage(region: string, down: boolean, service?: OutageService, mode: OutageMode = 'refuse'): void {
+    if (!down && service === undefined) {
+      this.current.outages = this.current.outages.filter((r) => r !== region);
+      this.current.serviceOutages = this.current.serviceOutages.filter((o) => o.region !== region);
+      return;
+    }
+    if ((service === undefined || service === '*') && mode === 'refuse') {
       const others = this.current.outages.filter((r) => r !== region);
       this.current.outages = down ? [...others, region] : others;
       return;
     }
-    const others = this.current.serviceOutages.filter((o) => o.region !== region || o.service !== service);
-    this.current.serviceOutages = down ? [...others, { region, service }] : others;
+    const scope = service ?? '*';
+    const others = this.current.serviceOutages.filter((o) => o.region !== region || o.service !== scope);
+    this.current.serviceOutages = down
+      ? [...others, { region, service: scope, ...(mode === 'hang' ? { mode } : {}) }]
+      : others;
   }
 
   // --- throttling ----------------------------------------------------------------------------------
 
-  /** Takes a token for `action` in `region`; false when the bucket is empty (throttle). */
-  takeToken(region: string, action: string): boolean {
+  /**
+   * Takes a token of EC2 `action` in `region` for `account`; false when the bucket is empty (throttle).
+   * `unfiltered` marks a Describe* request with no filter, no ID list and no MaxResults.
+   */
+  takeToken(
+    region: string,
+    action: string,
+    options: { account?: string; unfiltered?: boolean } = {},
+  ): boolean {
     const { throttle } = this.current;
     if (!throttle.enabled) return true;
+    const unfiltered = options.unfiltered === true && action.startsWith('Describe');
     const bucket =
-      throttle.actions[action] ?? (isMutatingAction(action) ? throttle.mutating : throttle.nonMutating);
-    const key = `${region}|${action}`;
+      throttle.actions[action] ??
+      (isMutatingAction(action)
+        ? throttle.mutating
+        : unfiltered
+          ? throttle.unfilteredDescribe
+          : throttle.nonMutating);
+    return this.take(
+      `ec2|${options.account ?? ''}|${region}|${action}${unfiltered ? '|unfiltered' : ''}`,
+      bucket,
+    );
+  }
+
+  /** Takes a token of Step Functions `operation` in `region` for `account`; false when throttled. */
+  takeSfnToken(region: string, operation: string, account = ''): boolean {
+    const { sfnThrottle } = this.current;
+    if (!sfnThrottle.enabled) return true;
+    const buckets = sfnThrottle.operations[operation];
+    if (!buckets) return true;
+    const bucket = sfnThrottle.largeRegions.includes(region) ? buckets.large : buckets.other;
+    return this.take(`states|${account}|${region}|${operation}`, bucket);
+  }
+
+  private take(key: string, bucket: Bucket): boolean {
     const now = this.now();
     const state = this.buckets.get(key) ?? { tokens: bucket.burst, at: now };
     state.tokens = Math.min(bucket.burst, state.tokens + ((now - state.at) / 1000) * bucket.refillPerSecond);

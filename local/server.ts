@@ -27,6 +27,7 @@ import { LocalImds } from './imds';
 import { isMutatingAction, LocalModels, OutageService, type Profile } from './models';
 import { createLocalS3, type LocalS3 } from './s3/service';
 import { seedWorld } from './seed';
+import { sfnThrottlingError } from './sfn/api-error';
 import { createSfnService, type SfnService, type SfnServiceOptions } from './sfn/service';
 import { readStateFile, writeStateFile } from './state-file';
 import { callerIdentityXml } from './sts';
@@ -56,6 +57,8 @@ export interface LocalAwsOptions {
    * start for EC2 tests). @default enabled
    */
   readonly sfn?: false | Pick<SfnServiceOptions, 'retryIntervalScale' | 'synthesize'>;
+  /** Clock of the models (token buckets, route-state transitions), in ms. @default Date.now */
+  readonly now?: () => number;
   /** Options of the task handlers' EC2 clients (budgets, timeouts). @default the adapter's defaults */
   readonly taskEc2?: Omit<Ec2ClientOptions, 'endpoint' | 'credentials'>;
 }
@@ -161,7 +164,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
 
   const saved = options.statePath ? await readStateFile(options.statePath) : undefined;
   const world = saved ? new LocalWorld(account, saved.world) : seed();
-  const models = new LocalModels({ profile: options.profile ?? 'off' });
+  const models = new LocalModels({
+    profile: options.profile ?? 'off',
+    ...(options.now ? { now: options.now } : {}),
+  });
   const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode);
   const ec2 = createEc2Service({ world, models });
   const s3 = createLocalS3();
@@ -276,10 +282,20 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   async function api(request: http.IncomingMessage, response: http.ServerResponse) {
     const scope = scopeOf(firstHeader(request.headers.authorization));
     const region = scope.region ?? DEFAULT_REGION;
-    if (models.isDown(region, serviceOf(scope.service, firstHeader(request.headers['x-amz-target'])))) {
+    const outage = models.outageFor(
+      region,
+      serviceOf(scope.service, firstHeader(request.headers['x-amz-target'])),
+    );
+    if (outage === 'refuse') {
       // Like a refused connection: no response at all, the SDK sees a network error.
       models.count('refused');
       request.socket.destroy();
+      return;
+    }
+    if (outage === 'hang') {
+      // No answer ever: only the client's own timeout (or close()) ends the request.
+      models.count('hung');
+      request.resume();
       return;
     }
     const origin = firstHeader(request.headers[ORIGIN_HEADER]);
@@ -305,6 +321,11 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         models.count('faultsInjected');
         status = fault.status ?? 400;
         text = JSON.stringify({ __type: fault.code, message: fault.message ?? `Injected ${fault.code}` });
+      } else if (!models.takeSfnToken(region, label, account)) {
+        models.count('sfnThrottled');
+        const throttled = sfnThrottlingError();
+        status = throttled.status;
+        text = JSON.stringify({ __type: throttled.code, message: throttled.message });
       } else if (!sfn) {
         status = 400;
         text = JSON.stringify({

@@ -68,6 +68,14 @@ export const ec2Errors = {
       `Value (${cidr}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
     ),
   invalidFilter: (name: string) => new Ec2Error('InvalidParameterValue', `The filter '${name}' is invalid`),
+  /**
+   * What EC2 answers a throttled request: code RequestLimitExceeded
+   * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). The docs name no HTTP
+   * status; 503 and this message are what SDKs report from AWS, e.g.
+   * https://github.com/cloudfoundry/bosh-aws-cpi-release/issues/61 ("Status Code: 503; Error Code:
+   * RequestLimitExceeded"). Recent answers append "Account N has been throttled on ec2:<Action> ...";
+   * local AWS keeps the short form.
+   */
   requestLimitExceeded: () => new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503),
   unauthorized: () =>
     new Ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),

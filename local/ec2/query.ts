@@ -67,6 +67,18 @@ export class QueryParams {
       });
   }
 
+  /**
+   * True when the request narrows nothing: no `Filter.N`, no ID list (`RouteTableId.N`,
+   * `TransitGatewayIds.N`, ...) and no `MaxResults`. EC2 throttles such Describe* calls with a bucket
+   * of their own (local/models.ts).
+   */
+  isUnfilteredAndUnpaginated(): boolean {
+    for (const key of this.values.keys()) {
+      if (key === 'MaxResults' || key.startsWith('Filter.') || /^[A-Za-z]+Ids?\.\d+$/.test(key)) return false;
+    }
+    return true;
+  }
+
   /** Every parameter value: what an injected fault scoped to a resource ID is matched against. */
   allValues(): string[] {
     return [...this.values.values()];

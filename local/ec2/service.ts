@@ -57,7 +57,8 @@ export function createEc2Service(deps: { readonly world: LocalWorld; readonly mo
         fault.status ?? known?.status ?? 400,
       );
     }
-    if (!models.takeToken(region, action)) {
+    const unfiltered = params.isUnfilteredAndUnpaginated();
+    if (!models.takeToken(region, action, { account: world.account, unfiltered })) {
       models.count('throttled');
       throw ec2Errors.requestLimitExceeded();
     }

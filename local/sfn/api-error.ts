@@ -30,3 +30,12 @@ export const invalidName = (name: string) => new SfnApiError('InvalidName', `Inv
 
 export const invalidToken = () =>
   new SfnApiError('InvalidToken', 'Invalid Token: the nextToken is not valid');
+
+/**
+ * A throttled Step Functions request: `ThrottlingException`, HTTP 400, JSON 1.0 error body.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html lists
+ * ThrottlingException ("The request was denied due to request throttling", HTTP 400); the message
+ * "Rate exceeded" is what AWS JSON services send with it (e.g. the ECS throttling page,
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html).
+ */
+export const sfnThrottlingError = () => new SfnApiError('ThrottlingException', 'Rate exceeded', 400);

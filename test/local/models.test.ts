@@ -7,7 +7,8 @@ import {
   SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalModels } from '../../local/models';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
@@ -101,7 +102,13 @@ describe('throttling', () => {
   });
 
   it('keeps one bucket per region', async () => {
-    aws.models.update({ throttle: { enabled: true, nonMutating: { burst: 1, refillPerSecond: 0 } } });
+    aws.models.update({
+      throttle: {
+        enabled: true,
+        nonMutating: { burst: 1, refillPerSecond: 0 },
+        unfilteredDescribe: { burst: 1, refillPerSecond: 0 },
+      },
+    });
     await client(EAST).send(new DescribeVpcsCommand({}));
     await client(SOUTHEAST).send(new DescribeVpcsCommand({}));
     const error = await failure(client(EAST).send(new DescribeVpcsCommand({})));
@@ -121,13 +128,6 @@ describe('throttling', () => {
     expect(models.takeToken(EAST, 'CreateRoute')).toBe(true);
     expect(models.takeToken(EAST, 'CreateRoute')).toBe(false);
   });
-
-  it('uses the published mutating figures (200 burst, 5/s) when enabled without overrides', () => {
-    const models = new LocalModels({ now: () => 0 });
-    models.update({ throttle: { enabled: true } });
-    const granted = Array.from({ length: 201 }, () => models.takeToken(EAST, 'ReplaceRoute')).filter(Boolean);
-    expect(granted).toHaveLength(200);
-  });
 });
 
 describe('region outage', () => {
@@ -141,6 +141,57 @@ describe('region outage', () => {
     await expect(client(SOUTHEAST).send(new DescribeVpcsCommand({}))).resolves.toBeDefined();
     aws.models.setOutage(EAST, false);
     await expect(client(EAST).send(new DescribeVpcsCommand({}))).resolves.toBeDefined();
+  });
+
+  it('can hang instead: no answer until the client times out', async () => {
+    aws.models.setOutage(EAST, true, undefined, 'hang');
+    const ec2 = new EC2Client({
+      region: EAST,
+      endpoint: aws.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({ requestTimeout: 200, throwOnRequestTimeout: true }),
+    });
+    made.push(ec2);
+
+    const error = await failure(ec2.send(new DescribeVpcsCommand({})));
+
+    expect(error.code).toBe('TimeoutError');
+    expect(aws.models.stats()).toMatchObject({ hung: 1, refused: 0 });
+    await expect(client(SOUTHEAST).send(new DescribeVpcsCommand({}))).resolves.toBeDefined();
+  });
+
+  it('takes one service of a region down through the control endpoint, leaving the others up', async () => {
+    const response = await fetch(`${aws.url}/_local/outage`, {
+      method: 'POST',
+      body: JSON.stringify({ region: EAST, service: 'states', mode: 'hang' }),
+    });
+    expect(response.status).toBe(200);
+    const sfn = new SFNClient({
+      region: EAST,
+      endpoint: aws.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const abort = new AbortController();
+    try {
+      const pending = sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:x',
+        }),
+        { abortSignal: abort.signal },
+      );
+      const settled = vi.fn();
+      pending.then(settled, settled);
+      await vi.waitFor(() => expect(aws.models.stats().hung).toBe(1), { timeout: 10_000 });
+      // EC2 of the same region still answers while Step Functions hangs.
+      await expect(client(EAST).send(new DescribeVpcsCommand({}))).resolves.toBeDefined();
+      expect(settled).not.toHaveBeenCalled();
+      abort.abort();
+      await expect(pending).rejects.toThrow(/abort/i);
+    } finally {
+      sfn.destroy();
+    }
   });
 });
 
