@@ -4,6 +4,7 @@
  * It does what `LocalAws.models` / `LocalAws.world` do programmatically.
  */
 import { z } from 'zod';
+import type { TaskRoleIam } from './ec2/iam';
 import type { LocalImds } from './imds';
 import { Fault, type LocalModels, OutageMode, OutageService } from './models';
 import type { LocalWorld } from './world';
@@ -12,6 +13,7 @@ export interface ControlDeps {
   readonly world: LocalWorld;
   readonly models: LocalModels;
   readonly imds: LocalImds;
+  readonly iam: TaskRoleIam;
   /** Re-seeds the world and turns every model off. */
   readonly reset: () => void;
 }
@@ -89,6 +91,10 @@ const ROUTES: Record<string, Handler> = {
     models.resetStats();
     return models.stats();
   },
+  'GET /_local/iam': (_, { iam }) => iam.current,
+  // { policy } installs a policy for the task role, { enforce } turns evaluation on or off,
+  // { deployed: true } reinstalls the deployed one (see local/ec2/iam.ts).
+  'POST /_local/iam': (body, { iam }) => iam.update(body),
   'POST /_local/imds': (body, { imds }) => {
     imds.setSelf(Imds.parse(body).node);
     return { self: imds.selfNode };

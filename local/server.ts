@@ -20,8 +20,10 @@ import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks
 import { createTaskHandler } from '../tasks/handlers/main';
 import { S3_CLIENT_DEFAULTS, s3RunStore } from '../tasks/run-store';
 import type { Topology } from '../tasks/topology';
+import { lambdaPolicy } from '../workflow/policy';
 import { handleControl } from './control';
 import { Ec2Error, errorXml } from './ec2/errors';
+import { accessKeyOf, IamPolicy, TASK_ROLE_ACCESS_KEY, TaskRoleIam } from './ec2/iam';
 import { createEc2Service } from './ec2/service';
 import { LocalImds } from './imds';
 import { isMutatingAction, LocalModels, OutageService, type Profile } from './models';
@@ -72,6 +74,8 @@ export interface LocalAws {
   /** Programmatic control, the same as `/_local/*`. */
   readonly models: LocalModels;
   readonly imds: LocalImds;
+  /** The task role's IAM (the deployed policy unless replaced), the same as `/_local/iam`. */
+  readonly iam: TaskRoleIam;
   /** Undefined when started with `sfn: false`. */
   readonly sfn: SfnService | undefined;
   /** The S3 that holds the run buckets (one per region, see {@link localRunBucket}). */
@@ -82,6 +86,8 @@ export interface LocalAws {
 }
 
 const DUMMY_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+/** The task function's credentials: IAM evaluates the calls signed with them against the task role's policy. */
+const TASK_ROLE_CREDENTIALS = { accessKeyId: TASK_ROLE_ACCESS_KEY, secretAccessKey: 'test' } as const;
 
 /** The run bucket of a cluster's stack in one region, as local AWS names it (CloudFormation generates the real name). */
 export const localRunBucket = (cluster: string, region: string): string => `vipfailover-${cluster}-${region}`;
@@ -169,7 +175,9 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     ...(options.now ? { now: options.now } : {}),
   });
   const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode);
-  const ec2 = createEc2Service({ world, models });
+  // The task role's policy as the stack deploys it (workflow/stack.ts builds its statements from lambdaPolicy).
+  const iam = new TaskRoleIam(() => IamPolicy.parse(lambdaPolicy(topology, account)), account);
+  const ec2 = createEc2Service({ world, models, iam });
   const s3 = createLocalS3();
   if (saved?.s3 !== undefined) s3.restore(saved.s3 as Parameters<LocalS3['restore']>[0]);
 
@@ -183,7 +191,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       const baseEc2 = ec2ClientFor({
         ...options.taskEc2,
         endpoint: options.ec2Endpoint ?? url,
-        credentials: DUMMY_CREDENTIALS,
+        credentials: external ? DUMMY_CREDENTIALS : TASK_ROLE_CREDENTIALS,
       });
       const ec2For: Ec2ClientFor = (target) => tagged(baseEc2(target), region, taggedClients);
       const sfnClients = new Map<string, SFNClient>();
@@ -372,7 +380,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         request.socket.destroy();
         return;
       } else {
-        const result = ec2.handle({ body, region, requestId });
+        const accessKey = accessKeyOf(firstHeader(request.headers.authorization));
+        const result = ec2.handle({ body, region, requestId, accessKey });
         status = result.status;
         text = result.body;
         if (status === 200 && /^(Create|Replace|Delete)/.test(action)) saveSoon();
@@ -387,7 +396,13 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     const path = (request.url ?? '/').split('?')[0]!;
     const method = request.method ?? 'GET';
     if (path.startsWith('/_local/') || path === '/_local') {
-      const result = handleControl(method, path, await readBody(request), { world, models, imds, reset });
+      const result = handleControl(method, path, await readBody(request), {
+        world,
+        models,
+        imds,
+        iam,
+        reset,
+      });
       if (method !== 'GET') saveSoon();
       send(response, result.status, JSON.stringify(result.body), 'application/json');
       return;
@@ -441,6 +456,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const reset = () => {
     world.restore(seed().snapshot());
     models.reset();
+    iam.reset();
   };
 
   const server = http.createServer((request, response) => {
@@ -484,6 +500,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     world,
     models,
     imds,
+    iam,
     sfn,
     s3,
     save,

@@ -79,6 +79,9 @@ export const ec2Errors = {
   requestLimitExceeded: () => new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503),
   unauthorized: () =>
     new Ec2Error('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403),
+  /** A DryRun request that would have been allowed. */
+  dryRunOperation: () =>
+    new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412),
   invalidAction: (action: string) =>
     new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`),
 };

@@ -6,6 +6,7 @@ import type { LocalModels } from '../models';
 import type { LocalWorld } from '../world';
 import type { Ec2Action } from './context';
 import { Ec2Error, ec2Errors, errorXml } from './errors';
+import type { TaskRoleIam } from './iam';
 import { QueryParams } from './query';
 import { resourceActions } from './resources';
 import { routeTableActions } from './route-tables';
@@ -22,6 +23,8 @@ export interface Ec2Request {
   readonly body: string;
   readonly region: string;
   readonly requestId: string;
+  /** The caller's access key ID, from the SigV4 credential scope: who IAM evaluates. */
+  readonly accessKey?: string;
 }
 
 export interface Ec2Response {
@@ -39,10 +42,15 @@ const DEFAULT_FAULTS: Record<string, Ec2Error> = {
   ServiceUnavailable: new Ec2Error('ServiceUnavailable', 'The service is unavailable. Try again later.', 503),
 };
 
-export function createEc2Service(deps: { readonly world: LocalWorld; readonly models: LocalModels }) {
-  const { world, models } = deps;
+export function createEc2Service(deps: {
+  readonly world: LocalWorld;
+  readonly models: LocalModels;
+  /** The task role's IAM; without it every caller may do everything (DryRun still answers DryRunOperation). */
+  readonly iam?: TaskRoleIam;
+}) {
+  const { world, models, iam } = deps;
 
-  function run(params: QueryParams, region: string, requestId: string): string {
+  function run(params: QueryParams, region: string, requestId: string, accessKey?: string): string {
     const action = params.action;
     if (!action) throw new Ec2Error('MissingAction', 'The request must contain the parameter Action');
     const handler = EC2_ACTIONS[action];
@@ -62,6 +70,8 @@ export function createEc2Service(deps: { readonly world: LocalWorld; readonly mo
       models.count('throttled');
       throw ec2Errors.requestLimitExceeded();
     }
+    if (iam) iam.authorize(accessKey, action, params, region);
+    else if (params.booleanParam('DryRun')) throw ec2Errors.dryRunOperation();
     return responseXml(
       action,
       requestId,
@@ -75,7 +85,11 @@ export function createEc2Service(deps: { readonly world: LocalWorld; readonly mo
       const action = params.action;
       if (action) models.countCall(request.region, action);
       try {
-        return { status: 200, body: run(params, request.region, request.requestId), action };
+        return {
+          status: 200,
+          body: run(params, request.region, request.requestId, request.accessKey),
+          action,
+        };
       } catch (error) {
         if (error instanceof Ec2Error)
           return { status: error.status, body: errorXml(error, request.requestId), action };
