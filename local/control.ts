@@ -1,7 +1,8 @@
 /**
  * The HTTP control endpoint of local AWS, JSON under `/_local/`: read the world and the counters, set
  * the models, take a region down, inject faults and drift, reset, and pick the IMDS "self" node.
- * It does what `LocalAws.models` / `LocalAws.world` do programmatically.
+ * It does what `LocalAws.models` / `LocalAws.world` do programmatically; `/_local/iam` installs the
+ * task role's policy (local/ec2/iam.ts).
  */
 import { z } from 'zod';
 import type { TaskRoleIam } from './ec2/iam';
