@@ -1,7 +1,9 @@
 /**
- * `vipctl check --active <node|self> [--repair]`: the cluster monitor's question. EC2 reads only.
- * 0 converged; 1 not converged (what is wrong is printed); 4 AWS unreachable, so the answer is not
- * known. An unreadable region is never reported as a wrong route.
+ * `vipctl check --active <node|self> [--repair] [--no-host-check]`: the cluster monitor's question.
+ * EC2 reads only. 0 converged; 1 not converged (what is wrong is printed); 4 AWS unreachable, so the
+ * answer is not known. An unreadable region is never reported as a wrong route. With `self`, run on
+ * the node, every VIP must also be an address of this host: routes that lead to a node that does not
+ * own the VIP end in dropped packets.
  */
 import type { ExecutionInput } from '../tasks/contracts';
 import { planChanges } from '../tasks/plan';
@@ -10,6 +12,7 @@ import { trace } from '../tasks/trace';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
 import { startAndFollow } from './follow';
+import { vipsNotOnHost } from './host-addresses';
 import { describeOutcome, describeTarget } from './names';
 import { openSession } from './session';
 
@@ -17,12 +20,17 @@ export interface CheckOptions {
   readonly active: string;
   readonly repair?: boolean;
   readonly timeout: number;
+  /** `--no-host-check` sets false: for monitors that run somewhere other than the node. @default true */
+  readonly hostCheck?: boolean;
 }
 
 export async function checkCommand(ctx: CommandContext, options: CheckOptions): Promise<number> {
   const session = await openSession(ctx);
   const { topology } = session;
   const active = await session.node(options.active, '--active');
+  // Only `self` means "this host is the node"; a named node may be checked from anywhere.
+  const hostChecked = options.hostCheck !== false && options.active === 'self' && !topology.nodes.self;
+  const notOnHost = hostChecked ? vipsNotOnHost(topology.vips, ctx.deps.networkInterfaces) : [];
   const observation = await session.readWorld();
   const owners = new Map(tablesOf(topology).map((t) => [t.table, t.owner]));
   const unreadable = new Set(observation.unreachable.map((u) => u.region));
@@ -33,12 +41,16 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
   const broken = verdict.starts.filter((s) => s.outcome.kind !== 'arrives' && s.outcome.kind !== 'unknown');
   const notConverged = wrong.length > 0 || broken.length > 0 || verdict.health.length > 0;
   const unknown = !notConverged && observation.unreachable.length > 0;
-  const exitCode = notConverged ? ExitCode.Failed : unknown ? ExitCode.Unreachable : ExitCode.Ok;
+  const vipMissing = notOnHost.length > 0;
+  const exitCode =
+    notConverged || vipMissing ? ExitCode.Failed : unknown ? ExitCode.Unreachable : ExitCode.Ok;
 
   for (const fault of observation.unreachable) {
     ctx.note(`EC2 in ${fault.region} could not be read (${fault.code}: ${fault.message})`);
   }
   if (exitCode === ExitCode.Ok) ctx.print(ctx.style.green(`converged: every VIP route leads to ${active}`));
+  if (vipMissing && !notConverged && !unknown)
+    ctx.print(ctx.style.red(`routes converged, VIP not on this host: ${notOnHost.join(', ')}`));
   if (unknown)
     ctx.print(
       ctx.style.yellow(`unknown: the readable routes lead to ${active}, but not every region could be read`),
@@ -54,16 +66,24 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
       ctx.print(`  from ${s.table} (${s.owner}) ${s.vip}: ${describeOutcome(s.outcome)}`);
     for (const h of verdict.health) ctx.print(`  ${h.resource}: ${h.problem}`);
   }
+  if (vipMissing) {
+    if (notConverged || unknown) ctx.print(ctx.style.red(`VIP not on this host: ${notOnHost.join(', ')}`));
+    ctx.print(
+      `  no interface of this host carries ${notOnHost.join(', ')}: the cluster's address resource (EXPRESSCLUSTER's AWS Virtual IP resource, Pacemaker's IPaddr2) must add it before vipctl runs; --no-host-check skips this when the monitor runs elsewhere`,
+    );
+  }
   const result = {
     active,
     converged: exitCode === ExitCode.Ok,
     exitCode,
+    host: { checked: hostChecked, vipsMissing: notOnHost },
     wrong,
     trace: verdict,
     unreachable: observation.unreachable,
   };
 
-  if (!options.repair || exitCode !== ExitCode.Failed) {
+  // A failover moves routes; it cannot put the VIP on this host, so repair only wrong routes.
+  if (!options.repair || !notConverged) {
     ctx.printJson(result);
     return exitCode;
   }

@@ -3,10 +3,11 @@
  * world it may use (`deps`), and printing helpers that respect `--json` and colour.
  * Imports only types, so `cli/program.ts` stays free of the AWS SDK.
  */
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { Topology } from '../tasks/topology';
 import type { Observation } from '../tasks/world';
 import type { AwsClients } from './aws';
+import type { InterfaceLister } from './host-addresses';
 import type { CliIo } from './io';
 import { colourWanted, createStyle, type Style } from './style';
 
@@ -32,12 +33,15 @@ export interface CliDeps {
   readonly requestedBy: string;
   /** Overrides how routes are read; by default tasks/ec2/read-world.ts `readWorld` through the EC2 clients. */
   readonly readWorld?: WorldReader;
+  /** This host's network interfaces, for `check --active self`'s question whether the VIP is here. */
+  readonly networkInterfaces: InterfaceLister;
 }
 
 export const defaultDeps = (env: Record<string, string | undefined>): CliDeps => ({
   now: () => new Date(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   requestedBy: `vipctl ${env.USER ?? env.USERNAME ?? 'unknown'}@${hostname()}`.slice(0, 128),
+  networkInterfaces,
 });
 
 export interface CommandContext {

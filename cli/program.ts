@@ -108,6 +108,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
         .makeOptionMandatory(),
     )
     .option('--repair', 'start a failover to the active node when not converged')
+    .option('--no-host-check', 'with self: do not check that every VIP is an address of this host')
     .addOption(
       new Option('--timeout <seconds>', 'how long to wait for a repair').argParser(seconds).default(120),
     )

@@ -6,7 +6,9 @@
 # Custom monitor resource (genw), Monitor Type "Synchronous", Monitor Timing "Active",
 # Target Resource: the EXEC resource that runs start.sh. See README.md for intervals and timeouts.
 #
-# `vipctl check --active self` reads the routes with read-only EC2 calls and traces them:
+# `vipctl check --active self` reads the routes with read-only EC2 calls and traces them, and checks
+# that every VIP is an address of this server (the AWS Virtual IP resource adds it; set
+# VIPCTL_HOST_CHECK=0 when something else owns the address):
 #   0 converged          -> normal
 #   1 not converged      -> error: EXPRESSCLUSTER runs the recovery action (restart the EXEC
 #                           resource, i.e. start.sh re-runs the failover), unless VIPCTL_REPAIR=1
@@ -32,6 +34,9 @@ log() {
 }
 
 set -- check --active self
+if [ "${VIPCTL_HOST_CHECK:-1}" = "0" ]; then
+    set -- "$@" --no-host-check
+fi
 if [ "${VIPCTL_REPAIR:-0}" = "1" ]; then
     wait=$((VIPCTL_CHECK_TIMEOUT - 10))
     [ "$wait" -lt 5 ] && wait=5
@@ -52,5 +57,5 @@ case $rc in
            log ERR "AWS API unreachable ($what): VIP routes could not be checked"; exit 1
        fi
        log WARN "AWS API unreachable ($what): VIP routes could not be checked"; exit 0 ;;
-    *) log ERR "VIP routes do not reach this server (exit $rc)"; exit 1 ;;
+    *) log ERR "VIP routes do not reach this server, or the VIP is not on it (exit $rc)"; exit 1 ;;
 esac

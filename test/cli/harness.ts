@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CliDeps } from '../../cli/context';
+import type { InterfaceLister } from '../../cli/host-addresses';
 import { run } from '../../cli/program';
 import type { RunOutput } from '../../tasks/contracts';
 import { desiredRoutes } from '../../tasks/routing';
@@ -32,6 +33,8 @@ export interface HarnessOptions {
   readonly config?: string | null;
   /** Milliseconds the clock moves on every read (to reach a --timeout). */
   readonly tickMs?: number;
+  /** This host's network interfaces (`check --active self`). @default the real host's */
+  readonly interfaces?: InterfaceLister;
 }
 
 export async function vipctl(argv: readonly string[], options: HarnessOptions = {}): Promise<CliRun> {
@@ -47,6 +50,7 @@ export async function vipctl(argv: readonly string[], options: HarnessOptions = 
     },
     sleep: async () => {},
     requestedBy: 'test',
+    ...(options.interfaces ? { networkInterfaces: options.interfaces } : {}),
     ...(world ? { readWorld: async () => (typeof world === 'function' ? world() : world) } : {}),
   };
   const config = options.config === undefined ? FIXTURE : options.config;

@@ -43,6 +43,8 @@ function script(path: string, self: string, extra: Record<string, string> = {}) 
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_EC2_METADATA_SERVICE_ENDPOINT: `${aws.url}/_imds/${self}`,
+      // This machine is not the node and does not carry the VIP; the host check has a test of its own.
+      VIPCTL_HOST_CHECK: '0',
       ...extra,
     }),
   );
@@ -71,7 +73,16 @@ describe('EXPRESSCLUSTER scripts', () => {
     expect((await script(GENW, 'server-b')).code).toBe(0);
     const other = await script(GENW, 'server-a');
     expect(other.code).toBe(1);
-    expect(other.stdout).toContain('VIP routes do not reach this server (exit 1)');
+    expect(other.stdout).toContain('VIP routes do not reach this server, or the VIP is not on it (exit 1)');
+  });
+
+  it('genw.sh reports an error on the active server when the VIP is not one of its addresses', async () => {
+    await script(START, 'server-b');
+
+    const monitored = await script(GENW, 'server-b', { VIPCTL_HOST_CHECK: '1' });
+
+    expect(monitored.code).toBe(1);
+    expect(monitored.stdout).toContain('routes converged, VIP not on this host: 172.16.0.1/32');
   });
 
   it('genw.sh treats AWS unreachable as a warning, or as an error when asked to', async () => {
