@@ -61,6 +61,8 @@ export interface LocalAwsOptions {
   readonly sfn?: false | Pick<SfnServiceOptions, 'retryIntervalScale' | 'synthesize'>;
   /** Clock of the models (token buckets, route-state transitions), in ms. @default Date.now */
   readonly now?: () => number;
+  /** Random source of the fault model's probabilities (tests seed it). @default Math.random */
+  readonly random?: () => number;
   /** Options of the task handlers' EC2 clients (budgets, timeouts). @default the adapter's defaults */
   readonly taskEc2?: Omit<Ec2ClientOptions, 'endpoint' | 'credentials'>;
 }
@@ -173,6 +175,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const models = new LocalModels({
     profile: options.profile ?? 'off',
     ...(options.now ? { now: options.now } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode);
   // The task role's policy as the stack deploys it (workflow/stack.ts builds its statements from lambdaPolicy).

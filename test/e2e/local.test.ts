@@ -28,6 +28,8 @@ describe('vipctl local', () => {
   it('prints the free port it took and the exports, serves EC2 and Step Functions, and stops on SIGTERM', async () => {
     const server = local([]);
     const [, url, port] = await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:(\d+)) \(port (\d+)\)/);
+    // The exports follow the first line, possibly in later chunks: wait for the last line of the banner.
+    await server.waitFor(/Press Ctrl-C to stop\./);
     try {
       expect(Number(port)).toBeGreaterThan(0);
       expect(server.stdout()).toContain(`export AWS_ENDPOINT_URL=${url}`);
@@ -57,6 +59,8 @@ describe('vipctl local', () => {
   it('seeds the VIP routes to the node given with --active', async () => {
     const server = local(['--active', 'server-b']);
     const [, url] = await server.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    // Its signal handlers are in place once the banner is complete.
+    await server.waitFor(/Press Ctrl-C to stop\./);
     try {
       const ec2 = new EC2Client({ region: 'ap-southeast-1', endpoint: url, credentials });
       const out = await ec2.send(
@@ -78,6 +82,7 @@ describe('vipctl local', () => {
     try {
       const [, sfnUrl] = await server.waitFor(/export AWS_ENDPOINT_URL_SFN=(\S+)/);
       const [, ec2Url] = await server.waitFor(/export AWS_ENDPOINT_URL_EC2=(\S+)/);
+      await server.waitFor(/Press Ctrl-C to stop\./);
       expect(ec2Url).toBe(ec2Emulator.url);
       expect(server.stdout()).not.toContain('export AWS_ENDPOINT_URL=');
 
