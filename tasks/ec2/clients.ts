@@ -33,6 +33,11 @@ export interface Ec2ClientOptions {
    * (tests lower it). @default the SDK's throttling base (1000 ms)
    */
   readonly throttlingBaseDelayMs?: number;
+  /**
+   * Clock of the retry budget, in ms (tests decide when a budget is spent instead of racing it).
+   * @default Date.now
+   */
+  readonly now?: () => number;
   /** Static credentials (local AWS); otherwise the SDK's default provider chain applies. @default the SDK's chain */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
@@ -73,6 +78,7 @@ function buildClient(region: string, options: Ec2ClientOptions): EC2Client {
       ...(options.throttlingBaseDelayMs === undefined
         ? {}
         : { throttlingBaseDelayMs: options.throttlingBaseDelayMs }),
+      ...(options.now ? { now: options.now } : {}),
     }),
     requestHandler: new NodeHttpHandler({
       httpAgent: new http.Agent(agent),

@@ -30,6 +30,7 @@ class DeadlineBackoff {
     private readonly deadline: number,
     private readonly cap: number,
     private readonly throttlingBase: number | undefined,
+    private readonly now: () => number,
   ) {}
   setDelayBase(ms: number): void {
     this.base =
@@ -37,7 +38,7 @@ class DeadlineBackoff {
   }
   computeNextBackoffDelay(retries: number): number {
     const ceiling = Math.min(this.cap, this.base * 2 ** retries);
-    return Math.max(0, Math.min(Math.floor(Math.random() * ceiling), this.deadline - Date.now()));
+    return Math.max(0, Math.min(Math.floor(Math.random() * ceiling), this.deadline - this.now()));
   }
 }
 
@@ -51,16 +52,25 @@ type RetryErrorInfo = Parameters<StandardRetryStrategy['refreshRetryTokenForRetr
 export class BudgetedRetryStrategy {
   readonly mode = 'standard';
   private readonly calls = new WeakMap<RetryToken, { strategy: StandardRetryStrategy; deadline: number }>();
+  private readonly now: () => number;
   constructor(
-    private readonly config: { maxAttempts: number; budgetMs: number; throttlingBaseDelayMs?: number },
-  ) {}
+    private readonly config: {
+      maxAttempts: number;
+      budgetMs: number;
+      throttlingBaseDelayMs?: number;
+      /** Clock of the budget (ms). @default Date.now */
+      now?: () => number;
+    },
+  ) {
+    this.now = config.now ?? Date.now;
+  }
 
   async acquireInitialRetryToken(scope: string): Promise<RetryToken> {
-    const deadline = Date.now() + this.config.budgetMs;
+    const deadline = this.now() + this.config.budgetMs;
     const cap = Math.min(MAXIMUM_RETRY_DELAY, Math.max(1, this.config.budgetMs / 4));
     const strategy = new StandardRetryStrategy({
       maxAttempts: this.config.maxAttempts,
-      backoff: new DeadlineBackoff(deadline, cap, this.config.throttlingBaseDelayMs),
+      backoff: new DeadlineBackoff(deadline, cap, this.config.throttlingBaseDelayMs, this.now),
     });
     const token = await strategy.acquireInitialRetryToken(scope);
     this.calls.set(token, { strategy, deadline });
@@ -70,7 +80,7 @@ export class BudgetedRetryStrategy {
   async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
     const call = this.calls.get(token);
     // Throwing here makes the SDK rethrow the last AWS error, code and $metadata included.
-    if (!call || Date.now() >= call.deadline) throw new Error('retry budget spent');
+    if (!call || this.now() >= call.deadline) throw new Error('retry budget spent');
     const next = await call.strategy.refreshRetryTokenForRetry(token, errorInfo);
     this.calls.set(next, call);
     return next;

@@ -51,6 +51,10 @@ export interface ClusterOptions {
   readonly active?: string;
   /** Retry budget of one EC2 call made by the task handlers. @default 2000 */
   readonly budgetMs?: number;
+  /** Attempts of one EC2 call made by the task handlers. @default the adapter's (10) */
+  readonly maxAttempts?: number;
+  /** Clock of the task handlers' EC2 retry budgets (test/support/clock.ts). @default Date.now */
+  readonly now?: () => number;
   readonly log?: (line: string) => void;
 }
 
@@ -129,7 +133,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     active: options.active ?? 'server-a',
     port: 0,
     sfn: { retryIntervalScale: 0.05 },
-    taskEc2: { budgetMs: options.budgetMs ?? 2000, throttlingBaseDelayMs: 50 },
+    taskEc2: {
+      budgetMs: options.budgetMs ?? 2000,
+      throttlingBaseDelayMs: 50,
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    },
     random: () => random(),
     ...(options.log ? { log: options.log } : {}),
   });
