@@ -10,9 +10,17 @@ import {
   ListExecutionsCommand,
   type SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type ExecutionInput, PlanOutput, RunOutput } from '../tasks/contracts';
-import { executionName, parseExecutionName, stateMachineName } from '../tasks/execution-name';
+import { ApplyOutput, type ExecutionInput, PlanOutput, RunOutput } from '../tasks/contracts';
+import {
+  executionName,
+  parseExecutionName,
+  stateMachineArn,
+  stateMachineName,
+} from '../tasks/execution-name';
+import { partitionOf } from '../tasks/partition';
+import type { ChangeResult } from '../tasks/plan';
 import { errorCode, isUnreachable } from './aws-errors';
 import { unreachableError, usageError } from './cli-error';
 
@@ -77,7 +85,6 @@ export interface ExecutionsOptions {
   readonly account: () => Promise<string>;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
-  readonly partition?: string;
 }
 
 export interface WaitOptions {
@@ -94,16 +101,33 @@ const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /**
  * First poll after 50 ms, then 1.5x longer each time, capped at 500 ms: quick runs are noticed quickly,
  * and the end of a run is seen within half a second (the cap was the largest part of the wait after a
- * failover ended). Two polls a second stay below GetExecutionHistory's refill of 5 per second.
+ * failover ended). Each poll is one DescribeExecution (and one GetExecutionHistory while steps are
+ * shown); Step Functions refills DescribeExecution at 10 per second per account outside us-east-1,
+ * us-west-2 and eu-west-1, so a handful of concurrent followers can be throttled
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general).
+ * After a throttled poll, `throttled()` doubles the next delay (up to 8 s) instead of hammering.
  */
-export function pollDelays(): () => number {
+export function pollDelays(): { next: () => number; throttled: () => void } {
   let next = 50;
-  return () => {
-    const delay = next;
-    next = Math.min(500, Math.round(next * 1.5));
-    return delay;
+  let penalty = 1;
+  return {
+    next: () => {
+      const delay = Math.min(MAX_THROTTLED_POLL_MS, next * penalty);
+      next = Math.min(500, Math.round(next * 1.5));
+      penalty = Math.max(1, penalty / 2);
+      return delay;
+    },
+    throttled: () => {
+      penalty = Math.min(MAX_THROTTLED_POLL_MS / 500, penalty * 4);
+    },
   };
 }
+
+const MAX_THROTTLED_POLL_MS = 8_000;
+
+/** Step Functions refuses a call over its quota with ThrottlingException (the SDK's own retries came first). */
+export const isThrottled = (error: unknown): boolean =>
+  ['ThrottlingException', 'Throttling', 'TooManyRequestsException'].includes(errorCode(error));
 
 const parseJson = (text: string | undefined): unknown => {
   if (text === undefined) return undefined;
@@ -120,21 +144,20 @@ const statusOf = (value: string | undefined): ExecutionStatus =>
 
 export const regionOfArn = (arn: string): string => ARN.exec(arn)?.[2] ?? '';
 
+/** The error vipctl gives a run it stops because its --timeout expired. */
+export const STOPPED_ERROR = 'vipctl.Timeout';
+
 export class Executions {
   constructor(private readonly options: ExecutionsOptions) {}
 
-  private partition(): string {
-    return this.options.partition ?? 'aws';
-  }
-
+  /** In the region's own partition: `arn:aws-cn:` in China, `arn:aws-us-gov:` in GovCloud (tasks/partition.ts). */
   async stateMachineArn(region: string): Promise<string> {
-    const account = await this.options.account();
-    return `arn:${this.partition()}:states:${region}:${account}:stateMachine:${stateMachineName(this.options.cluster)}`;
+    return stateMachineArn(this.options.cluster, region, await this.options.account());
   }
 
   async executionArn(region: string, name: string): Promise<string> {
     const account = await this.options.account();
-    return `arn:${this.partition()}:states:${region}:${account}:execution:${stateMachineName(this.options.cluster)}:${name}`;
+    return `arn:${partitionOf(region)}:states:${region}:${account}:execution:${stateMachineName(this.options.cluster)}:${name}`;
   }
 
   /**
@@ -223,19 +246,45 @@ export class Executions {
     };
   }
 
-  /** Polls until the run stops or `timeoutMs` passes; returns the last state seen (RUNNING on timeout). */
+  /**
+   * Polls until the run stops or `timeoutMs` passes; returns the last state seen (RUNNING on timeout).
+   * A throttled poll is not an error: the next one waits longer, until the deadline.
+   */
   async wait(arn: string, options: WaitOptions): Promise<RunDetail> {
     const deadline = this.options.now().getTime() + options.timeoutMs;
-    const delay = pollDelays();
+    const delays = pollDelays();
+    let last: RunDetail | undefined;
     for (;;) {
-      const detail = await this.describe(arn);
-      const steps = options.withSteps ? stepsOf(await this.history(arn)) : [];
-      options.onPoll?.(detail, steps);
-      if (detail.status !== 'RUNNING') return detail;
+      try {
+        const detail = await this.describe(arn);
+        last = detail;
+        const steps = options.withSteps ? stepsOf(await this.history(arn)) : [];
+        options.onPoll?.(detail, steps);
+        if (detail.status !== 'RUNNING') return detail;
+      } catch (error) {
+        if (!isThrottled(error)) throw error;
+        delays.throttled();
+      }
       const left = deadline - this.options.now().getTime();
-      if (left <= 0) return detail;
-      await this.options.sleep(Math.min(delay(), left));
+      if (left <= 0) {
+        if (last) return last;
+        return this.describe(arn);
+      }
+      await this.options.sleep(Math.min(delays.next(), left));
     }
+  }
+
+  /**
+   * Stops a run (StopExecution): it ends ABORTED, and Step Functions starts no further state. A task
+   * already running finishes its invocation, so its writes may still land.
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html
+   */
+  async stop(arn: string, cause: string): Promise<void> {
+    await this.options
+      .sfn(regionOfArn(arn))
+      .send(
+        new StopExecutionCommand({ executionArn: arn, error: STOPPED_ERROR, cause: cause.slice(0, 32_768) }),
+      );
   }
 
   /** Every event of the run, oldest first, following pagination. */
@@ -490,4 +539,29 @@ export function parseCause(cause: string | undefined): { type: string | undefine
     }
   }
   return { type: undefined, message: cause };
+}
+
+/**
+ * The routes the update steps of a run reported as written, from their task results in the history.
+ * A step that was still running when the run stopped reported nothing: its writes are not listed.
+ */
+export function writtenOf(events: readonly HistoryEvent[]): ChangeResult[] {
+  const written: ChangeResult[] = [];
+  for (const event of events) {
+    const output = parseJson(
+      event.taskSucceededEventDetails?.output ?? event.lambdaFunctionSucceededEventDetails?.output,
+    );
+    const candidates =
+      typeof output === 'object' && output !== null
+        ? [output, (output as { Payload?: unknown }).Payload]
+        : [];
+    for (const candidate of candidates) {
+      const parsed = ApplyOutput.safeParse(candidate);
+      if (parsed.success) {
+        written.push(...parsed.data.results.filter((r) => r.result === 'applied'));
+        break;
+      }
+    }
+  }
+  return written;
 }

@@ -9,6 +9,8 @@ export interface FailoverOptions {
   readonly reason?: string;
   readonly wait: boolean;
   readonly timeout: number;
+  /** False with --no-stop: leave the run running when --timeout expires. */
+  readonly stop: boolean;
 }
 
 export async function failoverCommand(ctx: CommandContext, options: FailoverOptions): Promise<number> {
@@ -23,6 +25,7 @@ export async function failoverCommand(ctx: CommandContext, options: FailoverOpti
   const report = await startAndFollow(ctx, session, input, {
     wait: options.wait,
     timeoutMs: options.timeout * 1000,
+    stop: options.stop,
   });
   ctx.printJson(report);
   return report.exitCode;

@@ -3,9 +3,19 @@
  * three report and exit the same way (0 SUCCEEDED, 3 DEGRADED, 1 anything else).
  */
 import type { ExecutionInput } from '../tasks/contracts';
+import type { ChangeResult } from '../tasks/plan';
 import { regionOfNode } from '../tasks/routing';
+import { errorCode } from './aws-errors';
 import type { CommandContext } from './context';
-import { failureOf, parseCause, type RunDetail, type StartResult, supersedingRunOf } from './executions';
+import {
+  failureOf,
+  parseCause,
+  type RunDetail,
+  type StartResult,
+  stepsOf,
+  supersedingRunOf,
+  writtenOf,
+} from './executions';
 import { ExitCode } from './exit-codes';
 import { duration, plural } from './render';
 import { StepPrinter } from './render-steps';
@@ -14,6 +24,11 @@ import type { Session } from './session';
 export interface FollowOptions {
   readonly wait: boolean;
   readonly timeoutMs: number;
+  /**
+   * Stop the run (StopExecution) when the wait times out, so that it cannot write after the caller
+   * has given up on it. @default false
+   */
+  readonly stop?: boolean;
 }
 
 /** The stable `--json` shape of a started (and possibly finished) run. */
@@ -33,6 +48,13 @@ export interface RunReport {
   readonly changes?: unknown[];
   readonly unreached?: unknown[];
   readonly failure?: { readonly step?: string; readonly error: string; readonly cause: string };
+  /** Set when vipctl stopped the run because --timeout expired. */
+  readonly stopped?: {
+    /** The routes the run's finished update steps had written. */
+    readonly written: readonly ChangeResult[];
+    /** The step that was running when the run was stopped; its writes are not known. */
+    readonly inFlight?: string;
+  };
 }
 
 export async function startAndFollow(
@@ -128,6 +150,9 @@ async function report(
   const took = detail.stoppedAt
     ? ` in ${duration(detail.stoppedAt.getTime() - detail.startedAt.getTime())}`
     : '';
+  if (detail.status === 'RUNNING' && options.stop) {
+    return stopOnTimeout(ctx, session, base, detail, options);
+  }
   if (detail.status === 'RUNNING') {
     ctx.print(ctx.style.yellow(`still RUNNING after ${duration(options.timeoutMs)}`));
     ctx.note(
@@ -179,5 +204,54 @@ async function report(
     status: detail.status === 'TIMED_OUT' || detail.status === 'ABORTED' ? detail.status : 'FAILED',
     exitCode: ExitCode.Failed,
     failure: { step: failure.step, error: failure.error, cause: cause.message },
+  };
+}
+
+/**
+ * The wait timed out: stop the run, so that it cannot write after the cluster manager has moved on,
+ * and report what it had written. A run that ended meanwhile is reported as it ended.
+ */
+async function stopOnTimeout(
+  ctx: CommandContext,
+  session: Session,
+  base: Pick<RunReport, 'run' | 'fallback' | 'target'>,
+  running: RunDetail,
+  options: FollowOptions,
+): Promise<RunReport> {
+  try {
+    await session.executions.stop(
+      running.arn,
+      `vipctl stopped the run: it was still running after --timeout ${duration(options.timeoutMs)}`,
+    );
+  } catch (error) {
+    ctx.note(
+      `vipctl: could not stop ${running.name} (${errorCode(error)}); it may still write. ` +
+        `Stop it in the Step Functions console, or allow states:StopExecution (vipctl policy --node)`,
+    );
+    return report(ctx, session, base, running, { ...options, stop: false });
+  }
+  const detail = await session.executions.describe(running.arn);
+  if (detail.status !== 'ABORTED') return report(ctx, session, base, detail, { ...options, stop: false });
+
+  const events = await session.executions.history(detail.arn);
+  const written = writtenOf(events);
+  const inFlight = [...stepsOf(events)].reverse().find((s) => s.type === 'Task' && !s.exitedAt)?.name;
+  ctx.print(
+    ctx.style.red(
+      `ABORTED: still running after ${duration(options.timeoutMs)}, so vipctl stopped it${inFlight ? ` during ${inFlight}` : ''}`,
+    ),
+  );
+  ctx.print(
+    `  ${plural(written.length, 'route')} written by its finished steps${written.length > 0 ? ':' : ''}`,
+  );
+  for (const r of written) ctx.print(`    ${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region})`);
+  if (inFlight)
+    ctx.print(`  ${inFlight} was running: its writes are not known; vipctl status shows the routes now`);
+  ctx.print(`  details: vipctl show ${detail.name}`);
+  return {
+    ...base,
+    status: 'ABORTED',
+    exitCode: ExitCode.Failed,
+    stopped: { written, ...(inFlight ? { inFlight } : {}) },
   };
 }

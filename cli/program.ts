@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { CLI_WAIT_SECONDS } from '../tasks/time-budget';
 import { describeFailure } from './cli-failure';
 import { type CliDeps, type CommandContext, createContext, defaultDeps, type GlobalOptions } from './context';
 import { clusterOption, nodeOption, vipOption, vpcOption } from './discover-options';
@@ -80,7 +81,12 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     )
     .option('--reason <text>', 'why (kept in the run input)')
     .option('--no-wait', 'start the run and return')
-    .addOption(new Option('--timeout <seconds>', 'how long to wait').argParser(seconds).default(120))
+    .addOption(
+      new Option('--timeout <seconds>', 'how long to wait, then stop the run')
+        .argParser(seconds)
+        .default(CLI_WAIT_SECONDS),
+    )
+    .option('--no-stop', 'leave the run running when --timeout expires')
     .action(action(async () => (await import('./failover')).failoverCommand));
 
   program
@@ -135,7 +141,12 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .option('--yes', 'do not ask for confirmation')
     .option('--reason <text>', 'why (kept in the run input)')
     .option('--no-wait', 'start the run and return')
-    .addOption(new Option('--timeout <seconds>', 'how long to wait').argParser(seconds).default(120))
+    .addOption(
+      new Option('--timeout <seconds>', 'how long to wait, then stop the run')
+        .argParser(seconds)
+        .default(CLI_WAIT_SECONDS),
+    )
+    .option('--no-stop', 'leave the run running when --timeout expires')
     .action(action(async () => (await import('./rollback')).rollbackCommand));
 
   program

@@ -19,6 +19,8 @@ export interface RollbackOptions extends RunSelector {
   readonly reason?: string;
   readonly wait: boolean;
   readonly timeout: number;
+  /** False with --no-stop: leave the run running when --timeout expires. */
+  readonly stop: boolean;
 }
 
 /** The node whose ENI the snapshot's VPC routes pointed to: that node was active before the run. */
@@ -73,6 +75,7 @@ export async function rollbackCommand(ctx: CommandContext, options: RollbackOpti
   const report = await startAndFollow(ctx, session, input, {
     wait: options.wait,
     timeoutMs: options.timeout * 1000,
+    stop: options.stop,
   });
   ctx.printJson({ ...report, restoreFrom: detail.arn });
   return report.exitCode;

@@ -3,6 +3,7 @@
  * Standard executions dedupe by name, so a retried start of the same request is idempotent.
  * Shared by the CLI (which names executions) and the tasks (which read them back).
  */
+import { partitionOf } from './partition';
 
 /** The name for a run to `target` requested at `requestedAt` (ISO 8601). */
 export function executionName(target: string, requestedAt: string): string {
@@ -27,10 +28,10 @@ export function parseExecutionName(name: string): { target: string; requestedAt:
 /** `vip-failover-<cluster>`: the state machine's name in every region. */
 export const stateMachineName = (cluster: string): string => `vip-failover-${cluster}`;
 
-/** The ARN of the cluster's state machine in `region`. */
+/** The ARN of the cluster's state machine in `region`, in that region's partition unless one is given. */
 export const stateMachineArn = (
   cluster: string,
   region: string,
   account: string,
-  partition = 'aws',
+  partition = partitionOf(region),
 ): string => `arn:${partition}:states:${region}:${account}:stateMachine:${stateMachineName(cluster)}`;

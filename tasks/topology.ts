@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { TopologyError, type TopologyProblem } from './errors';
+import { partitionOf } from './partition';
 
 /** User-chosen key for a node, VPC or TGW; also used inside execution names. */
 export const Name = z
@@ -347,6 +348,25 @@ function crossCheck(t: Checkable): PathProblem[] {
       claim(table, ['transitGateways', name, 'routeTables', i]);
   }
   for (const [i, peering] of t.peerings) claim(peering.attachment, ['peerings', i, 'attachment']);
+
+  // One account lives in one partition, and TGW peering stays inside it: a topology that mixes, say,
+  // cn-north-1 with us-east-1 cannot be one cluster.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+  const regions: [PropertyKey[], string][] = [
+    ...t.vpcs.map(([name, vpc]): [PropertyKey[], string] => [['vpcs', name, 'region'], vpc.region]),
+    ...t.transitGateways.map(([name, tgw]): [PropertyKey[], string] => [
+      ['transitGateways', name, 'region'],
+      tgw.region,
+    ]),
+  ];
+  const firstRegion = regions[0];
+  for (const [path, region] of regions) {
+    if (firstRegion && partitionOf(region) !== partitionOf(firstRegion[1]))
+      add(
+        path,
+        `${region} is in partition ${partitionOf(region)}, but ${firstRegion[0].join('.')} (${firstRegion[1]}) is in ${partitionOf(firstRegion[1])}; all regions of a cluster must be in one partition`,
+      );
+  }
 
   for (const [name, node] of t.nodes) {
     if (!t.names.vpcs.has(node.vpc))

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { partitionOf } from '../tasks/partition';
 import type { Topology } from '../tasks/topology';
 import { addFailoverStacks, tasksFunctionName } from './stack';
 
@@ -52,7 +53,7 @@ export function synthesizeAsl(
     for (const stack of stacks) {
       const region = stack.region;
       const template = assembly.getStackArtifact(stack.artifactId).template as CfnTemplate;
-      const functionArn = `arn:aws:lambda:${region}:${account}:function:${tasksFunctionName(topology.cluster)}`;
+      const functionArn = `arn:${partitionOf(region)}:lambda:${region}:${account}:function:${tasksFunctionName(topology.cluster)}`;
       result[region] = resolveDefinition(template, { region, account, functionArn });
     }
     return result;
@@ -93,7 +94,7 @@ function resolveString(value: unknown, functions: ReadonlySet<string>, subs: Sub
       return join[1].map((part: unknown) => resolveString(part, functions, subs)).join(join[0]);
     }
     const ref = expr.Ref;
-    if (ref === 'AWS::Partition') return 'aws';
+    if (ref === 'AWS::Partition') return partitionOf(subs.region);
     if (ref === 'AWS::Region') return subs.region;
     if (ref === 'AWS::AccountId') return subs.account;
     if (ref === 'AWS::URLSuffix') return 'amazonaws.com';

@@ -6,6 +6,7 @@
  * cannot drift apart.
  */
 import { stateMachineArn, stateMachineName } from '../tasks/execution-name';
+import { partitionOf } from '../tasks/partition';
 import { regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
 
@@ -24,7 +25,7 @@ export interface PolicyDocument {
 export interface PolicyOptions {
   /**
    * The ARN partition. The CDK stack passes the `AWS::Partition` token.
-   * @default 'aws'
+   * @default - the partition of each ARN's region (tasks/partition.ts)
    */
   readonly partition?: string;
 }
@@ -65,6 +66,10 @@ export const NODE_STATES_ACTIONS: readonly string[] = [
   'states:ListExecutions',
   'states:GetExecutionHistory',
 ];
+export const NODE_STOP_ACTIONS: readonly string[] = ['states:StopExecution'];
+
+const partitionFor = (region: string, options: PolicyOptions): string =>
+  options.partition ?? partitionOf(region);
 
 /** `arn:<p>:ec2:<region>:<account>:route-table/rtb-…` for every VPC route table, each in its own region. */
 export function vpcRouteTableArns(
@@ -72,9 +77,10 @@ export function vpcRouteTableArns(
   account: string,
   options: PolicyOptions = {},
 ): string[] {
-  const partition = options.partition ?? 'aws';
   return Object.values(topology.vpcs).flatMap((vpc) =>
-    vpc.routeTables.map((table) => `arn:${partition}:ec2:${vpc.region}:${account}:route-table/${table}`),
+    vpc.routeTables.map(
+      (table) => `arn:${partitionFor(vpc.region, options)}:ec2:${vpc.region}:${account}:route-table/${table}`,
+    ),
   );
 }
 
@@ -84,10 +90,10 @@ export function tgwRouteTableArns(
   account: string,
   options: PolicyOptions = {},
 ): string[] {
-  const partition = options.partition ?? 'aws';
   return Object.values(topology.transitGateways).flatMap((tgw) =>
     tgw.routeTables.map(
-      (table) => `arn:${partition}:ec2:${tgw.region}:${account}:transit-gateway-route-table/${table}`,
+      (table) =>
+        `arn:${partitionFor(tgw.region, options)}:ec2:${tgw.region}:${account}:transit-gateway-route-table/${table}`,
     ),
   );
 }
@@ -118,16 +124,15 @@ export function tgwAttachmentArns(
 /** The cluster's state machine in every region of the topology. */
 export function stateMachineArns(topology: Topology, account: string, options: PolicyOptions = {}): string[] {
   return regionsOf(topology).map((region) =>
-    stateMachineArn(topology.cluster, region, account, options.partition ?? 'aws'),
+    stateMachineArn(topology.cluster, region, account, partitionFor(region, options)),
   );
 }
 
 /** Every execution of the cluster's state machines: `arn:<p>:states:<r>:<acct>:execution:vip-failover-<c>:*`. */
 export function executionArns(topology: Topology, account: string, options: PolicyOptions = {}): string[] {
-  const partition = options.partition ?? 'aws';
   return regionsOf(topology).map(
     (region) =>
-      `arn:${partition}:states:${region}:${account}:execution:${stateMachineName(topology.cluster)}:*`,
+      `arn:${partitionFor(region, options)}:states:${region}:${account}:execution:${stateMachineName(topology.cluster)}:*`,
   );
 }
 
@@ -189,6 +194,15 @@ export function nodePolicy(topology: Topology, account: string, options: PolicyO
           ...stateMachineArns(topology, account, options),
           ...executionArns(topology, account, options),
         ],
+      },
+      {
+        // `vipctl failover` and `rollback` stop the run they started when their --timeout expires, so
+        // that it cannot write after the cluster manager has moved on. StopExecution acts on an
+        // execution: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+        Sid: 'StopClusterRuns',
+        Effect: 'Allow',
+        Action: NODE_STOP_ACTIONS,
+        Resource: executionArns(topology, account, options),
       },
       { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
     ],

@@ -23,6 +23,7 @@ import type { Construct, IConstruct } from 'constructs';
 import { TopologyError } from '../tasks/errors';
 import { stateMachineName } from '../tasks/execution-name';
 import { regionsOf } from '../tasks/routing';
+import { RUN_BUDGET_SECONDS, runTimeouts } from '../tasks/time-budget';
 import { Topology, validateTopology } from '../tasks/topology';
 import { lambdaPolicy } from './policy';
 import { failoverChain } from './state-machine';
@@ -37,18 +38,40 @@ export const tasksFunctionName = (cluster: string): string => `vip-failover-${cl
 export const stackName = (cluster: string): string => `VipFailover-${cluster}`;
 
 const MIN_RETRY_BUDGET = Duration.seconds(1);
-const MAX_RETRY_BUDGET = Duration.seconds(200);
+const MIN_RUN_BUDGET = Duration.seconds(30);
+// Lambda's maximum timeout is 900 s: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+const MAX_RUN_BUDGET = Duration.seconds(910);
 
 export interface VipFailoverStackProps extends StackProps {
   /** The cluster's validated topology. The state machine embeds it; the task role is derived from it. */
   readonly topology: Topology;
 
   /**
-   * How long one task may spend retrying throttled or failing EC2 calls before it reports the region
-   * unreachable. Passed to the function as `RETRY_BUDGET_MS`; the function timeout is derived from it.
+   * How long one EC2 call may spend retrying throttled or failing requests before the task reports the
+   * region unreachable. Passed to the function as `RETRY_BUDGET_MS`. At most half the function timeout
+   * (`runBudget` - 10 s), so that a task has time for a read and a write wave.
    * @default Duration.seconds(20)
    */
   readonly retryBudget?: Duration;
+
+  /**
+   * The run budget: the state machine's timeout, from which the function timeout (10 s less) and each
+   * task's TimeoutSeconds (5 s less) are derived (tasks/time-budget.ts). Keep it below the wait of
+   * whoever starts the runs: `vipctl failover --timeout` (default 120 s) and the cluster scripts' waits
+   * (150 s), or a run may outlive its caller.
+   * @default Duration.seconds(110)
+   */
+  readonly runBudget?: Duration;
+
+  /**
+   * Reserved concurrency of the task function. Reserving guarantees that other functions of the
+   * account cannot take the concurrency a failover needs, but it also caps the function and takes
+   * that many from the account's unreserved pool:
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+   * Throttled invocations are retried by every task either way (`Lambda.TooManyRequestsException`).
+   * @default - none: the function uses the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number;
 
   /**
    * Retention of the function's and the state machine's log groups.
@@ -57,8 +80,12 @@ export interface VipFailoverStackProps extends StackProps {
   readonly logRetention?: RetentionDays;
 
   /**
-   * What happens to the log groups when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * What happens to the log groups when the stack is deleted. The groups have names that
+   * CloudFormation generates, so a kept group never blocks the next deployment. The default keeps
+   * them (the audit trail) on delete, and removes them when the create that made them rolls back
+   * (CloudFormation's RetainExceptOnCreate):
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly logRemovalPolicy?: RemovalPolicy;
 
@@ -85,11 +112,14 @@ export class VipFailoverStack extends Stack {
     const account = topology.account ?? this.account;
     const retryBudget = props.retryBudget ?? Duration.seconds(20);
     const retention = props.logRetention ?? RetentionDays.ONE_YEAR;
-    const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    const timeouts = runTimeouts((props.runBudget ?? Duration.seconds(RUN_BUDGET_SECONDS)).toSeconds());
     const functionName = tasksFunctionName(topology.cluster);
 
+    // No fixed log group names: a group kept after `cdk destroy` (or after a rolled-back first create)
+    // would stop the next deployment with "already exists". The function logs to its group through its
+    // logging config, so the name does not matter to it.
     const functionLogs = new LogGroup(this, 'TasksLogs', {
-      logGroupName: `/aws/lambda/${functionName}`,
       retention,
       removalPolicy,
     });
@@ -129,10 +159,16 @@ export class VipFailoverStack extends Stack {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      // Plan reads once, the TGW step writes in several waves, Verify reads and may wait: each can
-      // spend the whole retry budget, so leave room for four budgets plus start-up.
-      timeout: Duration.seconds(retryBudget.toSeconds() * 4 + 30),
-      environment: { RETRY_BUDGET_MS: String(retryBudget.toMilliseconds()) },
+      // Derived from the run budget; the update tasks stop starting waves before it runs out, so a
+      // slow step reports what it wrote instead of ending in Sandbox.Timedout.
+      timeout: Duration.seconds(timeouts.functionSeconds),
+      environment: {
+        RETRY_BUDGET_MS: String(retryBudget.toMilliseconds()),
+        RUN_BUDGET_MS: String(timeouts.runSeconds * 1000),
+      },
+      ...(props.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
       tracing: Tracing.ACTIVE,
       logGroup: functionLogs,
       role,
@@ -148,17 +184,20 @@ export class VipFailoverStack extends Stack {
     });
     this.tasks = tasks;
 
+    // A generated name, for the same reason as the function's group. (The `/aws/vendedlogs/` prefix
+    // that https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html recommends only keeps the
+    // CloudWatch Logs resource policy small; it cannot be combined with a generated name.)
     const machineLogs = new LogGroup(this, 'StateMachineLogs', {
-      // The vendedlogs prefix keeps the CloudWatch Logs resource policy small:
-      // https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html
-      logGroupName: `/aws/vendedlogs/states/${stateMachineName(topology.cluster)}`,
       retention,
       removalPolicy,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: stateMachineName(topology.cluster),
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(failoverChain(this, { tasks, topology })),
+      definitionBody: DefinitionBody.fromChainable(
+        failoverChain(this, { tasks, topology, taskTimeout: Duration.seconds(timeouts.taskSeconds) }),
+      ),
+      timeout: Duration.seconds(timeouts.runSeconds),
       logs: { destination: machineLogs, level: LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
@@ -230,14 +269,32 @@ function validateProps(props: VipFailoverStackProps): void {
       `VipFailoverStack for cluster ${topology.cluster}: env.account ${account} differs from the topology's account ${topology.account}; deploy into the account the topology names`,
     );
   }
+  const runBudget = props.runBudget ?? Duration.seconds(RUN_BUDGET_SECONDS);
+  const runSeconds = runBudget.toSeconds({ integral: false });
+  if (
+    !Number.isInteger(runSeconds) ||
+    runSeconds < MIN_RUN_BUDGET.toSeconds() ||
+    runSeconds > MAX_RUN_BUDGET.toSeconds()
+  ) {
+    throw new Error(
+      `VipFailoverStack for cluster ${topology.cluster}: runBudget must be a whole number of seconds between 30 and 910 (it was ${runBudget.toHumanString()}), so that the function timeout (10 s less) stays within Lambda's 15 minutes; keep it below vipctl --timeout and the cluster scripts' waits`,
+    );
+  }
   const budget = props.retryBudget;
+  const functionSeconds = runTimeouts(runSeconds).functionSeconds;
   if (
     budget &&
     (budget.toMilliseconds() < MIN_RETRY_BUDGET.toMilliseconds() ||
-      budget.toMilliseconds() > MAX_RETRY_BUDGET.toMilliseconds())
+      budget.toMilliseconds() > (functionSeconds * 1000) / 2)
   ) {
     throw new Error(
-      `VipFailoverStack for cluster ${topology.cluster}: retryBudget must be between 1 and 200 seconds (it was ${budget.toHumanString()}) so that the function timeout stays under Lambda's 15 minutes`,
+      `VipFailoverStack for cluster ${topology.cluster}: retryBudget must be between 1 second and half the function timeout, ${functionSeconds / 2} seconds (it was ${budget.toHumanString()}), so that a task has time for a read and a write wave; lower it or raise runBudget`,
+    );
+  }
+  const reserved = props.reservedConcurrency;
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+    throw new Error(
+      `VipFailoverStack for cluster ${topology.cluster}: reservedConcurrency must be a positive whole number (it was ${reserved}); leave it unset to use the account's unreserved concurrency`,
     );
   }
 }

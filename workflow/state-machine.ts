@@ -12,10 +12,13 @@ import {
   Errors,
   Fail,
   type IChainable,
+  JitterType,
   JsonPath,
   Pass,
+  type RetryProps,
   Succeed,
   TaskInput,
+  Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -36,20 +39,53 @@ export const StateName = {
   Succeeded: 'Succeeded',
   Degraded: 'Degraded',
   Failed: 'Failed',
+  Unverified: 'Unverified',
 } as const;
 export type StateName = (typeof StateName)[keyof typeof StateName];
 
 /**
- * Verification retries only while routes are still settling (EC2 reads lag writes briefly):
- * 1 s, 1.5 s, 2.25 s, 3.4 s.
+ * Verification retries while routes are still settling, for about 30 s: waits of 1, 2, 4, 8, 8 and
+ * 8 s (31 s), plus the six reads. The EC2 API is eventually consistent, so a route just written may
+ * not show in the next Describe, and AWS advises retrying reads with backoff for "a couple of
+ * seconds ... up to a few minutes": https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html
+ * A TGW route also reports `pending` before `active`. Eight seconds in all (the old window) turned
+ * slow propagation into a false NotConverged, which a cluster manager takes as a failed start; 30 s
+ * still leaves most of the run budget (tasks/time-budget.ts) to the writes.
  */
-export const VERIFY_RETRY = { interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 1.5 } as const;
+export const VERIFY_RETRY = {
+  interval: Duration.seconds(1),
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(8),
+} as const;
+
+/**
+ * Every task retries a throttled invocation. When the account (or the function's reserved)
+ * concurrency is used up, Lambda refuses the invoke and Step Functions reports
+ * `Lambda.TooManyRequestsException`; LambdaInvoke's default retries do not include it:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ * Without this a burst of other functions fails the run midway, with some steps written and others
+ * not. Full jitter spreads the retries of concurrent runs; the run budget bounds the total.
+ */
+export const THROTTLED_INVOKE_RETRY: RetryProps = {
+  errors: ['Lambda.TooManyRequestsException'],
+  interval: Duration.seconds(1),
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(8),
+  jitterStrategy: JitterType.FULL,
+};
 
 export interface FailoverChainProps {
   /** The one function that serves every task, dispatching on the payload's `task` field. */
   readonly tasks: IFunction;
   /** The deployed topology; the first state injects it, so executions cannot bring their own. */
   readonly topology: Topology;
+  /**
+   * Each task's TimeoutSeconds: a backstop a little longer than the function's own timeout
+   * (tasks/time-budget.ts), so a hung invocation cannot hold the run.
+   */
+  readonly taskTimeout: Duration;
 }
 
 const execution = { id: JsonPath.executionId, startTime: JsonPath.executionStartTime };
@@ -61,14 +97,17 @@ export function failoverChain(scope: Construct, props: FailoverChainProps): ICha
     causePath: '$.error.Cause',
   });
 
-  // Every task: Lambda service retries come from LambdaInvoke itself; anything else ends the run.
+  // Every task: Lambda service retries come from LambdaInvoke itself, throttled invocations are
+  // retried here; anything else ends the run.
   const task = (id: StateName, payload: Record<string, unknown>, resultPath: string) => {
     const state = LambdaInvoke.jsonPath(scope, id, {
       lambdaFunction: props.tasks,
       payload: TaskInput.fromObject(payload),
       payloadResponseOnly: true,
       resultPath,
+      taskTimeout: Timeout.duration(props.taskTimeout),
     });
+    state.addRetry(THROTTLED_INVOKE_RETRY);
     state.addCatch(failed, { errors: [Errors.ALL], resultPath: '$.error' });
     return state;
   };
@@ -123,7 +162,14 @@ export function failoverChain(scope: Construct, props: FailoverChainProps): ICha
       Condition.stringEquals('$.verify.status', 'DEGRADED'),
       Succeed.jsonPath(scope, StateName.Degraded, { outputPath: '$.verify' }),
     )
-    .otherwise(failed);
+    // Verify either returns one of the two statuses or throws; anything else is a contract breach, and
+    // there is no $.error on this path for the Failed state to read.
+    .otherwise(
+      Fail.jsonPath(scope, StateName.Unverified, {
+        error: ErrorName.NotConverged,
+        cause: 'VerifyReachability returned a status other than SUCCEEDED or DEGRADED',
+      }),
+    );
 
   verify.next(outcome);
   updateLocal.next(updateTgw).next(updateRemote).next(verify);

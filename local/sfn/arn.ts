@@ -1,8 +1,10 @@
 /**
- * Step Functions ARNs:
+ * Step Functions ARNs, in the partition of their region (arn:aws-cn: in China, arn:aws-us-gov: in
+ * GovCloud, see tasks/partition.ts):
  *   state machine  arn:aws:states:<region>:<account>:stateMachine:<name>
  *   execution      arn:aws:states:<region>:<account>:execution:<stateMachineName>:<executionName>
  */
+import { partitionOf } from '../../tasks/partition';
 import { invalidArn, invalidName } from './api-error';
 
 /** 1-80 letters, digits, `-` or `_`: the names this project gives state machines and executions. */
@@ -14,10 +16,10 @@ export function checkName(name: string): string {
 }
 
 export const stateMachineArnOf = (region: string, account: string, name: string): string =>
-  `arn:aws:states:${region}:${account}:stateMachine:${name}`;
+  `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
 
 export const executionArnOf = (region: string, account: string, stateMachine: string, name: string): string =>
-  `arn:aws:states:${region}:${account}:execution:${stateMachine}:${name}`;
+  `arn:${partitionOf(region)}:states:${region}:${account}:execution:${stateMachine}:${name}`;
 
 export interface ParsedArn {
   readonly region: string;

@@ -34,12 +34,24 @@ describe('local endpoints', () => {
 
 describe('polling', () => {
   it('starts at 50 ms and backs off to at most 500 ms', () => {
-    const next = pollDelays();
+    const { next } = pollDelays();
     const delays = Array.from({ length: 12 }, () => next());
     expect(delays.slice(0, 4)).toEqual([50, 75, 113, 170]);
     expect(Math.max(...delays)).toBe(500);
     // Early completions are noticed within ~200 ms: the first three polls happen by 238 ms.
     expect(delays.slice(0, 3).reduce((a, b) => a + b)).toBeLessThan(250);
+  });
+
+  it('waits longer after each throttled poll, up to 8 s, and recovers after polls that pass', () => {
+    const delays = pollDelays();
+    for (let i = 0; i < 12; i++) delays.next();
+    const throttled = Array.from({ length: 6 }, () => {
+      delays.throttled();
+      return delays.next();
+    });
+    expect(throttled).toEqual([2000, 4000, 8000, 8000, 8000, 8000]);
+    const recovering = Array.from({ length: 5 }, () => delays.next());
+    expect(recovering).toEqual([4000, 2000, 1000, 500, 500]);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -287,11 +288,148 @@ describe('vipctl failover', () => {
   it('gives up after --timeout with exit 1 and says how to follow the run', async () => {
     sfn.on(DescribeExecutionCommand).resolves({ name: NAME, status: 'RUNNING', startDate: NOW });
 
-    const result = await vipctl(['failover', '--to', 'server-b', '--timeout', '5'], { tickMs: 1000 });
+    const result = await vipctl(['failover', '--to', 'server-b', '--timeout', '5', '--no-stop'], {
+      tickMs: 1000,
+    });
 
     expect(result.code).toBe(ExitCode.Failed);
     expect(result.stdout).toContain('still RUNNING after 5.0 s');
     expect(result.stderr).toContain(`follow it with vipctl show ${NAME}`);
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
+  });
+
+  it('stops the run when --timeout expires, and reports the routes its finished steps wrote', async () => {
+    const change = runOutput('server-b').changes[0]!;
+    const applied = {
+      step: 'local-vpc',
+      results: [change],
+      timing: { startedAt: NOW.toISOString(), finishedAt: NOW.toISOString() },
+    };
+    let stopped = false;
+    sfn.on(StopExecutionCommand).callsFake(() => {
+      stopped = true;
+      return { stopDate: at(5000) };
+    });
+    sfn.on(DescribeExecutionCommand).callsFake(() => ({
+      name: NAME,
+      status: stopped ? 'ABORTED' : 'RUNNING',
+      startDate: NOW,
+      ...(stopped ? { stopDate: at(5000) } : {}),
+    }));
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 1,
+          type: 'TaskStateEntered',
+          timestamp: at(0),
+          stateEnteredEventDetails: { name: 'UpdateLocalVpcRoutes' },
+        },
+        {
+          id: 2,
+          type: 'TaskSucceeded',
+          timestamp: at(300),
+          taskSucceededEventDetails: {
+            resourceType: 'lambda',
+            resource: 'invoke',
+            output: JSON.stringify(applied),
+          },
+        },
+        {
+          id: 3,
+          type: 'TaskStateExited',
+          timestamp: at(301),
+          stateExitedEventDetails: { name: 'UpdateLocalVpcRoutes', output: '{}' },
+        },
+        {
+          id: 4,
+          type: 'TaskStateEntered',
+          timestamp: at(302),
+          stateEnteredEventDetails: { name: 'UpdateTgwRouteTables' },
+        },
+        { id: 5, type: 'ExecutionAborted', timestamp: at(5000) },
+      ],
+    });
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--timeout', '5', '--json'], {
+      tickMs: 1000,
+    });
+
+    expect(result.code).toBe(ExitCode.Failed);
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: ARN,
+      error: 'vipctl.Timeout',
+    });
+    const report = JSON.parse(result.stdout);
+    expect(report.status).toBe('ABORTED');
+    expect(report.stopped).toEqual({ written: [change], inFlight: 'UpdateTgwRouteTables' });
+  });
+
+  it('says so in words when it stops a run', async () => {
+    let stopped = false;
+    sfn.on(StopExecutionCommand).callsFake(() => {
+      stopped = true;
+      return {};
+    });
+    sfn
+      .on(DescribeExecutionCommand)
+      .callsFake(() => ({ name: NAME, status: stopped ? 'ABORTED' : 'RUNNING', startDate: NOW }));
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--timeout', '5'], { tickMs: 1000 });
+
+    expect(result.code).toBe(ExitCode.Failed);
+    expect(result.stdout).toContain('ABORTED: still running after 5.0 s, so vipctl stopped it');
+    expect(result.stdout).toContain('0 routes written by its finished steps');
+  });
+
+  it('reports the outcome of a run that ended just before vipctl could stop it', async () => {
+    let stopCalled = false;
+    sfn.on(StopExecutionCommand).callsFake(() => {
+      stopCalled = true;
+      return {};
+    });
+    sfn.on(DescribeExecutionCommand).callsFake(() =>
+      stopCalled
+        ? {
+            name: NAME,
+            status: 'SUCCEEDED',
+            startDate: NOW,
+            stopDate: at(4900),
+            output: JSON.stringify(runOutput('server-b')),
+          }
+        : { name: NAME, status: 'RUNNING', startDate: NOW },
+    );
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--timeout', '5', '--json'], {
+      tickMs: 1000,
+    });
+
+    expect(JSON.parse(result.stdout).status).toBe('SUCCEEDED');
+    expect(result.code).toBe(ExitCode.Ok);
+  });
+
+  it('keeps waiting through throttled polls, backing off instead of failing', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const sleeps: number[] = [];
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves({
+        name: NAME,
+        status: 'SUCCEEDED',
+        startDate: NOW,
+        stopDate: at(400),
+        output: JSON.stringify(runOutput('server-b')),
+      });
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--json'], { sleeps });
+
+    expect(result.code).toBe(ExitCode.Ok);
+    expect(JSON.parse(result.stdout).status).toBe('SUCCEEDED');
+    expect(sleeps).toEqual([200, 600]);
   });
 
   it('prints each finished step with what it did and how long it took', async () => {

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   readonly tickMs?: number;
   /** This host's network interfaces (`check --active self`). @default the real host's */
   readonly interfaces?: InterfaceLister;
+  /** Receives every delay the CLI sleeps (sleeps are instant). */
+  readonly sleeps?: number[];
 }
 
 export async function vipctl(argv: readonly string[], options: HarnessOptions = {}): Promise<CliRun> {
@@ -48,7 +50,9 @@ export async function vipctl(argv: readonly string[], options: HarnessOptions = 
       now += options.tickMs ?? 0;
       return at;
     },
-    sleep: async () => {},
+    sleep: async (ms: number) => {
+      options.sleeps?.push(ms);
+    },
     requestedBy: 'test',
     ...(options.interfaces ? { networkInterfaces: options.interfaces } : {}),
     ...(world ? { readWorld: async () => (typeof world === 'function' ? world() : world) } : {}),

@@ -132,6 +132,15 @@ describe('against local AWS', () => {
       const result = await through(args);
       expect(result.code, `${args.join(' ')}\n${result.stderr}`).toBe(0);
     }
+    // A run that outlives --timeout is stopped (each state transition now costs 2 s).
+    cluster.local.models.update({ transitionMs: 2000 });
+    try {
+      const slow = await through(['failover', '--to', 'server-a', '--timeout', '1']);
+      expect(slow.code, slow.stderr).toBe(1);
+      expect(slow.stdout).toContain('vipctl stopped it');
+    } finally {
+      cluster.local.models.update({ transitionMs: 0 });
+    }
     const policy = json<{ Statement: { Action: string[]; Resource: string[] }[] }>(
       await through(['policy', '--node']),
     );

@@ -1,6 +1,13 @@
+import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorName } from '../../tasks/errors';
+import {
+  CLI_WAIT_SECONDS,
+  CLUSTER_SCRIPT_WAIT_SECONDS,
+  RUN_BUDGET_SECONDS,
+  runTimeouts,
+} from '../../tasks/time-budget';
 import { loadTopology, type Topology } from '../../tasks/topology';
 import { synthesizeAsl } from '../../workflow/asl';
 
@@ -15,7 +22,12 @@ interface AslState {
     IntervalSeconds?: number;
     MaxAttempts?: number;
     BackoffRate?: number;
+    MaxDelaySeconds?: number;
+    JitterStrategy?: string;
   }>;
+  TimeoutSeconds?: number;
+  Error?: string;
+  Cause?: string;
   Catch?: Array<{ ErrorEquals: string[]; ResultPath?: string; Next: string }>;
   Parameters?: Record<string, unknown>;
   Resource?: string;
@@ -26,6 +38,7 @@ interface AslState {
 }
 interface Asl {
   StartAt: string;
+  TimeoutSeconds?: number;
   States: Record<string, AslState>;
 }
 
@@ -42,6 +55,7 @@ const LAMBDA_SERVICE_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
 ];
+const THROTTLED = 'Lambda.TooManyRequestsException';
 const execution = { 'id.$': '$$.Execution.Id', 'startTime.$': '$$.Execution.StartTime' };
 
 let topology: Topology;
@@ -109,6 +123,7 @@ describe('the workflow', () => {
       Succeeded: 'Succeed',
       Degraded: 'Succeed',
       Failed: 'Fail',
+      Unverified: 'Fail',
     });
   });
 
@@ -134,10 +149,18 @@ describe('the workflow', () => {
       { Variable: '$.verify.status', StringEquals: 'SUCCEEDED', Next: 'Succeeded' },
       { Variable: '$.verify.status', StringEquals: 'DEGRADED', Next: 'Degraded' },
     ]);
-    expect(state('Outcome').Default).toBe('Failed');
     expect(state('Succeeded').OutputPath).toBe('$.verify');
     expect(state('Degraded').OutputPath).toBe('$.verify');
     expect(state('Failed')).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('ends any other verified status in a plain Fail with an error name, reading no $.error', () => {
+    expect(state('Outcome').Default).toBe('Unverified');
+    expect(state('Unverified')).toEqual({
+      Type: 'Fail',
+      Error: ErrorName.NotConverged,
+      Cause: 'VerifyReachability returned a status other than SUCCEEDED or DEGRADED',
+    });
   });
 
   it('passes each task its contract payload and stores the result where the next one reads it', () => {
@@ -179,10 +202,10 @@ describe('the workflow', () => {
     ]);
   });
 
-  it('retries only NotConverged on VerifyReachability, besides the Lambda service retries', () => {
+  it('retries only NotConverged on VerifyReachability, for about 30 s, besides the invoke retries', () => {
     for (const name of TASKS) {
       const own = (state(name).Retry ?? []).filter(
-        (r) => !r.ErrorEquals.every((e) => LAMBDA_SERVICE_ERRORS.includes(e)),
+        (r) => !r.ErrorEquals.every((e) => [...LAMBDA_SERVICE_ERRORS, THROTTLED].includes(e)),
       );
       const service = (state(name).Retry ?? []).filter((r) =>
         r.ErrorEquals.every((e) => LAMBDA_SERVICE_ERRORS.includes(e)),
@@ -190,9 +213,71 @@ describe('the workflow', () => {
       expect(service).toHaveLength(1);
       expect(own).toEqual(
         name === 'VerifyReachability'
-          ? [{ ErrorEquals: [ErrorName.NotConverged], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 1.5 }]
+          ? [
+              {
+                ErrorEquals: [ErrorName.NotConverged],
+                IntervalSeconds: 1,
+                MaxAttempts: 6,
+                BackoffRate: 2,
+                MaxDelaySeconds: 8,
+              },
+            ]
           : [],
       );
     }
+    const [verify] = state('VerifyReachability').Retry!.filter((r) =>
+      r.ErrorEquals.includes(ErrorName.NotConverged),
+    );
+    // The waits before each retry: 1, 2, 4, then capped at 8.
+    const waits = Array.from({ length: verify!.MaxAttempts! }, (_, i) =>
+      Math.min(verify!.MaxDelaySeconds!, verify!.IntervalSeconds! * verify!.BackoffRate! ** i),
+    );
+    const window = waits.reduce((a, b) => a + b, 0);
+    expect(window).toBeGreaterThanOrEqual(25);
+    expect(window).toBeLessThanOrEqual(35);
+  });
+
+  it.each(TASKS)('retries a throttled invocation of %s with jittered backoff', (name) => {
+    const throttled = (state(name).Retry ?? []).filter((r) => r.ErrorEquals.includes(THROTTLED));
+    expect(throttled).toEqual([
+      {
+        ErrorEquals: [THROTTLED],
+        IntervalSeconds: 1,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        MaxDelaySeconds: 8,
+        JitterStrategy: 'FULL',
+      },
+    ]);
+    // Not merged into the service retries that LambdaInvoke adds, nor added twice.
+    const service = (state(name).Retry ?? []).filter((r) =>
+      r.ErrorEquals.includes(LAMBDA_SERVICE_ERRORS[0]!),
+    );
+    expect(service).toHaveLength(1);
+    expect(service[0]!.ErrorEquals).not.toContain(THROTTLED);
+  });
+});
+
+describe('time', () => {
+  it('bounds the run by the run budget, below vipctl’s wait and the cluster scripts’ waits', () => {
+    expect(asl.TimeoutSeconds).toBe(RUN_BUDGET_SECONDS);
+    expect(RUN_BUDGET_SECONDS).toBeLessThan(CLI_WAIT_SECONDS);
+    expect(CLI_WAIT_SECONDS).toBeLessThan(CLUSTER_SCRIPT_WAIT_SECONDS);
+  });
+
+  it.each(TASKS)('bounds %s with TimeoutSeconds, after the function’s own timeout', (name) => {
+    const { taskSeconds, functionSeconds, runSeconds } = runTimeouts();
+    expect(state(name).TimeoutSeconds).toBe(taskSeconds);
+    expect(taskSeconds).toBeGreaterThan(functionSeconds);
+    expect(taskSeconds).toBeLessThan(runSeconds);
+  });
+
+  it('uses the waits the cluster scripts and vipctl actually have', () => {
+    const start = readFileSync('examples/expresscluster/start.sh', 'utf8');
+    const agent = readFileSync('examples/pacemaker/vipctl', 'utf8');
+    expect(start).toContain(`VIPCTL_TIMEOUT:-${CLUSTER_SCRIPT_WAIT_SECONDS}}`);
+    expect(agent).toContain(`OCF_RESKEY_timeout_default="${CLUSTER_SCRIPT_WAIT_SECONDS}"`);
+    const program = readFileSync('cli/program.ts', 'utf8');
+    expect(program).toContain('default(CLI_WAIT_SECONDS)');
   });
 });

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTopology, type Topology } from '../../tasks/topology';
+import { loadTopology, parseTopology, type Topology } from '../../tasks/topology';
 import { EC2_READ_ACTIONS, lambdaPolicy, nodePolicy } from '../../workflow/policy';
 
 let topology: Topology;
@@ -103,6 +104,19 @@ describe('nodePolicy', () => {
     );
   });
 
+  it('lets a node stop the runs of the cluster, and nothing else', () => {
+    const stop = nodePolicy(topology, ACCOUNT).Statement.filter((s) =>
+      s.Action.includes('states:StopExecution'),
+    );
+    expect(stop).toHaveLength(1);
+    expect(stop[0]!.Action).toEqual(['states:StopExecution']);
+    expect([...stop[0]!.Resource].sort()).toEqual(
+      ['ap-southeast-1', 'eu-west-1', 'us-east-1'].map(
+        (r) => `arn:aws:states:${r}:${ACCOUNT}:execution:vip-failover-${topology.cluster}:*`,
+      ),
+    );
+  });
+
   it('reads EC2 without writing anything', () => {
     const actions = nodePolicy(topology, ACCOUNT).Statement.flatMap((s) => s.Action);
     const ec2 = actions.filter((a) => a.startsWith('ec2:'));
@@ -111,3 +125,29 @@ describe('nodePolicy', () => {
     expect(actions).not.toContain('sts:GetCallerIdentity');
   });
 });
+
+describe('partitions', () => {
+  it.each([
+    ['cn-north-1', 'cn-northwest-1', 'aws-cn'],
+    ['us-gov-west-1', 'us-gov-east-1', 'aws-us-gov'],
+  ])('a topology in %s and %s gets arn:%s: ARNs in both policies', async (first, second, partition) => {
+    const moved = await inRegions({ 'us-east-1': first, 'ap-southeast-1': second });
+    const resources = [
+      ...lambdaPolicy(moved, ACCOUNT).Statement,
+      ...nodePolicy(moved, ACCOUNT).Statement,
+    ].flatMap((s) => s.Resource.filter((r) => r !== '*'));
+    expect(resources.length).toBeGreaterThan(0);
+    for (const arn of resources)
+      expect(arn).toMatch(new RegExp(`^arn:${partition}:(ec2|states):(${first}|${second}):`));
+    expect(resources).toContain(
+      `arn:${partition}:states:${first}:${ACCOUNT}:execution:vip-failover-${moved.cluster}:*`,
+    );
+  });
+});
+
+/** examples/two-region.yaml with its regions renamed. */
+async function inRegions(renames: Record<string, string>): Promise<Topology> {
+  let text = readFileSync('examples/two-region.yaml', 'utf8');
+  for (const [from, to] of Object.entries(renames)) text = text.replaceAll(from, to);
+  return parseTopology(text, 'renamed two-region.yaml');
+}

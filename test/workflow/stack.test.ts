@@ -47,6 +47,10 @@ beforeAll(async () => {
   );
 });
 
+/** An app for a single-stack probe: no bundling, no CloudFormation validation (about 5 s each). */
+const quickApp = (): App =>
+  new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+
 const statements = (region: string): Statement[] => statementsOf(templates[region]!);
 const taskStatement = (region: string, sid: string): Statement => {
   const found = statements(region).filter((s) => s.sid === sid);
@@ -139,15 +143,62 @@ describe('the task function', () => {
       Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },
-      Timeout: 20 * 4 + 30,
-      Environment: { Variables: { RETRY_BUDGET_MS: '20000' } },
+      Timeout: 100,
+      Environment: { Variables: { RETRY_BUDGET_MS: '20000', RUN_BUDGET_MS: '110000' } },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^TasksLogs') } },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: '/aws/lambda/vip-failover-orders-db-tasks',
-      RetentionInDays: 365,
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it('has no reserved concurrency unless asked, and the asked amount when it is', () => {
+    const fn = Object.values(templates['us-east-1']!.Resources).find(
+      (r) => (r as { Type: string }).Type === 'AWS::Lambda::Function',
+    ) as { Properties: Record<string, unknown> };
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+
+    const [stack] = addFailoverStacks(quickApp(), topology, { reservedConcurrency: 5 });
+    Template.fromStack(stack!).hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 5,
     });
   });
+
+  it('derives the function timeout from the run budget', () => {
+    const [stack] = addFailoverStacks(quickApp(), topology, { runBudget: Duration.seconds(60) });
+    Template.fromStack(stack!).hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 50,
+      Environment: { Variables: { RUN_BUDGET_MS: '60000' } },
+    });
+  });
+});
+
+describe('the log groups', () => {
+  type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
+  const logGroups = (region: string): Resource[] =>
+    Object.values(templates[region]!.Resources as Record<string, Resource>).filter(
+      (r) => r.Type === 'AWS::Logs::LogGroup',
+    );
+
+  it.each(REGIONS)(
+    'in %s never combine a fixed name with a plain Retain, so destroy and redeploy works',
+    (region) => {
+      const groups = logGroups(region);
+      expect(groups).toHaveLength(2);
+      for (const group of groups) {
+        const fixedName = group.Properties?.LogGroupName !== undefined;
+        expect(fixedName && group.DeletionPolicy === 'Retain').toBe(false);
+      }
+    },
+  );
+
+  it.each(REGIONS)(
+    'in %s get generated names, kept on delete and removed when their create rolls back',
+    (region) => {
+      for (const group of logGroups(region)) {
+        expect(group.Properties?.LogGroupName).toBeUndefined();
+        expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
+      }
+    },
+  );
 });
 
 describe('the state machine', () => {
@@ -162,9 +213,16 @@ describe('the state machine', () => {
         TracingConfiguration: { Enabled: true },
         LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
       });
-      template.hasResourceProperties('AWS::Logs::LogGroup', {
-        LogGroupName: '/aws/vendedlogs/states/vip-failover-orders-db',
-        RetentionInDays: 365,
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        LoggingConfiguration: {
+          Destinations: [
+            {
+              CloudWatchLogsLogGroup: {
+                LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StateMachineLogs'), 'Arn'] },
+              },
+            },
+          ],
+        },
       });
     },
   );
@@ -257,7 +315,21 @@ describe('bad input', () => {
 
   it('refuses a retry budget that would not fit the Lambda timeout', () => {
     expect(() => addFailoverStacks(new App(), topology, { retryBudget: Duration.minutes(10) })).toThrow(
-      /retryBudget must be between 1 and 200 seconds/,
+      /retryBudget must be between 1 second and half the function timeout, 50 seconds/,
+    );
+  });
+
+  it('refuses a run budget outside 30 s to Lambda’s 15 minutes', () => {
+    for (const runBudget of [Duration.seconds(10), Duration.minutes(20), Duration.millis(45_500)]) {
+      expect(() => addFailoverStacks(new App(), topology, { runBudget })).toThrow(
+        /runBudget must be a whole number of seconds between 30 and 910/,
+      );
+    }
+  });
+
+  it('refuses a reserved concurrency that is not a positive whole number', () => {
+    expect(() => addFailoverStacks(new App(), topology, { reservedConcurrency: 0 })).toThrow(
+      /reservedConcurrency must be a positive whole number/,
     );
   });
 });
