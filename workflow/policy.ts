@@ -108,14 +108,14 @@ export function tgwAttachmentArns(
   account: string,
   options: PolicyOptions = {},
 ): string[] {
-  const partition = options.partition ?? 'aws';
   const arns = Object.entries(topology.transitGateways).flatMap(([name, tgw]) => {
     const vpcAttachments = Object.values(topology.vpcs)
       .filter((vpc) => vpc.transitGateway === name)
       .map((vpc) => vpc.attachment);
     const peerings = topology.peerings.filter((p) => p.between.includes(name)).map((p) => p.attachment);
     return [...vpcAttachments, ...peerings].map(
-      (id) => `arn:${partition}:ec2:${tgw.region}:${account}:transit-gateway-attachment/${id}`,
+      (id) =>
+        `arn:${partitionFor(tgw.region, options)}:ec2:${tgw.region}:${account}:transit-gateway-attachment/${id}`,
     );
   });
   return [...new Set(arns)];
