@@ -31,6 +31,17 @@ const SetRoute = z.strictObject({
   target: z.string().nullable(),
 });
 const DeleteRoute = SetRoute.omit({ target: true });
+const RouteState = z.strictObject({
+  region: z.string(),
+  table: z.string(),
+  destination: z.string(),
+  /** `filtered` for VPC routes; `pending` or `deleting` for TGW routes; `active` clears either. */
+  state: z.enum(['active', 'filtered', 'pending', 'deleting']),
+  /** TGW phases: searches that still see the state. @default 1 */
+  reads: z.number().int().nonnegative().default(1),
+  /** TGW phases: and for this long, by the models' clock. @default 0 */
+  ms: z.number().nonnegative().default(0),
+});
 /** A whole region, or only one service of it (`states`: Step Functions; `ec2`, `logs`, `sts`). */
 const Outage = z.strictObject({
   region: z.string(),
@@ -61,6 +72,11 @@ const ROUTES: Record<string, Handler> = {
   'POST /_local/routes/delete': (body, { world }) => {
     const { region, table, destination } = DeleteRoute.parse(body);
     return { deleted: world.deleteRoute(region, table, destination) };
+  },
+  'POST /_local/routes/state': (body, { world, models }) => {
+    const { region, table, destination, state, reads, ms } = RouteState.parse(body);
+    world.setRouteState(region, table, destination, state, { reads, until: models.now() + ms });
+    return world.findRoute(region, table, destination);
   },
   'GET /_local/models': (_, { models }) => models.settings(),
   'POST /_local/models': (body, { models }) => models.update(body),

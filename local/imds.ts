@@ -1,12 +1,16 @@
 /**
- * Instance metadata (IMDSv2) for the topology's nodes, so `vipctl --to self` works against local AWS
- * without touching 169.254.169.254: PUT /latest/api/token, then GET /latest/meta-data/instance-id and
- * /latest/meta-data/placement/region with the token. `/latest/*` answers for the "self" node (settable);
+ * Instance metadata (IMDSv2) for the topology's nodes, so `vipctl --to self` and resource agents work
+ * against local AWS without touching 169.254.169.254: PUT /latest/api/token, then GET with the token
+ * the paths the project and resource agents (aws-vpc-move-ip, EXPRESSCLUSTER's AWS Virtual IP) read:
+ * instance-id, mac, network/interfaces/macs/<mac>/interface-id (and its siblings), local-ipv4,
+ * placement/region, placement/availability-zone. `/latest/*` answers for the "self" node (settable);
  * `/_imds/<node>/latest/*` answers for that node.
  * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
+ * Paths: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-metadata.html#instancedata-data-categories
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Topology } from '../tasks/topology';
+import type { LocalWorld } from './world';
 
 export interface ImdsRequest {
   readonly method: string;
@@ -33,6 +37,8 @@ export class LocalImds {
     private readonly topology: Topology,
     self: string | null,
     private readonly now: () => number = Date.now,
+    /** The EC2 world the nodes' addresses and zones come from; without it those paths answer 404. */
+    private readonly world?: LocalWorld,
   ) {
     this.self = self;
   }
@@ -59,13 +65,40 @@ export class LocalImds {
     const described = node ? this.topology.nodes[node] : undefined;
     const vpc = described ? this.topology.vpcs[described.vpc] : undefined;
     if (!described || !vpc) return { status: 404, body: '' };
+    const instance = this.world?.region(vpc.region).instances[described.instance];
+    const eni = this.world?.region(vpc.region).networkInterfaces[described.eni];
+    const mac = macOf(described.eni);
+    const found = (body: string | undefined): ImdsResponse =>
+      body === undefined ? { status: 404, body: '' } : { status: 200, body };
+    const macPath = /^\/latest\/meta-data\/network\/interfaces\/macs\/([^/]+)\/(.*)$/.exec(path);
+    if (macPath) {
+      // Only the node's primary interface (device 0) is modelled.
+      if (macPath[1] !== mac) return { status: 404, body: '' };
+      const fields: Record<string, string | undefined> = {
+        'interface-id': described.eni,
+        mac,
+        'device-number': '0',
+        'local-ipv4s': eni?.privateIp,
+        'subnet-id': eni?.subnetId,
+        'vpc-id': vpc.id,
+        'vpc-ipv4-cidr-block': vpc.cidr,
+      };
+      if (macPath[2] === '') return found(Object.keys(fields).join('\n'));
+      return found(fields[macPath[2]!]);
+    }
     switch (path) {
       case '/latest/meta-data/instance-id':
         return { status: 200, body: described.instance };
+      case '/latest/meta-data/mac':
+        return { status: 200, body: mac };
+      case '/latest/meta-data/network/interfaces/macs/':
+        return { status: 200, body: `${mac}/` };
+      case '/latest/meta-data/local-ipv4':
+        return found(instance?.privateIp);
       case '/latest/meta-data/placement/region':
         return { status: 200, body: vpc.region };
       case '/latest/meta-data/placement/availability-zone':
-        return { status: 200, body: `${vpc.region}a` };
+        return found(instance?.availabilityZone ?? (this.world ? undefined : `${vpc.region}a`));
       case '/latest/dynamic/instance-identity/document':
         return {
           status: 200,
@@ -88,4 +121,13 @@ export class LocalImds {
     this.tokens.set(token, this.now() + ttl * 1000);
     return { status: 200, body: token, headers: { 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl) } };
   }
+}
+
+/**
+ * The MAC address of a node's primary interface. AWS assigns it; local AWS derives a stable one from the
+ * ENI ID, locally administered and unicast (first octet 02), in IMDS's lower-case colon form.
+ */
+export function macOf(eni: string): string {
+  const bytes = createHash('sha256').update(eni).digest().subarray(0, 5);
+  return ['02', ...[...bytes].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }

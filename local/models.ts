@@ -422,6 +422,18 @@ export class LocalModels {
     return true;
   }
 
+  // --- route states --------------------------------------------------------------------------------
+
+  /** The phase a TGW route enters after a write (`pending`) or a delete (`deleting`); none when off. */
+  tgwPhase(
+    state: 'pending' | 'deleting',
+  ): { state: 'pending' | 'deleting'; readsLeft: number; until: number } | undefined {
+    const transition =
+      state === 'pending' ? this.current.routeStates.tgwPending : this.current.routeStates.tgwDeleting;
+    if (transition.reads === 0 && transition.ms === 0) return undefined;
+    return { state, readsLeft: transition.reads, until: this.now() + transition.ms };
+  }
+
   // --- injected faults -----------------------------------------------------------------------------
 
   addFault(fault: unknown): void {

@@ -177,7 +177,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     ...(options.now ? { now: options.now } : {}),
     ...(options.random ? { random: options.random } : {}),
   });
-  const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode);
+  const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode, Date.now, world);
   // The task role's policy as the stack deploys it (workflow/stack.ts builds its statements from lambdaPolicy).
   const iam = new TaskRoleIam(() => IamPolicy.parse(lambdaPolicy(topology, account)), account);
   const ec2 = createEc2Service({ world, models, iam });

@@ -32,6 +32,8 @@ export interface VpcRoute {
   target: VpcRouteTarget;
   /** `CreateRouteTable` for routes that came with the table (local), `CreateRoute` otherwise. */
   readonly origin: 'CreateRouteTable' | 'CreateRoute';
+  /** Set by tests (control API): the route reads as `filtered` (see vpcRouteState). */
+  filtered?: boolean;
 }
 
 export interface RouteTableAssociation {
@@ -102,12 +104,28 @@ export interface TgwAttachment {
   readonly peering?: PeeringInfo;
 }
 
+/**
+ * A TGW route on its way to `active` (`pending`, after a write) or out of the table (`deleting`, after a
+ * delete). It ends once `readsLeft` searches have seen it and the clock has passed `until`.
+ */
+export interface TgwRoutePhase {
+  readonly state: 'pending' | 'deleting';
+  readsLeft: number;
+  /** Epoch ms of the models' clock. */
+  readonly until: number;
+}
+
 export interface TgwRoute {
   readonly destination: string;
   /** Null for a blackhole route created with `Blackhole=true`. */
   attachmentId: string | null;
   type: 'static' | 'propagated';
+  phase?: TgwRoutePhase;
 }
+
+/** Route states as the EC2 API reports them. */
+export type VpcRouteState = 'active' | 'blackhole' | 'filtered';
+export type TgwRouteState = 'pending' | 'active' | 'blackhole' | 'deleting' | 'deleted';
 
 export interface TgwRouteTable {
   readonly id: string;
@@ -139,7 +157,7 @@ export interface RouteRecord {
   readonly table: string;
   readonly destination: string;
   readonly target: string | null;
-  readonly state: 'active' | 'blackhole';
+  readonly state: VpcRouteState | TgwRouteState;
   /** VPC routes: `CreateRouteTable` / `CreateRoute`; TGW routes: `static` / `propagated`. */
   readonly origin: string;
 }
@@ -160,8 +178,13 @@ export const emptyRegion = (): RegionWorld => ({
 export const vpcTargetId = (target: VpcRouteTarget): string =>
   target.kind === 'local' ? 'local' : target.id;
 
-/** A VPC route is a blackhole when what it points at is gone or cannot forward. */
-export function vpcRouteState(region: RegionWorld, route: VpcRoute): 'active' | 'blackhole' {
+/**
+ * A VPC route is a blackhole when what it points at is gone or cannot forward. `filtered` is one of the
+ * documented values (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html: active |
+ * blackhole | filtered) without a documented cause that local AWS could derive, so only tests set it.
+ */
+export function vpcRouteState(region: RegionWorld, route: VpcRoute): VpcRouteState {
+  if (route.filtered) return 'filtered';
   const { target } = route;
   switch (target.kind) {
     case 'local':
@@ -179,8 +202,14 @@ export function vpcRouteState(region: RegionWorld, route: VpcRoute): 'active' | 
   }
 }
 
-/** A TGW route is a blackhole when it has no attachment or the attachment is not available. */
-export function tgwRouteState(region: RegionWorld, route: TgwRoute): 'active' | 'blackhole' {
+/**
+ * A TGW route in a phase reads as that phase (`pending`, `deleting`); otherwise it is a blackhole when it
+ * has no attachment or the attachment is not available.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRoute.html (pending | active |
+ * blackhole | deleting | deleted)
+ */
+export function tgwRouteState(region: RegionWorld, route: TgwRoute): TgwRouteState {
+  if (route.phase) return route.phase.state;
   if (!route.attachmentId) return 'blackhole';
   return region.tgwAttachments[route.attachmentId]?.state === 'available' ? 'active' : 'blackhole';
 }
@@ -288,6 +317,37 @@ export class LocalWorld {
       existing.attachmentId = target;
       existing.type = 'static';
     } else tgwTable.routes.push({ destination, attachmentId: target, type: 'static' });
+  }
+
+  /**
+   * Puts a route in a state for tests: `filtered` (VPC routes), `pending` or `deleting` (TGW routes, for
+   * `reads` searches and until `until`), or back to `active` (clears both).
+   */
+  setRouteState(
+    region: string,
+    table: string,
+    destination: string,
+    state: 'active' | 'filtered' | 'pending' | 'deleting',
+    phase: { reads: number; until: number } = { reads: 1, until: 0 },
+  ): void {
+    const world = this.region(region);
+    const vpcTable = world.routeTables[table];
+    const tgwTable = world.tgwRouteTables[table];
+    const route = (vpcTable?.routes ?? tgwTable?.routes)?.find((r) => r.destination === destination);
+    if (!vpcTable && !tgwTable) throw new Error(`no route table ${table} in ${region}`);
+    if (!route) throw new Error(`no route to ${destination} in ${table} (${region})`);
+    if (vpcTable) {
+      if (state === 'pending' || state === 'deleting')
+        throw new Error(`VPC routes have no ${state} state; use filtered or active (table ${table})`);
+      if (state === 'filtered') (route as VpcRoute).filtered = true;
+      else delete (route as VpcRoute).filtered;
+      return;
+    }
+    if (state === 'filtered')
+      throw new Error(`TGW routes have no filtered state; use pending, deleting or active (table ${table})`);
+    const tgwRoute = route as TgwRoute;
+    if (state === 'active') delete tgwRoute.phase;
+    else tgwRoute.phase = { state, readsLeft: phase.reads, until: phase.until };
   }
 
   /** Removes a route; true when there was one. */

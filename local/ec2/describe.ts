@@ -47,11 +47,14 @@ export interface Page<T> {
   readonly nextToken?: string;
 }
 
-/** One page of `items`; the token is an opaque offset. */
+/**
+ * One page of `items`; the token is an opaque offset. Without MaxResults the rest comes in one page,
+ * or pages of `limits.byDefault` when the action caps its answers.
+ */
 export function paginate<T>(
   items: readonly T[],
   params: QueryParams,
-  limits = { min: 5, max: 1000 },
+  limits: { min: number; max: number; byDefault?: number } = { min: 5, max: 1000 },
 ): Page<T> {
   const raw = params.get('MaxResults');
   const token = params.get('NextToken');
@@ -66,8 +69,8 @@ export function paginate<T>(
       throw new Ec2Error('InvalidNextToken', `The token '${token}' is invalid`);
     start = decoded;
   }
-  if (raw === undefined) return { items: items.slice(start) };
-  const max = Number(raw);
+  if (raw === undefined && limits.byDefault === undefined) return { items: items.slice(start) };
+  const max = raw === undefined ? (limits.byDefault ?? limits.max) : Number(raw);
   if (!Number.isInteger(max) || max < limits.min || max > limits.max) {
     throw new Ec2Error(
       'InvalidParameterValue',

@@ -53,11 +53,26 @@ function contains(outer: string, inner: string): boolean {
   return Math.floor(ipv4ToInt(outerBase) / size) === Math.floor(ipv4ToInt(innerBase) / size);
 }
 
+/**
+ * Ends the phases that are over (`pending` routes become active, `deleting` ones leave the table), then
+ * returns a function that counts this search as one read of every route still in a phase.
+ */
+function settlePhases(table: TgwRouteTable, now: number): () => void {
+  const over = (route: TgwRoute) =>
+    route.phase !== undefined && route.phase.readsLeft <= 0 && now >= route.phase.until;
+  table.routes = table.routes.filter((r) => !(over(r) && r.phase?.state === 'deleting'));
+  for (const route of table.routes) if (over(route)) delete route.phase;
+  return () => {
+    for (const route of table.routes) if (route.phase) route.phase.readsLeft -= 1;
+  };
+}
+
 const searchTransitGatewayRoutes: Ec2Action = (params, { world, models, region }) => {
   const table = tableOf(params, world);
   const filters = params.filters();
   if (filters.length === 0)
     throw new Ec2Error('MissingParameter', 'The request must contain the parameter filters');
+  const countRead = settlePhases(table, models.now());
   const stale = models.staleRoutes(region, [table.id]).get(table.id);
   let routes = table.routes.filter((r) => !stale?.has(r.destination));
   if (stale) for (const previous of stale.values()) if (previous) routes.push(previous as TgwRoute);
@@ -93,17 +108,17 @@ const searchTransitGatewayRoutes: Ec2Action = (params, { world, models, region }
       );
     }
   }
-  const raw = params.get('MaxResults');
-  const max = raw === undefined ? 1000 : Number(raw);
-  if (!Number.isInteger(max) || max < 5 || max > 1000) {
-    throw new Ec2Error(
-      'InvalidParameterValue',
-      `Value ( ${raw} ) for parameter maxResults is invalid. Parameter must be between 5 and 1000.`,
-    );
-  }
+  // MaxResults 5-1000 and NextToken, with AdditionalRoutesAvailable kept for older callers:
+  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SearchTransitGatewayRoutes.html
+  // (the SDK ships paginateSearchTransitGatewayRoutes on NextToken). Routes come in a stable order.
+  routes.sort((a, b) => a.destination.localeCompare(b.destination));
+  const page = paginate(routes, params, { min: 5, max: 1000, byDefault: 1000 });
+  const rendered = page.items.map((r) => renderRoute(world, r));
+  countRead();
   return {
-    routeSet: routes.slice(0, max).map((r) => renderRoute(world, r)),
-    additionalRoutesAvailable: routes.length > max,
+    routeSet: rendered,
+    additionalRoutesAvailable: page.nextToken !== undefined,
+    nextToken: page.nextToken,
   };
 };
 
@@ -146,14 +161,24 @@ function write(
   context.models.count('writes');
 }
 
+/** The route of `destination`, unless it is on its way out (`deleting`). */
+const liveRoute = (table: TgwRouteTable, destination: string) =>
+  table.routes.find((r) => r.destination === destination && r.phase?.state !== 'deleting');
+
+/** A written route, `pending` first when the route-state model says so. */
+function writtenRoute(context: ActionContext, destination: string, attachmentId: string | null): TgwRoute {
+  const phase = context.models.tgwPhase('pending');
+  return { destination, attachmentId, type: 'static', ...(phase ? { phase } : {}) };
+}
+
 const createTransitGatewayRoute: Ec2Action = (params, context) => {
   const table = tableOf(params, context.world);
   const destination = destinationOf(params);
   const attachmentId = attachmentFor(params, context.world, table);
-  const existing = table.routes.find((r) => r.destination === destination);
+  const existing = liveRoute(table, destination);
   // A static route may take the place of a propagated one; a second static route may not.
   if (existing?.type === 'static') throw ec2Errors.tgwRouteAlreadyExists(table.id, destination);
-  const route: TgwRoute = { destination, attachmentId, type: 'static' };
+  const route = writtenRoute(context, destination, attachmentId);
   write(context, table, destination, route);
   return { route: renderRoute(context.world, route) };
 };
@@ -162,20 +187,22 @@ const replaceTransitGatewayRoute: Ec2Action = (params, context) => {
   const table = tableOf(params, context.world);
   const destination = destinationOf(params);
   const attachmentId = attachmentFor(params, context.world, table);
-  if (!table.routes.some((r) => r.destination === destination))
-    throw ec2Errors.tgwRouteNotFound(table.id, destination);
-  const route: TgwRoute = { destination, attachmentId, type: 'static' };
+  if (!liveRoute(table, destination)) throw ec2Errors.tgwRouteNotFound(table.id, destination);
+  const route = writtenRoute(context, destination, attachmentId);
   write(context, table, destination, route);
   return { route: renderRoute(context.world, route) };
 };
 
+/** The route leaves at once (answered `deleted`), or passes through `deleting` when that model is on. */
 const deleteTransitGatewayRoute: Ec2Action = (params, context) => {
   const table = tableOf(params, context.world);
   const destination = destinationOf(params);
-  const existing = table.routes.find((r) => r.destination === destination && r.type === 'static');
-  if (!existing) throw ec2Errors.tgwRouteNotFound(table.id, destination);
-  write(context, table, destination, undefined);
-  return { route: renderRoute(context.world, existing, 'deleted') };
+  const existing = liveRoute(table, destination);
+  if (existing?.type !== 'static') throw ec2Errors.tgwRouteNotFound(table.id, destination);
+  const phase = context.models.tgwPhase('deleting');
+  const leaving: TgwRoute | undefined = phase ? { ...structuredClone(existing), phase } : undefined;
+  write(context, table, destination, leaving);
+  return { route: renderRoute(context.world, existing, leaving ? 'deleting' : 'deleted') };
 };
 
 const describeTransitGateways: Ec2Action = (params, { world, account, region }) => {

@@ -30,12 +30,26 @@ export const StartExecutionRequest = z.object({
 
 export const ExecutionArnRequest = z.object({ executionArn: z.string().min(1).max(256) });
 
-export const ExecutionStatus = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+/**
+ * Every execution status Step Functions reports, PENDING_REDRIVE included (a Map Run's child execution
+ * waiting to be redriven): https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
+ */
+export const ExecutionStatus = z.enum([
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'PENDING_REDRIVE',
+]);
 export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
 
+/** ListExecutions names a state machine or a Map Run, not both; `redriveFilter` picks redriven ones. */
 export const ListExecutionsRequest = z.object({
-  stateMachineArn: z.string().min(1).max(256),
+  stateMachineArn: z.string().min(1).max(256).optional(),
+  mapRunArn: z.string().min(1).max(2000).optional(),
   statusFilter: ExecutionStatus.optional(),
+  redriveFilter: z.enum(['REDRIVEN', 'NOT_REDRIVEN']).optional(),
   maxResults: MaxResults,
   nextToken: NextToken,
 });

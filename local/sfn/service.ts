@@ -267,10 +267,31 @@ export function createSfnService(options: SfnServiceOptions): SfnService {
 
     ListExecutions(body, region) {
       const request = parseRequest(ListExecutionsRequest, body);
-      const machine = findMachine(request.stateMachineArn, region);
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html: either a
+      // stateMachineArn or a mapRunArn; PENDING_REDRIVE needs mapRunArn ("If you provide a
+      // stateMachineArn and a PENDING_REDRIVE statusFilter, the API returns a validation exception").
+      if ((request.stateMachineArn === undefined) === (request.mapRunArn === undefined)) {
+        throw new SfnApiError(
+          'ValidationException',
+          'Specify either a stateMachineArn or a mapRunArn, but not both',
+        );
+      }
+      if (request.statusFilter === 'PENDING_REDRIVE' && request.stateMachineArn !== undefined) {
+        throw new SfnApiError(
+          'ValidationException',
+          'The PENDING_REDRIVE statusFilter requires a mapRunArn, not a stateMachineArn',
+        );
+      }
+      if (request.mapRunArn !== undefined) {
+        // Local AWS runs no Distributed Map, so no Map Run exists.
+        throw new SfnApiError('ResourceNotFound', `Resource not found: '${request.mapRunArn}'`);
+      }
+      const machine = findMachine(request.stateMachineArn!, region);
       const matching = [...executions.values()]
         .filter((e) => e.stateMachineArn === machine.stateMachineArn)
         .filter((e) => !request.statusFilter || e.status === request.statusFilter)
+        // Local AWS never redrives, so every execution is NOT_REDRIVEN.
+        .filter(() => request.redriveFilter !== 'REDRIVEN')
         .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
       const { page, nextToken } = pageOf(matching, (e) => e.executionArn, request);
       return {

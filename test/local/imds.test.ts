@@ -1,3 +1,4 @@
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalImds } from '../../local/imds';
 import { type LocalAws, startLocalAws } from '../../local/server';
@@ -95,5 +96,60 @@ describe('IMDSv2', () => {
     expect(read()).toBe(200);
     now += 61_000;
     expect(read()).toBe(401);
+  });
+});
+
+describe('IMDSv2 paths resource agents read', () => {
+  it('serves an aws-vpc-move-ip style read: token, then mac, then interface-id through that MAC', async () => {
+    const base = `${aws.url}/_imds/server-b`;
+    const { token: value } = await token(base);
+
+    const mac = await get(`${base}/latest/meta-data/mac`, value);
+    const eni = await get(`${base}/latest/meta-data/network/interfaces/macs/${mac.body}/interface-id`, value);
+
+    expect(mac.status).toBe(200);
+    expect(mac.body).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    expect(eni).toEqual({ status: 200, body: serverB.eni });
+  });
+
+  it('gives each node its own MAC and answers 404 for a MAC that is not the node’s', async () => {
+    const macOf = async (node: string) => {
+      const base = `${aws.url}/_imds/${node}`;
+      const { token: value } = await token(base);
+      return { base, value, mac: (await get(`${base}/latest/meta-data/mac`, value)).body };
+    };
+    const a = await macOf('server-a');
+    const b = await macOf('server-b');
+
+    expect(a.mac).not.toBe(b.mac);
+    expect(
+      (await get(`${a.base}/latest/meta-data/network/interfaces/macs/${b.mac}/interface-id`, a.value)).status,
+    ).toBe(404);
+    expect(await get(`${a.base}/latest/meta-data/network/interfaces/macs/`, a.value)).toEqual({
+      status: 200,
+      body: `${a.mac}/`,
+    });
+  });
+
+  it('serves local-ipv4 and the availability zone that EC2 reports for the instance', async () => {
+    const ec2 = new EC2Client({
+      region: 'ap-southeast-1',
+      endpoint: aws.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [serverB.instance] }));
+    ec2.destroy();
+    const instance = described.Reservations?.[0]?.Instances?.[0];
+    const base = `${aws.url}/_imds/server-b`;
+    const { token: value } = await token(base);
+
+    expect(await get(`${base}/latest/meta-data/local-ipv4`, value)).toEqual({
+      status: 200,
+      body: instance?.PrivateIpAddress,
+    });
+    expect(await get(`${base}/latest/meta-data/placement/availability-zone`, value)).toEqual({
+      status: 200,
+      body: instance?.Placement?.AvailabilityZone,
+    });
   });
 });
