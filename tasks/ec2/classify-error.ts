@@ -45,6 +45,8 @@ const THROTTLING_CODES = new Set([
   'BandwidthLimitExceeded',
   'PriorRequestNotComplete',
   'TransactionInProgressException',
+  'LimitExceededException',
+  'ProvisionedThroughputExceededException',
 ]);
 const SERVER_CODES = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable']);
 
@@ -110,6 +112,14 @@ export function classifyError(error: unknown): ClassifiedError {
     return { class: 'transient', code, message };
   }
   return { class: 'permanent', code, message };
+}
+
+/** True when AWS asked the caller to slow down (a throttling code or HTTP 429). */
+export function isThrottling(error: unknown): boolean {
+  if (error instanceof Ec2Error) return THROTTLING_CODES.has(error.code);
+  const f = fieldsOf(error);
+  const code = f.Code ?? (f.name && f.name !== 'Error' ? f.name : undefined) ?? f.code;
+  return (code !== undefined && THROTTLING_CODES.has(code)) || f.$metadata?.httpStatusCode === 429;
 }
 
 /** Attempts the SDK made for a call that ended in `error` (1 when the error carries no metadata). */

@@ -1,7 +1,8 @@
 /**
  * EC2 clients, one per region, built once and passed in (tests need no module mocking).
- * - Each client retries with a per-call time budget (retry-budget.ts) and is paced to a number of
- *   calls in flight per region (pacing.ts).
+ * - Each client retries with a per-call time budget (retry-budget.ts), is paced to a number of
+ *   calls in flight per region (pacing.ts), and once throttled, to each action's token bucket
+ *   (token-pacing.ts).
  * - Keep-alive agents reuse TLS connections (a new one costs a round trip or two per region); the
  *   connection timeout makes an unreachable region fail fast rather than hang.
  */
@@ -11,6 +12,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_MAX_IN_FLIGHT, setPacing } from './pacing';
 import { BudgetedRetryStrategy } from './retry-budget';
+import { type PacingBuckets, type PacingStats, pacingMiddleware, RegionPacing } from './token-pacing';
 
 /** One reusable client per region (build once, pass in, so tests need no module mocking). */
 export type Ec2ClientFor = (region: string) => EC2Client;
@@ -29,8 +31,13 @@ export interface Ec2ClientOptions {
   /** Time for one attempt (request and response) before it fails. @default 10000 */
   readonly requestTimeoutMs?: number;
   /**
-   * Base of the jittered backoff after a throttling error; the SDK's own value unless set
-   * (tests lower it). @default the SDK's throttling base (1000 ms)
+   * Buckets that throttled calls are paced to, per kind of action (token-pacing.ts).
+   * @default EC2's documented buckets: mutating 50 / 5 per second, non-mutating 100 / 20
+   */
+  readonly pacing?: PacingBuckets;
+  /**
+   * @deprecated Throttled calls are paced to the bucket's refill rate (token-pacing.ts) rather than
+   * backed off, so this has no effect; it is accepted so that existing callers keep compiling.
    */
   readonly throttlingBaseDelayMs?: number;
   /**
@@ -66,20 +73,15 @@ export function ec2ClientFor(options: Ec2ClientOptions = {}): Ec2ClientFor {
 function buildClient(region: string, options: Ec2ClientOptions): EC2Client {
   const maxAttempts = options.maxAttempts ?? DEFAULTS.maxAttempts;
   const maxInFlight = options.maxInFlight ?? DEFAULTS.maxInFlight;
+  const budgetMs = options.budgetMs ?? DEFAULTS.budgetMs;
+  const now = options.now ?? Date.now;
   const agent = { keepAlive: true, maxSockets: maxInFlight };
   const client = new EC2Client({
     region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
     maxAttempts,
-    retryStrategy: new BudgetedRetryStrategy({
-      maxAttempts,
-      budgetMs: options.budgetMs ?? DEFAULTS.budgetMs,
-      ...(options.throttlingBaseDelayMs === undefined
-        ? {}
-        : { throttlingBaseDelayMs: options.throttlingBaseDelayMs }),
-      ...(options.now ? { now: options.now } : {}),
-    }),
+    retryStrategy: new BudgetedRetryStrategy({ maxAttempts, budgetMs, now }),
     requestHandler: new NodeHttpHandler({
       httpAgent: new http.Agent(agent),
       httpsAgent: new https.Agent(agent),
@@ -89,5 +91,19 @@ function buildClient(region: string, options: Ec2ClientOptions): EC2Client {
     }),
   });
   setPacing(client, maxInFlight);
+  const pacing = new RegionPacing(options.pacing);
+  client.middlewareStack.add(pacingMiddleware(pacing, budgetMs, now), {
+    step: 'initialize',
+    name: 'tokenPacingMiddleware',
+    priority: 'low',
+  });
+  regionPacing.set(client, pacing);
   return client;
+}
+
+const regionPacing = new WeakMap<EC2Client, RegionPacing>();
+
+/** What token pacing did for each action of a client built here (empty for clients built elsewhere). */
+export function pacingStats(client: EC2Client): PacingStats[] {
+  return regionPacing.get(client)?.stats() ?? [];
 }

@@ -1,40 +1,31 @@
 /**
  * Retries with a time budget per call (why they look the way they do):
- * - The SDK's retry middleware does the retrying, with the SDK's `StandardRetryStrategy` and its
- *   jittered exponential backoff (throttling errors back off from a larger base than 5xx).
- * - The SDK's retry quota (500 tokens shared by every call of a client, 5 per throttled retry) is a
- *   circuit breaker meant for a client that sends unrelated calls. A failover writes 200+ routes
- *   into one region at once; under throttling the shared quota runs dry after ~100 retries and the
- *   remaining writes fail although AWS would accept them seconds later. So each call gets its own
- *   strategy instance (its own quota), and the load a throttled region sees is bounded instead by
- *   pacing (at most `maxInFlight` calls per region at a time, pacing.ts), `maxAttempts` and the
- *   time budget.
+ * - The SDK's retry middleware retries 5xx and connection errors, with the SDK's
+ *   `StandardRetryStrategy` and its jittered exponential backoff.
+ * - Throttled calls are not retried here: they go back to the token pacing of their action
+ *   (token-pacing.ts), which sends them again when the bucket has a token for them.
+ * - The SDK's retry quota (500 tokens shared by every call of a client) is a circuit breaker meant
+ *   for a client that sends unrelated calls. A failover writes 200+ routes into one region at once;
+ *   a shared quota runs dry and the remaining writes fail although AWS would accept them seconds
+ *   later. So each call gets its own strategy instance (its own quota), and the load a failing
+ *   region sees is bounded instead by pacing (at most `maxInFlight` calls per region at a time,
+ *   pacing.ts), `maxAttempts` and the time budget.
  * - The budget is enforced by the strategy itself: a call stops retrying once `budgetMs` has passed
  *   since its first attempt, and no backoff sleeps past that point. Time spent waiting for a pacing
- *   slot does not count, so a long queue of healthy writes does not eat its own budget.
+ *   slot or token does not count, so a long queue of healthy writes does not eat its own budget.
  */
-import {
-  DEFAULT_RETRY_DELAY_BASE,
-  MAXIMUM_RETRY_DELAY,
-  Retry,
-  StandardRetryStrategy,
-} from '@smithy/util-retry';
+import { DEFAULT_RETRY_DELAY_BASE, MAXIMUM_RETRY_DELAY, StandardRetryStrategy } from '@smithy/util-retry';
 
-/**
- * Full-jitter exponential backoff (the SDK's formula) that never sleeps past the call's deadline.
- * The SDK tells it the base: larger after throttling than after a 5xx.
- */
+/** Full-jitter exponential backoff (the SDK's formula) that never sleeps past the call's deadline. */
 class DeadlineBackoff {
   private base = DEFAULT_RETRY_DELAY_BASE;
   constructor(
     private readonly deadline: number,
     private readonly cap: number,
-    private readonly throttlingBase: number | undefined,
     private readonly now: () => number,
   ) {}
   setDelayBase(ms: number): void {
-    this.base =
-      ms === Retry.throttlingDelay() && this.throttlingBase !== undefined ? this.throttlingBase : ms;
+    this.base = ms;
   }
   computeNextBackoffDelay(retries: number): number {
     const ceiling = Math.min(this.cap, this.base * 2 ** retries);
@@ -57,7 +48,6 @@ export class BudgetedRetryStrategy {
     private readonly config: {
       maxAttempts: number;
       budgetMs: number;
-      throttlingBaseDelayMs?: number;
       /** Clock of the budget (ms). @default Date.now */
       now?: () => number;
     },
@@ -70,7 +60,7 @@ export class BudgetedRetryStrategy {
     const cap = Math.min(MAXIMUM_RETRY_DELAY, Math.max(1, this.config.budgetMs / 4));
     const strategy = new StandardRetryStrategy({
       maxAttempts: this.config.maxAttempts,
-      backoff: new DeadlineBackoff(deadline, cap, this.config.throttlingBaseDelayMs, this.now),
+      backoff: new DeadlineBackoff(deadline, cap, this.now),
     });
     const token = await strategy.acquireInitialRetryToken(scope);
     this.calls.set(token, { strategy, deadline });
@@ -80,6 +70,7 @@ export class BudgetedRetryStrategy {
   async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
     const call = this.calls.get(token);
     // Throwing here makes the SDK rethrow the last AWS error, code and $metadata included.
+    if (errorInfo.errorType === 'THROTTLING') throw new Error('throttled calls are paced, not retried here');
     if (!call || this.now() >= call.deadline) throw new Error('retry budget spent');
     const next = await call.strategy.refreshRetryTokenForRetry(token, errorInfo);
     this.calls.set(next, call);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { EC2Client, ReplaceRouteCommand } from '@aws-sdk/client-ec2';
 import { StandardRetryStrategy } from '@smithy/util-retry';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ec2ClientFor } from '../../../tasks/ec2/clients';
+import { ec2ClientFor, pacingStats } from '../../../tasks/ec2/clients';
 import { readWorld } from '../../../tasks/ec2/read-world';
 import { applyChanges } from '../../../tasks/ec2/write-routes';
 import type { Change } from '../../../tasks/plan';
@@ -19,8 +19,10 @@ const VIP = '172.16.0.1/32';
 interface SeenRequest {
   readonly action: string;
   readonly params: URLSearchParams;
-  /** 1-based attempt number the SDK sent in `amz-sdk-request`. */
+  /** 1-based attempt number the SDK sent in `amz-sdk-request` (restarts after each throttle). */
   readonly attempt: number;
+  /** 1-based count of the requests that named the same route table so far. */
+  readonly nth: number;
 }
 
 type Answer = { status: number; body: string } | 'hang';
@@ -35,9 +37,16 @@ const replaced: Answer = {
   body: '<ReplaceRouteResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>req-2</requestId><return>true</return></ReplaceRouteResponse>',
 };
 
+/** Fast buckets so that paced tests take milliseconds, not the documented seconds. */
+const fastPacing = {
+  mutating: { burst: 1, refillPerSecond: 1000 },
+  nonMutating: { burst: 1, refillPerSecond: 1000 },
+};
+
 /** A local EC2 endpoint whose answers the test decides; records every request and the peak concurrency. */
 async function fakeEc2(answer: (request: SeenRequest) => Answer, delayMs = 0) {
   const seen: SeenRequest[] = [];
+  const perTable = new Map<string, number>();
   let inFlight = 0;
   let peak = 0;
   const server = http.createServer((req, res) => {
@@ -50,7 +59,10 @@ async function fakeEc2(answer: (request: SeenRequest) => Answer, delayMs = 0) {
       peak = Math.max(peak, inFlight);
       const params = new URLSearchParams(body);
       const attempt = Number(/attempt=(\d+)/.exec(String(req.headers['amz-sdk-request']))?.[1] ?? 1);
-      const request = { action: params.get('Action') ?? '', params, attempt };
+      const table = params.get('RouteTableId') ?? '';
+      const nth = (perTable.get(table) ?? 0) + 1;
+      perTable.set(table, nth);
+      const request = { action: params.get('Action') ?? '', params, attempt, nth };
       seen.push(request);
       const reply = answer(request);
       if (reply === 'hang') return;
@@ -98,9 +110,9 @@ const tables = (count: number) =>
   Array.from({ length: count }, (_, i) => `rtb-${(0x0a000000 + i).toString(16)}`);
 
 describe('EC2 adapter on the wire', () => {
-  it('retries throttled writes with the SDK and reports the attempts', async () => {
-    const ec2 = await fakeEc2((r) => (r.attempt <= 2 ? throttled : replaced));
-    const clientFor = ec2ClientFor({ endpoint: ec2.endpoint, throttlingBaseDelayMs: 20, now: frozen });
+  it('retries throttled writes through the pacing queue and reports the attempts', async () => {
+    const ec2 = await fakeEc2((r) => (r.nth <= 2 ? throttled : replaced));
+    const clientFor = ec2ClientFor({ endpoint: ec2.endpoint, pacing: fastPacing, now: frozen });
 
     const [result] = await applyChanges(clientFor, [change('rtb-0aaa0001')]);
 
@@ -116,14 +128,14 @@ describe('EC2 adapter on the wire', () => {
     }
   });
 
-  it('stops retrying when the time budget is spent and reports the region unreachable with the AWS code', async () => {
+  it('stops retrying a write throttled for a whole budget past its turn, with the AWS code', async () => {
     const ec2 = await fakeEc2(() => throttled);
     // The budget's clock jumps past the deadline once the endpoint has answered four attempts.
     const clientFor = ec2ClientFor({
       endpoint: ec2.endpoint,
       budgetMs: 300,
       maxAttempts: 1000,
-      throttlingBaseDelayMs: 20,
+      pacing: fastPacing,
       now: () => (ec2.seen.length >= 4 ? SPENT : 0),
     });
 
@@ -136,11 +148,11 @@ describe('EC2 adapter on the wire', () => {
   });
 
   it('completes 220 concurrent writes that are each throttled three times, pacing the region', async () => {
-    const ec2 = await fakeEc2((r) => (r.attempt <= 3 ? throttled : replaced), 1);
+    const ec2 = await fakeEc2((r) => (r.nth <= 3 ? throttled : replaced), 1);
     const clientFor = ec2ClientFor({
       endpoint: ec2.endpoint,
       maxInFlight: 25,
-      throttlingBaseDelayMs: 5,
+      pacing: fastPacing,
       now: frozen,
     });
 
@@ -149,6 +161,42 @@ describe('EC2 adapter on the wire', () => {
     expect(results.filter((r) => r.result !== 'applied')).toEqual([]);
     expect(results.every((r) => r.attempts === 4)).toBe(true);
     expect(ec2.peak()).toBeLessThanOrEqual(25);
+  });
+
+  it('paces a throttled action to the bucket refill rate: after the first wave, few throttles and every write applied', async () => {
+    // prepare: the endpoint's own token bucket (10 burst, 50 per second), written here, not shared with the adapter
+    const bucket = { tokens: 10, at: Date.now() };
+    let throttledAnswers = 0;
+    const ec2 = await fakeEc2(() => {
+      const now = Date.now();
+      bucket.tokens = Math.min(10, bucket.tokens + ((now - bucket.at) / 1000) * 50);
+      bucket.at = now;
+      if (bucket.tokens < 1) {
+        throttledAnswers++;
+        return throttled;
+      }
+      bucket.tokens -= 1;
+      return replaced;
+    });
+    const clientFor = ec2ClientFor({
+      endpoint: ec2.endpoint,
+      maxInFlight: 25,
+      pacing: { mutating: { burst: 10, refillPerSecond: 50 } },
+    });
+
+    const results = await applyChanges(clientFor, tables(60).map(change));
+
+    expect(results.filter((r) => r.result !== 'applied')).toEqual([]);
+    // The first wave of 25 meets 10 tokens (15 throttled); paced calls after it rarely collide.
+    expect(throttledAnswers).toBeGreaterThanOrEqual(15);
+    expect(throttledAnswers).toBeLessThanOrEqual(30);
+    expect(pacingStats(clientFor('us-east-1'))).toEqual([
+      expect.objectContaining({
+        action: 'ReplaceRoute',
+        throttles: throttledAnswers,
+        engagedAt: expect.any(Number),
+      }),
+    ]);
   });
 
   it('shows why: one shared SDK retry quota gives up on part of the same burst', async () => {

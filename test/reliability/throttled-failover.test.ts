@@ -1,0 +1,36 @@
+/**
+ * A failover of 250 route tables per region (502 writes) under EC2's documented mutating bucket,
+ * 50 burst / 5 per second per region and action
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html#throttling-limits-rate-based):
+ * it converges with no failed change within 1.15x of the ordered token-bucket bound, and a second run
+ * writes nothing. About 90 s; the same run with a faster refill is part of `npm test`
+ * (test/tasks/ec2/throttled-failover.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { throttledFailover } from '../tasks/ec2/throttled-failover';
+import { record } from './harness';
+
+describe('throttling (documented buckets)', () => {
+  it('502 writes under 50 / 5 per s -> SUCCEEDED within 1.15x of the ordered token-bucket bound, then 0 writes', async (ctx) => {
+    const run = await throttledFailover({ tablesPerRegion: 250, bucket: { burst: 50, refillPerSecond: 5 } });
+
+    expect(run.status, run.cause).toBe('SUCCEEDED');
+    expect(run.output?.status).toBe('SUCCEEDED');
+    expect(run.output?.changes.filter((c) => c.result !== 'applied' && c.result !== 'already-right')).toEqual(
+      [],
+    );
+    expect(run.writes).toBe(502);
+    expect(run.boundMs).toBe(80_000);
+    expect(run.executionMs / run.boundMs).toBeLessThanOrEqual(1.15);
+    expect(run.secondRun).toEqual({ status: 'SUCCEEDED', writes: 0 });
+    const ratio = (run.executionMs / run.boundMs).toFixed(3);
+    console.log(
+      `502 writes, bucket 50 / 5 per s: ${run.executionMs} ms, bound ${run.boundMs} ms, ratio ${ratio}, ${run.throttled} throttled\n${run.timeline}`,
+    );
+    record(
+      ctx,
+      '502 writes, documented buckets (50 / 5 per s)',
+      `SUCCEEDED in ${(run.executionMs / 1000).toFixed(1)} s, ${ratio}x the bound, ${run.throttled} throttled, 0 failed; second run 0 writes`,
+    );
+  }, 300_000);
+});
