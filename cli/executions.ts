@@ -210,7 +210,9 @@ export class Executions {
         .send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 20 }));
       const since = this.options.now().getTime() - withinMs;
       for (const e of page?.executions ?? []) {
-        if (!e.executionArn || !e.name || parseExecutionName(e.name)?.target !== target) continue;
+        const named = e.name ? parseExecutionName(e.name) : undefined;
+        // A drill to the same node is not a failover to join.
+        if (!e.executionArn || !named || named.drill || named.target !== target) continue;
         if ((e.startDate?.getTime() ?? 0) < since) continue;
         const detail = await this.describe(e.executionArn);
         if (detail.status === 'RUNNING' && detail.input && !detail.input.restore) return detail;

@@ -39,6 +39,8 @@ export const ExecutionInput = z.strictObject({
       routes: z.array(SnapshotRoute).min(1).max(10_000),
     })
     .optional(),
+  /** `drill`: every write is sent with DryRun, nothing changes, and the run says READY or NotReady. @default failover */
+  mode: z.enum(['failover', 'drill']).optional(),
 });
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
 
@@ -63,7 +65,7 @@ export type PlanInput = z.infer<typeof PlanInput>;
 
 export const PlanOutput = z.strictObject({
   request: ExecutionInput,
-  mode: z.enum(['failover', 'restore']),
+  mode: z.enum(['failover', 'restore', 'drill']),
   /** The node that must be active at the end. */
   target: Name,
   /** True when there is nothing to write. */
@@ -78,6 +80,8 @@ export const PlanOutput = z.strictObject({
    * run's read, so every desired route is written, not only the ones that looked wrong.
    */
   concurrentWith: z.array(z.string()).max(100).optional(),
+  /** Drill only: failed preconditions of the target, reasons it is not ready (a failover would stop at them). */
+  notReady: z.array(z.string()).max(1000).optional(),
   timing: Timing,
 });
 export type PlanOutput = z.infer<typeof PlanOutput>;
@@ -114,13 +118,14 @@ export const VerifyInput = z.strictObject({
 });
 export type VerifyInput = z.infer<typeof VerifyInput>;
 
-export const RunStatus = z.enum(['SUCCEEDED', 'DEGRADED']);
+/** READY: a drill found that a failover to its target would work. */
+export const RunStatus = z.enum(['SUCCEEDED', 'DEGRADED', 'READY']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 /** The execution output of a run that ends in Succeeded or Degraded. */
 export const RunOutput = z.strictObject({
   status: RunStatus,
-  mode: z.enum(['failover', 'restore']),
+  mode: z.enum(['failover', 'restore', 'drill']),
   target: Name,
   request: ExecutionInput.omit({ restore: true }).extend({ restoreFrom: z.string().optional() }),
   /** Every planned change with its result, plus the routes that were already right. */

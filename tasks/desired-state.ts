@@ -7,7 +7,7 @@ import { restoreRoutes, type SnapshotRoute } from './plan';
 import { type DesiredRoute, desiredRoutes } from './routing';
 import type { Topology } from './topology';
 
-export type RunMode = 'failover' | 'restore';
+export type RunMode = 'failover' | 'restore' | 'drill';
 
 export interface DesiredState {
   readonly mode: RunMode;
@@ -21,5 +21,7 @@ export function desiredState(topology: Topology, request: ExecutionInput): Desir
     const { desired, skipped } = restoreRoutes(topology, request.restore.routes);
     return { mode: 'restore', desired, skipped };
   }
-  return { mode: 'failover', desired: desiredRoutes(topology, request.target), skipped: [] };
+  // A drill wants exactly what a failover to its target wants; only its writes are dry runs.
+  const mode = request.mode === 'drill' ? 'drill' : 'failover';
+  return { mode, desired: desiredRoutes(topology, request.target), skipped: [] };
 }

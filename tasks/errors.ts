@@ -12,6 +12,7 @@ export const ErrorName = {
   RouteUpdateFailed: 'RouteUpdateFailed',
   RegionUnreachable: 'RegionUnreachable',
   NotConverged: 'NotConverged',
+  NotReady: 'NotReady',
 } as const;
 export type ErrorName = (typeof ErrorName)[keyof typeof ErrorName];
 
@@ -55,6 +56,11 @@ export class RegionUnreachableError extends Error {
 /** The traced routes do not (yet) reach the active node. */
 export class NotConvergedError extends Error {
   override name = ErrorName.NotConverged;
+}
+
+/** A drill found that a failover to its target would not work; the message lists every reason. */
+export class NotReadyError extends Error {
+  override name = ErrorName.NotReady;
 }
 
 /** One problem found in a topology file, with where it is. */

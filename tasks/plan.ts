@@ -179,7 +179,8 @@ export const ChangeResult = z.strictObject({
    * `applied`: written now. `already-right`: the route was right at plan time and was left alone.
    * `failed`: AWS refused the write (`code`). `unreachable`: the region's EC2 API could not be reached.
    */
-  result: z.enum(['applied', 'already-right', 'failed', 'unreachable']),
+  /** `allowed`: a drill's dry-run write that EC2 would have accepted. */
+  result: z.enum(['applied', 'already-right', 'failed', 'unreachable', 'allowed']),
   action: z.enum(['create', 'replace', 'none']),
   code: z.string().optional(),
   message: z.string().optional(),

@@ -6,16 +6,19 @@
 import { alreadyRightResults } from './already-right';
 import type { ApplyInput, ApplyOutput } from './contracts';
 import type { TaskDeps } from './deps';
+import { ec2ActionOf, writeResourceArns } from './drill';
 import { applyChanges } from './ec2/write-routes';
 import { RouteUpdateFailedError } from './errors';
 import { type ChangeResult, wavesOf } from './plan';
 import { regionOfNode, type Step } from './routing';
+import { parseExecutionArn } from './sfn';
 import { assertNotSuperseded } from './stale-run-guard';
 import { timingOf } from './timing';
 
 export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<ApplyOutput> {
   const startedAt = deps.now();
   const { topology, plan, step } = input;
+  if (plan.mode === 'drill') return dryRunStep(input, deps, startedAt);
   await assertNotSuperseded(deps.sfn, topology, input.execution);
 
   const targetRegion = regionOfNode(topology, plan.target);
@@ -30,7 +33,9 @@ export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<Apply
     // Later waves point at the tables of this one; writing them now could close a loop.
     if (fatal.length > 0) {
       const written = results.filter((r) => r.result === 'applied');
-      throw routeUpdateFailed(step, fatal, written, waves.length - index - 1);
+      const { partition, account } = parseExecutionArn(input.execution.id);
+      const arns = (r: ChangeResult) => writeResourceArns(r, partition, account);
+      throw routeUpdateFailed(step, fatal, written, waves.length - index - 1, arns);
     }
   }
 
@@ -41,16 +46,33 @@ export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<Apply
   };
 }
 
+/**
+ * A drill's update step: every write of the step at once, with DryRun. Nothing is written, so there is
+ * no order to keep and no guard to ask; a refusal is a result for Verify to report, not an error.
+ */
+export async function dryRunStep(
+  input: Pick<ApplyInput, 'plan' | 'step'>,
+  deps: Pick<TaskDeps, 'ec2' | 'now'>,
+  startedAt = deps.now(),
+): Promise<ApplyOutput> {
+  const changes = input.plan.plan.changes.filter((c) => c.step === input.step);
+  const results = await applyChanges(deps.ec2, changes, { dryRun: true });
+  return { step: input.step, results, timing: timingOf(startedAt, deps.now()) };
+}
+
 function routeUpdateFailed(
   step: Step,
   failed: readonly ChangeResult[],
   written: readonly ChangeResult[],
   skippedWaves: number,
+  arnsOf: (r: ChangeResult) => string[],
 ): RouteUpdateFailedError {
+  // A refused write names the action and the resources IAM checked, as a drill does: AWS's own message
+  // is encoded and does not say which one was missing from the policy.
   const lines = failed.map(
     (r) =>
       `${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region}): ${r.result === 'unreachable' ? 'region unreachable' : 'failed'} ` +
-      `${r.code ?? ''} ${r.message ?? ''}`.trimEnd(),
+      `${r.code ?? ''}${r.code === 'UnauthorizedOperation' ? ` (${ec2ActionOf(r)} on ${arnsOf(r).join(', ')})` : ''} ${r.message ?? ''}`.trimEnd(),
   );
   const rest = skippedWaves > 0 ? `; ${skippedWaves} later wave(s) of ${step} were not written` : '';
   // The step's output is lost with the error, so the writes it did make are listed here: the audit

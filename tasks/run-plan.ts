@@ -8,9 +8,9 @@ import type { TaskDeps } from './deps';
 import { desiredState } from './desired-state';
 import { classifyError } from './ec2/classify-error';
 import { readWorld } from './ec2/read-world';
-import { PreconditionFailedError, RegionUnreachableError } from './errors';
+import { NotReadyError, PreconditionFailedError, RegionUnreachableError } from './errors';
 import { planChanges, reassertAll } from './plan';
-import { assertPreconditions } from './preconditions';
+import { assertPreconditions, preconditionProblems } from './preconditions';
 import { regionOfNode } from './routing';
 import { assertNotSuperseded } from './stale-run-guard';
 import { timingOf } from './timing';
@@ -23,6 +23,7 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   const { topology } = input;
   const request = validateRequest(topology, input.input);
   const { mode, desired, skipped } = desiredState(topology, request);
+  if (mode === 'drill') return planDrill(input, deps, request, desired, startedAt);
 
   // Plan writes nothing, so the guard and the read go out as one wave (each costs a cross-region
   // round trip with TLS setup on a cold start); a newer run still stops the plan, and takes precedence.
@@ -57,6 +58,55 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
     skipped,
     unreachable: observation.unreachable,
     ...(concurrent ? { concurrentWith: guard.value.olderRunning.map((run) => run.arn) } : {}),
+    timing: timingOf(startedAt, deps.now()),
+  };
+}
+
+/**
+ * A drill plans as a failover does, but a failed precondition is a reason it is not ready rather than
+ * the end of the run, and the guard is skipped: a drill writes nothing, so it neither stops for a newer
+ * run nor stops one. Every desired route is planned, already right or not, so that drilling the active
+ * node still proves every write a failover to it could make (what a failover that overlaps an older
+ * run writes, see reassertAll).
+ */
+async function planDrill(
+  input: PlanInput,
+  deps: TaskDeps,
+  request: PlanOutput['request'],
+  desired: ReturnType<typeof desiredState>['desired'],
+  startedAt: Date,
+): Promise<PlanOutput> {
+  const { topology } = input;
+  const observation = await observe(deps, topology).catch((error: unknown) => {
+    if (error instanceof PreconditionFailedError) {
+      throw new NotReadyError(
+        `drill to ${request.target} is NOT READY:
+  precondition: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  });
+  const targetRegion = regionOfNode(topology, request.target);
+  const down = observation.unreachable.find((fault) => fault.region === targetRegion);
+  if (down) {
+    throw new NotReadyError(
+      `drill to ${request.target} is NOT READY:
+  region: the EC2 API of ${targetRegion} could not be reached: ${down.code} ${down.message}`,
+    );
+  }
+  const plan = reassertAll(desired, planChanges(desired, observation));
+  return {
+    request,
+    mode: 'drill',
+    target: request.target,
+    converged: false,
+    plan,
+    skipped: [],
+    unreachable: observation.unreachable,
+    notReady: preconditionProblems(topology, observation, request.target).map((p) => `precondition: ${p}`),
     timing: timingOf(startedAt, deps.now()),
   };
 }

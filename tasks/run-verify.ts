@@ -9,10 +9,12 @@ import { alreadyRightResults } from './already-right';
 import type { RunOutput, VerifyInput } from './contracts';
 import type { TaskDeps } from './deps';
 import { desiredState } from './desired-state';
+import { plannedWorld, refusedWrites, traceReasons } from './drill';
 import { readWorld } from './ec2/read-world';
-import { NotConvergedError } from './errors';
+import { NotConvergedError, NotReadyError } from './errors';
 import { type Change, type ChangeResult, planChanges } from './plan';
 import { regionOfNode, STEPS } from './routing';
+import { parseExecutionArn } from './sfn';
 import { durationMs, timingOf } from './timing';
 import { type Trace, type TraceStart, trace } from './trace';
 import { type Observation, routeKey } from './world';
@@ -23,6 +25,7 @@ const REPORTED_FAILURES = 5;
 export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<RunOutput> {
   const startedAt = deps.now();
   const { topology, plan } = input;
+  if (plan.mode === 'drill') return verifyDrill(input, deps, startedAt);
   const observation = await readWorld(deps.ec2, topology);
   const observed = trace(topology, observation, plan.target);
   const unreachable = new Set(observation.unreachable.map((f) => f.region));
@@ -60,6 +63,50 @@ export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<Run
     trace: observed,
     unreached: status === 'DEGRADED' ? unreached(changes, plan.plan.changes, unreachable) : [],
     timings: timings(input, durationMs(timingOf(startedAt, finishedAt))),
+  };
+}
+
+/**
+ * A drill's verdict: trace the world as the plan would leave it (read again, with every planned change
+ * applied in memory), and collect every reason a failover would not work: failed preconditions (Plan),
+ * refused dry-run writes (the update steps) and the trace. READY, or NotReady listing them all.
+ */
+export async function verifyDrill(
+  input: Pick<VerifyInput, 'topology' | 'plan' | 'applied' | 'execution'>,
+  deps: Pick<TaskDeps, 'ec2' | 'now'>,
+  startedAt = deps.now(),
+): Promise<RunOutput> {
+  const { topology, plan } = input;
+  const observation = await readWorld(deps.ec2, topology);
+  const observed = trace(topology, plannedWorld(observation, plan.plan.changes), plan.target);
+  const { partition, account } = parseExecutionArn(input.execution.id);
+  const results = STEPS.flatMap((step) => input.applied[APPLIED_KEY[step]]?.results ?? []);
+  const unreachable = observation.unreachable.map((f) => `region: ${f.region} could not be read: ${f.code}`);
+  const reasons = [
+    ...new Set([
+      ...(plan.notReady ?? []),
+      ...unreachable,
+      ...refusedWrites(results, partition, account).map((line) => `write: ${line}`),
+      ...traceReasons(observed, plan.target),
+    ]),
+  ];
+  if (reasons.length > 0) {
+    throw new NotReadyError(
+      `drill to ${plan.target} is NOT READY (${reasons.length} reason${reasons.length === 1 ? '' : 's'}):\n  ${reasons.join('\n  ')}`,
+    );
+  }
+  const { restore: _, ...request } = plan.request;
+  return {
+    status: 'READY',
+    mode: 'drill',
+    target: plan.target,
+    request,
+    changes: results,
+    snapshot: plan.plan.snapshot,
+    skipped: [],
+    trace: observed,
+    unreached: [],
+    timings: timings(input, durationMs(timingOf(startedAt, deps.now()))),
   };
 }
 
@@ -141,7 +188,10 @@ function unreached(
 }
 
 /** Milliseconds per task: plan, each update step that ran, and this verification. */
-function timings({ plan, applied }: VerifyInput, verifyMs: number): Record<string, number> {
+function timings(
+  { plan, applied }: Pick<VerifyInput, 'plan' | 'applied'>,
+  verifyMs: number,
+): Record<string, number> {
   const out: Record<string, number> = { plan: durationMs(plan.timing) };
   for (const step of STEPS) {
     const output = applied[APPLIED_KEY[step]];

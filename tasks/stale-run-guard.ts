@@ -5,7 +5,7 @@
 import type { ExecutionContext } from './contracts';
 import type { SfnClientFor } from './deps';
 import { SupersededError } from './errors';
-import { stateMachineArn } from './execution-name';
+import { isDrillName, stateMachineArn } from './execution-name';
 import { regionsOf } from './routing';
 import { type ExecutionSummary, listExecutionsSince, parseExecutionArn } from './sfn';
 import type { Topology } from './topology';
@@ -51,7 +51,8 @@ export async function assertNotSuperseded(
         const executions = await listExecutionsSince(sfn(region), machine, ownStart, {
           abortSignal: AbortSignal.timeout(options.budgetMs ?? 5000),
           onOlder: (older) => {
-            if (older.status === 'RUNNING' && older.arn !== execution.id) report.olderRunning.push(older);
+            if (older.status === 'RUNNING' && older.arn !== execution.id && !isDrillName(older.name))
+              report.olderRunning.push(older);
           },
         });
         report.checked.push(region);
@@ -66,7 +67,10 @@ export async function assertNotSuperseded(
 
   const newer = listings
     .flat()
-    .filter((other) => other.arn !== execution.id && SUPERSEDING.has(other.status))
+    // Drills write nothing, so they never make a run stale (DESIGN section 5).
+    .filter(
+      (other) => other.arn !== execution.id && SUPERSEDING.has(other.status) && !isDrillName(other.name),
+    )
     .filter((other) => isNewer(other, ownStart, own.name))
     .sort((a, b) => b.startDate.getTime() - a.startDate.getTime() || b.name.localeCompare(a.name));
   const newest = newer[0];

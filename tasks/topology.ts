@@ -113,7 +113,13 @@ export const Topology = z.strictObject({
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID (quote it in YAML)')
     .optional(),
   vips: z.array(Vip).min(1, 'list at least one VIP'),
-  nodes: z.record(Name, Node),
+  nodes: z.record(
+    Name.refine(
+      (name) => !name.startsWith('drill-'),
+      'must not start with drill- (drill executions are named drill-<node>-…; rename the node)',
+    ),
+    Node,
+  ),
   vpcs: z.record(Name, Vpc),
   transitGateways: z.record(Name, TransitGateway),
   peerings: z.array(Peering).default([]),

@@ -30,6 +30,11 @@ export function validateRequest(topology: Topology, raw: unknown): ExecutionInpu
     throw new InvalidRequestError(`execution input refused:\n  ${lines.join('\n  ')}`);
   }
   const request = parsed.data;
+  if (request.mode === 'drill' && request.restore) {
+    throw new InvalidRequestError(
+      'execution input refused: input.restore: a drill cannot restore; start a drill with only target, requestedAt, mode "drill" (and reason, requestedBy)',
+    );
+  }
   if (!Object.hasOwn(topology.nodes, request.target)) {
     throw new UnknownNodeError(
       `target ${request.target} is not a node of cluster ${topology.cluster}; known nodes: ${Object.keys(topology.nodes).join(', ')}`,

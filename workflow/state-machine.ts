@@ -155,7 +155,11 @@ export function failoverChain(scope: Construct, props: FailoverChainProps): ICha
 
   const outcome = Choice.jsonPath(scope, StateName.Outcome)
     .when(
-      Condition.stringEquals('$.verify.status', 'SUCCEEDED'),
+      // READY: a drill (mode "drill") found that a failover to its target would work.
+      Condition.or(
+        Condition.stringEquals('$.verify.status', 'SUCCEEDED'),
+        Condition.stringEquals('$.verify.status', 'READY'),
+      ),
       Succeed.jsonPath(scope, StateName.Succeeded, { outputPath: '$.verify' }),
     )
     .when(

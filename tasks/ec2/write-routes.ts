@@ -1,5 +1,8 @@
 /**
  * Writes route changes concurrently (paced per region) as create-or-replace of VIP routes only.
+ * With `dryRun`, every write is sent with `DryRun=true`: EC2 checks the permission and answers
+ * `DryRunOperation` when allowed, `UnauthorizedOperation` when not, and changes nothing
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html).
  */
 import {
   CreateRouteCommand,
@@ -52,8 +55,13 @@ const isRouteAlreadyExists = (error: unknown): boolean => classifyError(error).c
 
 type Action = 'create' | 'replace';
 
-async function writeOnce(client: EC2Client, change: Change, action: Action): Promise<number | undefined> {
-  const where = { DestinationCidrBlock: change.vip };
+async function writeOnce(
+  client: EC2Client,
+  change: Change,
+  action: Action,
+  dryRun: boolean,
+): Promise<number | undefined> {
+  const where = { DestinationCidrBlock: change.vip, ...(dryRun ? { DryRun: true } : {}) };
   if (change.kind === 'tgw') {
     const input = {
       ...where,
@@ -98,10 +106,14 @@ function refusal(change: Change): { code: string; message: string } | undefined 
   return undefined;
 }
 
+/** What a dry run answers when the write would have been allowed. */
+const isDryRunAllowed = (error: unknown): boolean => classifyError(error).code === 'DryRunOperation';
+
 async function applyOne(
   client: EC2Client,
   change: Change,
   downRegions: Map<string, ClassifiedError>,
+  dryRun: boolean,
 ): Promise<ChangeResult> {
   const base = {
     table: change.table,
@@ -132,7 +144,7 @@ async function applyOne(
     const attempt = async (next: Action) => {
       action = next;
       try {
-        attempts += (await writeOnce(client, change, next)) ?? 1;
+        attempts += (await writeOnce(client, change, next, dryRun)) ?? 1;
       } catch (error) {
         attempts += attemptsOf(error);
         throw error;
@@ -141,6 +153,17 @@ async function applyOne(
     try {
       try {
         await attempt(change.action);
+        // A dry run always ends in an error; a success means the endpoint ignored DryRun and wrote.
+        if (dryRun) {
+          return {
+            ...base,
+            result: 'failed',
+            action,
+            code: 'DryRunIgnored',
+            message: 'the endpoint wrote the route although DryRun was set',
+            attempts,
+          };
+        }
       } catch (error) {
         // Create-or-replace: the route changed between plan and apply (or the plan could not see it).
         if (change.action === 'replace' && isNoSuchRoute(error)) await attempt('create');
@@ -149,6 +172,7 @@ async function applyOne(
       }
       return { ...base, result: 'applied', action, attempts };
     } catch (error) {
+      if (dryRun && isDryRunAllowed(error)) return { ...base, result: 'allowed', action, attempts };
       const c = classifyError(error);
       if (c.class === 'permanent') {
         return { ...base, result: 'failed', action, code: c.code, message: c.message, attempts };
@@ -167,7 +191,11 @@ async function applyOne(
 export async function applyChanges(
   clientFor: Ec2ClientFor,
   changes: readonly Change[],
+  options: { readonly dryRun?: boolean } = {},
 ): Promise<ChangeResult[]> {
   const downRegions = new Map<string, ClassifiedError>();
-  return Promise.all(changes.map((change) => applyOne(clientFor(change.region), change, downRegions)));
+  const dryRun = options.dryRun ?? false;
+  return Promise.all(
+    changes.map((change) => applyOne(clientFor(change.region), change, downRegions, dryRun)),
+  );
 }

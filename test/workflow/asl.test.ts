@@ -144,9 +144,15 @@ describe('the workflow', () => {
     expect(state('VerifyReachability').Next).toBe('Outcome');
   });
 
-  it('ends in Succeeded, Degraded or Failed by the verified status', () => {
+  it('ends in Succeeded (a failover, or a READY drill), Degraded or Failed by the verified status', () => {
     expect(state('Outcome').Choices).toEqual([
-      { Variable: '$.verify.status', StringEquals: 'SUCCEEDED', Next: 'Succeeded' },
+      {
+        Or: [
+          { Variable: '$.verify.status', StringEquals: 'SUCCEEDED' },
+          { Variable: '$.verify.status', StringEquals: 'READY' },
+        ],
+        Next: 'Succeeded',
+      },
       { Variable: '$.verify.status', StringEquals: 'DEGRADED', Next: 'Degraded' },
     ]);
     expect(state('Succeeded').OutputPath).toBe('$.verify');
