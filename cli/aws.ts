@@ -9,6 +9,7 @@ import type { Ec2ClientFor } from '../tasks/ec2/clients';
 import { regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
 import type { GlobalOptions } from './context';
+import { agentFactory, configuredProxies } from './network';
 
 export interface AwsClients {
   /** EC2 clients per region, built on first use with the same credentials as the other clients. */
@@ -18,6 +19,8 @@ export interface AwsClients {
   account(): Promise<string>;
   /** The profile in use, to name it in credential errors. */
   readonly profile: string | undefined;
+  /** The proxies the environment configures (HTTPS_PROXY, ...), to name them when AWS is unreachable. */
+  readonly proxies: readonly string[];
 }
 
 const LOCAL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i;
@@ -53,16 +56,19 @@ export function createAwsClients(
   topology: Topology,
 ): AwsClients {
   const credentials = localCredentials(globals, env);
+  const agents = agentFactory(env);
   const common = {
     ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
     ...(credentials ? { credentials } : {}),
     ...(globals.profile && !credentials ? { profile: globals.profile } : {}),
     maxAttempts: 3,
-    requestHandler: new NodeHttpHandler({
+    // A provider: the agents (and proxy-agent, when a proxy is set) are built on the first call.
+    requestHandler: new NodeHttpHandler(async () => ({
+      ...(await agents(50)),
       connectionTimeout: 3000,
       requestTimeout: 15_000,
       throwOnRequestTimeout: true,
-    }),
+    })),
   };
   const sfnClients = new Map<string, SFNClient>();
   const sfn = (region: string): SFNClient => {
@@ -93,12 +99,14 @@ export function createAwsClients(
           ...(resolved ? { credentials: resolved } : {}),
           // A monitor must answer quickly: a short retry budget, then the region counts as unreachable.
           budgetMs: 5000,
+          agents,
         });
       })();
       return ec2;
     },
     sfn,
     profile: globals.profile,
+    proxies: configuredProxies(env),
     account() {
       if (topology.account) return Promise.resolve(topology.account);
       account ??= (async () => {

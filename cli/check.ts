@@ -48,6 +48,10 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
   for (const fault of observation.unreachable) {
     ctx.note(`EC2 in ${fault.region} could not be read (${fault.code}: ${fault.message})`);
   }
+  if (observation.unreachable.length > 0 && session.clients.proxies.length > 0)
+    ctx.note(
+      `AWS calls go through the proxy ${session.clients.proxies.join(', ')}: check that it runs and lets them through, or list the endpoints in NO_PROXY`,
+    );
   if (exitCode === ExitCode.Ok) ctx.print(ctx.style.green(`converged: every VIP route leads to ${active}`));
   if (vipMissing && !notConverged && !unknown)
     ctx.print(ctx.style.red(`routes converged, VIP not on this host: ${notOnHost.join(', ')}`));

@@ -11,7 +11,12 @@ export interface Failure {
   readonly exitCode: ExitCode;
 }
 
-export function describeFailure(error: unknown, profile: string | undefined): Failure {
+/** `proxies`: the proxies the environment configures, named when AWS cannot be reached. */
+export function describeFailure(
+  error: unknown,
+  profile: string | undefined,
+  proxies: readonly string[] = [],
+): Failure {
   if (error instanceof CliError)
     return { message: error.message, hint: error.hint, exitCode: error.exitCode };
   const message = error instanceof Error ? error.message : String(error);
@@ -37,8 +42,11 @@ export function describeFailure(error: unknown, profile: string | undefined): Fa
   }
   if (isUnreachable(error)) {
     return {
-      message: `AWS could not be reached: ${message}`,
-      hint: 'check the network, --endpoint-url and AWS_ENDPOINT_URL',
+      message: `AWS could not be reached${proxies.length > 0 ? ` through the proxy ${proxies.join(', ')}` : ''}: ${message}`,
+      hint:
+        proxies.length > 0
+          ? 'check that the proxy runs and lets the calls through, or list the endpoints in NO_PROXY'
+          : 'check the network, --endpoint-url and AWS_ENDPOINT_URL',
       exitCode: ExitCode.Unreachable,
     };
   }

@@ -21,6 +21,7 @@ import { usageError } from './cli-error';
 import type { CommandContext } from './context';
 import type { NodeSpec, VpcSpec } from './discover-options';
 import { ExitCode } from './exit-codes';
+import { agentFactory } from './network';
 
 export interface DiscoverOptions {
   readonly vip?: readonly string[];
@@ -48,6 +49,7 @@ export async function discoverCommand(ctx: CommandContext, options: DiscoverOpti
     ...(local ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
     budgetMs: 5000,
     maxAttempts: 3,
+    agents: agentFactory(io.env),
   });
 
   ctx.note(`reading ${nodes.length} instance${nodes.length === 1 ? '' : 's'}...`);

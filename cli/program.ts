@@ -11,6 +11,7 @@ import { clusterOption, nodeOption, vipOption, vpcOption } from './discover-opti
 import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { millis, port } from './local-options';
+import { configuredProxies } from './network';
 import { count, nodeName, seconds } from './options';
 
 export type { CliIo } from './io';
@@ -216,7 +217,7 @@ export async function run(argv: readonly string[], io: CliIo, deps: Partial<CliD
       // Help and version are successes; every other commander error is a usage error.
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
-    const failure = describeFailure(error, profileOf(argv) ?? io.env.AWS_PROFILE);
+    const failure = describeFailure(error, profileOf(argv) ?? io.env.AWS_PROFILE, configuredProxies(io.env));
     io.stderr.write(`vipctl: ${failure.message}\n`);
     if (failure.hint) io.stderr.write(`  ${failure.hint}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);

@@ -47,6 +47,11 @@ export interface Ec2ClientOptions {
   readonly now?: () => number;
   /** Static credentials (local AWS); otherwise the SDK's default provider chain applies. @default the SDK's chain */
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * Builds the connection agents for up to `maxSockets` connections (a node's proxy and CA bundle,
+   * cli/network.ts). @default keep-alive agents that connect directly
+   */
+  readonly agents?: (maxSockets: number) => Promise<{ httpAgent: http.Agent; httpsAgent: https.Agent }>;
 }
 
 const DEFAULTS = {
@@ -82,13 +87,14 @@ function buildClient(region: string, options: Ec2ClientOptions): EC2Client {
     ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
     maxAttempts,
     retryStrategy: new BudgetedRetryStrategy({ maxAttempts, budgetMs, now }),
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agent),
-      httpsAgent: new https.Agent(agent),
+    requestHandler: new NodeHttpHandler(async () => ({
+      ...(options.agents
+        ? await options.agents(maxInFlight)
+        : { httpAgent: new http.Agent(agent), httpsAgent: new https.Agent(agent) }),
       connectionTimeout: options.connectionTimeoutMs ?? DEFAULTS.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
       throwOnRequestTimeout: true,
-    }),
+    })),
   });
   setPacing(client, maxInFlight);
   const pacing = new RegionPacing(options.pacing);
