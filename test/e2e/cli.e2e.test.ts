@@ -10,6 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localEnvironment } from '../../local/client-env';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
+import {
+  fetchWorld,
+  nonVipChanges,
+  type RawWorld,
+  readTopologyFile,
+  unreachedFrom,
+} from '../oracle/route-walker';
 import { ensureBuilt } from './local-harness';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,6 +30,18 @@ interface Result {
 }
 
 let local: LocalAws;
+/** The raw world as seeded, before any run. */
+let seeded: RawWorld;
+const walkTopology = readTopologyFile(CONFIG);
+
+/**
+ * The reference oracle (test/oracle): problems on the way from every listed table to `node`, plus
+ * every non-VIP route that differs from the seeded world. Empty when the world is right.
+ */
+async function wrongFor(node: string): Promise<string[]> {
+  const world = await fetchWorld(local.url);
+  return [...unreachedFrom(world, walkTopology, node), ...nonVipChanges(seeded, world, walkTopology.vips)];
+}
 
 function vipctl(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
@@ -53,6 +72,7 @@ const json = (result: Result) => JSON.parse(result.stdout);
 beforeAll(async () => {
   ensureBuilt();
   local = await startLocalAws({ topology: await loadTopology(CONFIG), active: 'server-a', port: 0 });
+  seeded = await fetchWorld(local.url);
 });
 
 afterAll(async () => {
@@ -68,9 +88,11 @@ describe('vipctl against local AWS', () => {
     expect(status.node).toBe('server-a');
     expect(status.routes).toHaveLength(6);
     expect(status.trace.converged).toBe(true);
+    expect(await wrongFor('server-a')).toEqual([]);
   });
 
   it('check exits 0 for the active node and 1 for the other one', async () => {
+    expect(await wrongFor('server-a')).toEqual([]);
     expect((await vipctl(['check', '--active', 'server-a'])).code).toBe(0);
     const other = await vipctl(['check', '--active', 'server-b']);
     expect(other.code).toBe(1);
@@ -82,7 +104,7 @@ describe('vipctl against local AWS', () => {
 
     expect(plan.code).toBe(0);
     expect(json(plan).changes).toHaveLength(6);
-    expect((await vipctl(['check', '--active', 'server-a'])).code).toBe(0);
+    expect(await fetchWorld(local.url)).toEqual(seeded);
   });
 
   it('status --format mermaid draws the cluster', async () => {
@@ -99,13 +121,16 @@ describe('vipctl against local AWS', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Plan\s+6 changes, 0 unchanged\s+\d+/m);
     expect(result.stdout).toContain('SUCCEEDED');
+    expect(await wrongFor('server-b')).toEqual([]);
     expect((await vipctl(['check', '--active', 'server-b'])).code).toBe(0);
   });
 
   it('failover --json to a node that is already active succeeds without changes', async () => {
+    const before = await fetchWorld(local.url);
     const result = await vipctl(['failover', '--to', 'server-b', '--json']);
 
     expect(result.code).toBe(0);
+    expect(await fetchWorld(local.url)).toEqual(before);
     const report = json(result);
     expect(report).toMatchObject({ status: 'SUCCEEDED', target: 'server-b', exitCode: 0 });
     expect(report.changes.every((c: { result: string }) => c.result !== 'applied')).toBe(true);
@@ -140,7 +165,8 @@ describe('vipctl against local AWS', () => {
 
     expect(result.code, result.stderr).toBe(0);
     expect(json(result)).toMatchObject({ status: 'SUCCEEDED', target: 'server-a' });
-    expect((await vipctl(['check', '--active', 'server-a'])).code).toBe(0);
+    expect(await wrongFor('server-a')).toEqual([]);
+    expect(await fetchWorld(local.url)).toEqual(seeded);
   });
 
   it('failover --to self resolves the node through instance metadata', async () => {

@@ -527,8 +527,9 @@ describe('listing and paging', () => {
       const start = await sfn.send(
         new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify({ ok: i % 2 === 0 }) }),
       );
-      await finished(start.executionArn!);
-      await new Promise((resolve) => setTimeout(resolve, 2)); // distinct start times
+      const { startDate } = await finished(start.executionArn!);
+      // Distinct start times: the next run starts in a later millisecond than this one.
+      await until(() => Date.now() > (startDate?.getTime() ?? 0));
     }
 
     const seen: string[] = [];

@@ -24,7 +24,7 @@ import { parse } from 'yaml';
 type Json = Record<string, unknown>;
 
 /** `{ account, regions: { <region>: { routeTables, tgwRouteTables, tgwAttachments, ... } } }` */
-export type RawWorld = { readonly regions: Record<string, Json> };
+export type RawWorld = { readonly regions: Record<string, object> };
 
 export interface WalkTopology {
   readonly vips: string[];
@@ -135,7 +135,7 @@ function walkFrom(
       continue;
     }
     const path = [...before, hop];
-    const region = world.regions[at.region] ?? {};
+    const region = (world.regions[at.region] ?? {}) as Json;
     if (at.kind === 'vpc') {
       const table = get(get(region, 'routeTables'), at.table);
       const route = routesOf(table).find((r) => r.destination === vip);

@@ -31,9 +31,19 @@ describe('Lambda entry and its configuration', () => {
     await expect(deps.ec2('us-east-1').config.region()).resolves.toBe('us-east-1');
   });
 
-  it('uses the real clock', () => {
+  it('uses the real clock: a fresh Date at each call, between the readings of the system clock around it', async () => {
+    const { now } = depsFromEnv({});
+
     const before = Date.now();
-    const now = depsFromEnv({}).now().getTime();
-    expect(now).toBeGreaterThanOrEqual(before);
+    const first = now();
+    const after = Date.now();
+    // Wait (for the condition, not for a time) until the system clock has moved on.
+    while (Date.now() <= after) await new Promise((resolve) => setImmediate(resolve));
+    const second = now();
+
+    expect(first.getTime()).toBeGreaterThanOrEqual(before);
+    expect(first.getTime()).toBeLessThanOrEqual(after);
+    expect(second.getTime()).toBeGreaterThan(first.getTime());
+    expect(second).not.toBe(first);
   });
 });
