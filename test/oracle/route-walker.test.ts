@@ -247,7 +247,7 @@ describe('route walker', () => {
     ]);
   });
 
-  it('reports a blackhole: a TGW route without an attachment, and one to an attachment that is not available', () => {
+  it('reports a blackhole: no attachment, a filtered or pending route, an attachment that is not available', () => {
     const world = converged();
     vipRoute(world, US, 'tgw-rtb-a').attachmentId = null;
 
@@ -263,6 +263,16 @@ describe('route walker', () => {
       ['rtb-a2', 'blackhole'],
       ['tgw-rtb-a', 'blackhole'],
     ]);
+
+    const filtered = converged();
+    vipRoute(filtered, AP, 'rtb-b1').filtered = true;
+    expect(walkAll(filtered, topology, 'server-b').map((w) => w.end)).toEqual(
+      Array(5).fill({ kind: 'blackhole', table: 'rtb-b1', why: 'the VIP route is filtered' }),
+    );
+
+    const notYet = converged();
+    vipRoute(notYet, AP, 'tgw-rtb-b').phase = { state: 'pending', readsLeft: 1, until: 0 };
+    expect(unreachedFrom(notYet, topology, 'server-b')).toHaveLength(4);
 
     const pending = converged();
     const regions = pending.regions as unknown as Record<

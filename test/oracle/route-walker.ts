@@ -12,7 +12,8 @@
  * - a TGW table's route to a VPC attachment leaves into that VPC and is looked up in the route table
  *   of each of the attachment's subnets (the VPC's main table for a subnet without one); to a peering
  *   attachment, it enters the TGW on the other side and is looked up in the table associated there;
- * - anything else (no route, a blackhole, a gateway, a table seen before on the way) ends the walk.
+ * - anything else (no route, a blackhole, a filtered or pending route, a gateway, a table seen before
+ *   on the way) ends the walk.
  * The walk arrives when it ends at the expected node's ENI, that ENI is in use by the node's running
  * instance, and the instance's source/destination check is off.
  */
@@ -143,6 +144,10 @@ function walkFrom(
         finish({ kind: 'missing', table: at.table });
         continue;
       }
+      if (route.filtered === true) {
+        finish({ kind: 'blackhole', table: at.table, why: 'the VIP route is filtered' });
+        continue;
+      }
       const target = (route.target ?? {}) as Json;
       const id = String(target.id ?? target.kind);
       if (target.kind === 'networkInterface') {
@@ -180,9 +185,14 @@ function walkFrom(
     }
 
     const table = get(get(region, 'tgwRouteTables'), at.table);
-    const route = routesOf(table).find((r) => r.destination === vip);
+    // A route being deleted is on its way out of the table; a pending one does not forward yet.
+    const route = routesOf(table).find((r) => r.destination === vip && get(r, 'phase')?.state !== 'deleting');
     if (!table || !route) {
       finish({ kind: 'missing', table: at.table });
+      continue;
+    }
+    if (get(route, 'phase')?.state === 'pending') {
+      finish({ kind: 'blackhole', table: at.table, why: 'the VIP route is pending' });
       continue;
     }
     const attachmentId = route.attachmentId;
