@@ -166,7 +166,7 @@ export class Executions {
    * under the same name is the same request (a retried start), so it is followed, not duplicated.
    */
   async start(input: ExecutionInput, region: string): Promise<StartResult> {
-    const name = executionName(input.target, input.requestedAt);
+    const name = executionName(input.target, input.requestedAt, input.mode);
     const order = [region, ...this.options.regions.filter((r) => r !== region)];
     const skipped: { region: string; code: string }[] = [];
     for (const candidate of order) {

@@ -91,6 +91,22 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .action(action(async () => (await import('./failover')).failoverCommand));
 
   program
+    .command('drill')
+    .description('prove that a failover would work, writing nothing (0 ready, 1 not ready, 4 unknown)')
+    .addOption(
+      new Option('--to <node>', 'the node to drill, self, or all (every node at once)')
+        .argParser(nodeName)
+        .makeOptionMandatory(),
+    )
+    .option('--reason <text>', 'why (kept in the run input)')
+    .addOption(
+      new Option('--timeout <seconds>', 'how long to wait for each drill')
+        .argParser(seconds)
+        .default(CLI_WAIT_SECONDS),
+    )
+    .action(action(async () => (await import('./drill')).drillCommand));
+
+  program
     .command('plan')
     .description('dry run: read the routes and print what a failover would change')
     .addOption(
@@ -125,6 +141,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .command('runs')
     .description('recent runs of all cluster regions, newest first')
     .addOption(new Option('--limit <n>', 'how many runs').argParser(count).default(10))
+    .option('--no-drills', 'leave drill runs out')
     .action(action(async () => (await import('./runs')).runsCommand));
 
   program

@@ -1,4 +1,5 @@
 /** `vipctl runs`: the recent runs of every cluster region, newest first. */
+import { isDrillName } from '../tasks/execution-name';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
 import { duration, table, timestamp } from './render';
@@ -6,11 +7,15 @@ import { openSession } from './session';
 
 export interface RunsOptions {
   readonly limit: number;
+  /** False with --no-drills: leave drill runs out. */
+  readonly drills: boolean;
 }
 
 export async function runsCommand(ctx: CommandContext, options: RunsOptions): Promise<number> {
   const session = await openSession(ctx);
-  const { runs, unreachable } = await session.executions.list(options.limit);
+  const listed = await session.executions.list(options.limit);
+  const { unreachable } = listed;
+  const runs = options.drills ? listed.runs : listed.runs.filter((r) => !isDrillName(r.name));
   for (const u of unreachable) ctx.note(`warning: runs in ${u.region} could not be listed (${u.code})`);
   // ListExecutions says SUCCEEDED for DEGRADED runs too; only the output tells them apart.
   const outcomes = await Promise.all(
@@ -30,7 +35,7 @@ export async function runsCommand(ctx: CommandContext, options: RunsOptions): Pr
       target: r.target ?? null,
       status: r.status,
       outcome: outcomes[i]?.status ?? r.status,
-      mode: outcomes[i]?.mode ?? null,
+      mode: outcomes[i]?.mode ?? (isDrillName(r.name) ? 'drill' : null),
       region: r.region,
       startedAt: r.startedAt.toISOString(),
       stoppedAt: r.stoppedAt?.toISOString() ?? null,
@@ -47,7 +52,7 @@ export async function runsCommand(ctx: CommandContext, options: RunsOptions): Pr
       ['NAME', 'TARGET', 'STATUS', 'STARTED', 'DURATION', 'REGION'],
       runs.map((r, i) => {
         const ms = durationOf(r.startedAt, r.stoppedAt);
-        const mode = outcomes[i]?.mode === 'restore' ? ' (restore)' : '';
+        const mode = outcomes[i]?.mode === 'restore' ? ' (restore)' : isDrillName(r.name) ? ' (drill)' : '';
         return [
           r.name,
           `${r.target ?? '?'}${mode}`,

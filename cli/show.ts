@@ -1,6 +1,7 @@
 /** `vipctl show <run> | --last`: one run's steps to scale, every change, the snapshot, the trace and any error. */
-import { tablesOf } from '../tasks/routing';
 
+import { isDrillName } from '../tasks/execution-name';
+import { tablesOf } from '../tasks/routing';
 import { usageError } from './cli-error';
 import type { CommandContext } from './context';
 import { parseCause } from './executions';
@@ -54,6 +55,7 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
       durationMs: took ?? null,
       reason: detail.input?.reason ?? null,
       restoreFrom: detail.input?.restore?.from ?? null,
+      drill: isDrillName(detail.name) || detail.input?.mode === 'drill',
     },
     steps: run.steps.map((s) => ({
       name: s.name,
@@ -70,7 +72,9 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
   });
   if (ctx.globals.json) return ExitCode.Ok;
 
-  ctx.print(`${ctx.style.bold(detail.name)}  ${status}  ${detail.region}`);
+  const drill = isDrillName(detail.name) || detail.input?.mode === 'drill';
+  ctx.print(`${ctx.style.bold(detail.name)}  ${drill ? 'drill  ' : ''}${status}  ${detail.region}`);
+  if (drill) ctx.print('a drill: every write was sent with DryRun, nothing was changed');
   ctx.print(
     `target ${detail.input?.target ?? detail.target ?? '?'}, started ${timestamp(detail.startedAt)}${took === undefined ? '' : `, took ${duration(took)}`}`,
   );
