@@ -33,8 +33,10 @@ const io = {
   },
 };
 
-const code = await run(process.argv.slice(2), io);
-// Let piped output drain before exiting.
-process.exitCode = code;
-if (process.stdout.writableNeedDrain) process.stdout.once('drain', () => process.exit(code));
-else process.exit(code);
+// No top-level await: the same entry is bundled as CommonJS for a single executable (scripts/package.mjs).
+void run(process.argv.slice(2), io).then((code) => {
+  // Let piped output drain before exiting.
+  process.exitCode = code;
+  if (process.stdout.writableNeedDrain) process.stdout.once('drain', () => process.exit(code));
+  else process.exit(code);
+});
