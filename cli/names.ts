@@ -43,6 +43,10 @@ export function describeOutcome(outcome: Outcome): string {
       return `loop: ${outcome.cycle.join(' -> ')}`;
     case 'blackhole':
       return `blackhole at ${outcome.at}`;
+    case 'filtered':
+      return `filtered at ${outcome.at}`;
+    case 'pending':
+      return `pending at ${outcome.at} (not active yet)`;
     case 'no-route':
       return `no VIP route at ${outcome.at}`;
     case 'leaves':

@@ -47,7 +47,8 @@ export function mermaidDiagram(
     const to = resolveTarget(topology, route.target, owner.owner);
     const target = to.kind === 'other' ? id('other', to.name) : id(to.kind, to.name);
     if (to.kind === 'other') lines.push(`  ${target}["${to.name}"]`);
-    const arrow = route.state === 'blackhole' ? `-.->|${route.vip} blackhole|` : `==>|${route.vip}|`;
+    // Only an active route carries traffic; blackhole, filtered and pending ones are drawn dotted, named.
+    const arrow = route.state === 'active' ? `==>|${route.vip}|` : `-.->|${route.vip} ${route.state}|`;
     edges.add(`  ${id(owner.kind === 'vpc' ? 'vpc' : 'tgw', owner.owner)} ${arrow} ${target}`);
   }
   lines.push(...edges);

@@ -84,6 +84,6 @@ export async function statusCommand(ctx: CommandContext, options: StatusOptions)
 
 function colourState(ctx: CommandContext, state: string): string {
   if (state === 'active') return ctx.style.green(state);
-  if (state === 'unknown') return ctx.style.yellow(state);
+  if (state === 'unknown' || state === 'pending') return ctx.style.yellow(state);
   return ctx.style.red(state);
 }

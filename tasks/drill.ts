@@ -79,6 +79,10 @@ function outcomeText({ outcome }: TraceStart): string {
       return `loop ${outcome.cycle.join(' -> ')}`;
     case 'blackhole':
       return `blackhole at ${outcome.at}`;
+    case 'filtered':
+      return `filtered at ${outcome.at}`;
+    case 'pending':
+      return `pending at ${outcome.at} (not active yet)`;
     case 'no-route':
       return `no route at ${outcome.at}`;
     case 'leaves':

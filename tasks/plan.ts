@@ -24,7 +24,7 @@ export const Change = z.strictObject({
   vip: z.string(),
   step: Step,
   wave: z.number().int().nonnegative(),
-  /** `create` when the route is missing; `replace` when it is wrong, blackholed, or could not be read. */
+  /** `create` when the route is missing; `replace` when it is wrong, blackholed, filtered, or could not be read. */
   action: z.enum(['create', 'replace']),
   previous: z.string().nullable(),
   previousState: RouteState,
@@ -61,8 +61,10 @@ export function planChanges(desired: readonly DesiredRoute[], observation: Obser
       state: seen?.state ?? 'unknown',
     };
     snapshot.push(before);
-    // A blackholed route is wrong even when its target matches: the target is gone or detached.
-    if (before.state === 'active' && before.target === want.target) {
+    // A blackholed route is wrong even when its target matches: the target is gone or detached. So
+    // is a filtered one: it does not forward. A pending transit gateway route was just written to
+    // this target and becomes active by itself; writing it again would only start it over.
+    if ((before.state === 'active' || before.state === 'pending') && before.target === want.target) {
       unchanged.push(before);
       continue;
     }

@@ -13,6 +13,10 @@ export const Outcome = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('arrives'), node: z.string() }),
   z.strictObject({ kind: z.literal('loop'), cycle: z.array(z.string()) }),
   z.strictObject({ kind: z.literal('blackhole'), at: z.string() }),
+  /** A VPC route AWS reports `filtered`: present, but it does not forward. */
+  z.strictObject({ kind: z.literal('filtered'), at: z.string() }),
+  /** A transit gateway route still `pending`: written, not yet in effect (not converged yet). */
+  z.strictObject({ kind: z.literal('pending'), at: z.string() }),
   z.strictObject({ kind: z.literal('no-route'), at: z.string() }),
   /** The route sends the VIP to something the topology does not describe. */
   z.strictObject({ kind: z.literal('leaves'), at: z.string(), target: z.string() }),
@@ -142,6 +146,8 @@ function routeOf(
   if (route.state === 'unknown') return end({ kind: 'unknown', at: table, region: info.region });
   if (route.state === 'missing' || route.target === null) return end({ kind: 'no-route', at: table });
   if (route.state === 'blackhole') return end({ kind: 'blackhole', at: table }, [route.target]);
+  if (route.state === 'filtered') return end({ kind: 'filtered', at: table }, [route.target]);
+  if (route.state === 'pending') return end({ kind: 'pending', at: table }, [route.target]);
   const target = route.target;
 
   if (info.kind === 'vpc') {

@@ -6,10 +6,14 @@
 import { z } from 'zod';
 
 /**
- * `missing`: the table has no route for the VIP. `unknown`: the table's region could not be read.
- * AWS itself only reports `active` and `blackhole`.
+ * As AWS reports them: VPC routes are `active`, `blackhole` or `filtered` (EC2 API Reference, Route:
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html); transit gateway routes are
+ * `pending` (written, not yet in effect), `active`, `blackhole`, `deleting` or `deleted`
+ * (TransitGatewayRoute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRoute.html);
+ * a deleting or deleted route no longer routes, so it is reported `missing`.
+ * Ours: `missing`, the table has no route for the VIP; `unknown`, the table's region could not be read.
  */
-export const RouteState = z.enum(['active', 'blackhole', 'missing', 'unknown']);
+export const RouteState = z.enum(['active', 'pending', 'blackhole', 'filtered', 'missing', 'unknown']);
 export type RouteState = z.infer<typeof RouteState>;
 
 export const TableKind = z.enum(['vpc', 'tgw']);

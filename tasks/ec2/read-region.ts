@@ -8,7 +8,7 @@ import {
   paginateDescribeNetworkInterfaces,
   paginateDescribeRouteTables,
   paginateDescribeTransitGatewayAttachments,
-  SearchTransitGatewayRoutesCommand,
+  paginateSearchTransitGatewayRoutes,
 } from '@aws-sdk/client-ec2';
 import type { z } from 'zod';
 import type { Health, ObservedRoute, RegionFault } from '../world';
@@ -20,7 +20,9 @@ import {
   NetworkInterfaces,
   RouteTables,
   TgwRoutes,
+  tgwRouteState,
   type VpcRoute,
+  vpcRouteState,
   vpcTarget,
 } from './read-shapes';
 
@@ -108,7 +110,7 @@ export async function readRegion(
                   table,
                   vip,
                   target: vpcTarget(route),
-                  state: route.State === 'blackhole' ? 'blackhole' : 'active',
+                  state: vpcRouteState(route.State),
                 }
               : { table, vip, target: null, state: 'missing' },
           );
@@ -120,15 +122,17 @@ export async function readRegion(
   const tgwReads = query.tgwTables.flatMap((table) =>
     vips.map((vip) =>
       call(async () => {
-        let found: z.infer<typeof TgwRoutes>;
+        const found: z.infer<typeof TgwRoutes> = [];
         try {
-          const out = await client.send(
-            new SearchTransitGatewayRoutesCommand({
+          // The search pages with NextToken like any other; a page may come back empty with a token.
+          const pages = paginateSearchTransitGatewayRoutes(
+            { client },
+            {
               TransitGatewayRouteTableId: table,
               Filters: [{ Name: 'route-search.exact-match', Values: [vip] }],
-            }),
+            },
           );
-          found = TgwRoutes.parse(out.Routes ?? []);
+          for await (const page of pages) found.push(...TgwRoutes.parse(page.Routes ?? []));
         } catch (error) {
           const c = classifyError(error);
           if (c.class !== 'permanent') throw error;
@@ -141,15 +145,16 @@ export async function readRegion(
         }
         // Deleted routes linger in searches for a while; for routing they are gone.
         const route = found.find(
-          (r) => r.DestinationCidrBlock === vip && r.State !== 'deleted' && r.State !== 'deleting',
+          (r) => r.DestinationCidrBlock === vip && tgwRouteState(r.State) !== undefined,
         );
+        const state = tgwRouteState(route?.State);
         routes.push(
-          route
+          route && state
             ? {
                 table,
                 vip,
                 target: route.TransitGatewayAttachments[0]?.TransitGatewayAttachmentId ?? null,
-                state: route.State === 'blackhole' ? 'blackhole' : 'active',
+                state,
               }
             : { table, vip, target: null, state: 'missing' },
         );

@@ -2,6 +2,7 @@
  * The SDK output the world read depends on, validated at the border (STYLE: zod at every boundary).
  */
 import { z } from 'zod';
+import type { RouteState } from '../world';
 
 export const VpcRoute = z.object({
   DestinationCidrBlock: z.string().optional(),
@@ -66,4 +67,22 @@ export function vpcTarget(route: VpcRoute): string | null {
     route.CoreNetworkArn ??
     null
   );
+}
+
+/**
+ * A VPC route's state: `active`, `blackhole` or `filtered`
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html); a route without one is active.
+ */
+export function vpcRouteState(state: string | undefined): RouteState {
+  return state === 'blackhole' || state === 'filtered' ? state : 'active';
+}
+
+/**
+ * A transit gateway route's state: `pending` after a write until it is in effect, then `active`, or
+ * `blackhole`; undefined for `deleting` and `deleted`, which no longer route
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRoute.html).
+ */
+export function tgwRouteState(state: string | undefined): RouteState | undefined {
+  if (state === 'deleting' || state === 'deleted') return undefined;
+  return state === 'pending' || state === 'blackhole' ? state : 'active';
 }

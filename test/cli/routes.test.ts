@@ -164,6 +164,31 @@ describe('vipctl status', () => {
     expect(result.stdout).toContain('converged: every VIP route leads to server-b');
   });
 
+  it('shows a filtered VPC route and a pending TGW route in states of their own', async () => {
+    const world = worldFor('server-b');
+    const states: Record<string, Observation['routes'][number]['state']> = {
+      'rtb-0b1d3f5a7c9e2b4d6': 'filtered',
+      'tgw-rtb-0b1c2d3e4f5a6b7c8': 'pending',
+    };
+
+    const result = await vipctl(['status'], {
+      world: { ...world, routes: world.routes.map((r) => ({ ...r, state: states[r.table] ?? r.state })) },
+    });
+
+    expect(result.stdout).toMatch(
+      /rtb-0b1d3f5a7c9e2b4d6\s+vpc-b\s+ap-southeast-1\s+172\.16\.0\.1\/32\s+.*\s+filtered/,
+    );
+    expect(result.stdout).toMatch(
+      /tgw-rtb-0b1c2d3e4f5a6b7c8\s+tgw-b\s+ap-southeast-1\s+172\.16\.0\.1\/32\s+.*\s+pending/,
+    );
+    expect(result.stdout).toMatch(
+      /vpc-b\s+rtb-0b1d3f5a7c9e2b4d6\s+172\.16\.0\.1\/32\s+filtered at rtb-0b1d3f5a7c9e2b4d6/,
+    );
+    expect(result.stdout).toMatch(
+      /vpc-a\s+rtb-0a1c3e5f7b9d2a4c6\s+172\.16\.0\.1\/32\s+pending at tgw-rtb-0b1c2d3e4f5a6b7c8/,
+    );
+  });
+
   it('gives the routes, the node and the trace as JSON with --format json', async () => {
     const result = await vipctl(['status', '--format', 'json'], { world: worldFor('server-b') });
 

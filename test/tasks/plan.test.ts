@@ -65,6 +65,44 @@ describe('planChanges', () => {
     ]);
   });
 
+  it('leaves a pending transit gateway route to the right target alone and replaces a filtered VPC route', () => {
+    const converged = convergedOn(seed, 'server-b');
+    const observation: Observation = {
+      ...converged,
+      routes: converged.routes.map((r) =>
+        r.table === B2
+          ? { ...r, state: 'filtered' as const }
+          : r.table === 'tgw-rtb-0b1c2d3e4f5a6b7c8'
+            ? { ...r, state: 'pending' as const }
+            : r,
+      ),
+    };
+
+    const plan = planChanges(desiredRoutes(seed, 'server-b'), observation);
+
+    expect(plan.changes.map((c) => [c.table, c.action, c.previousState])).toEqual([
+      [B2, 'replace', 'filtered'],
+    ]);
+    expect(plan.unchanged.find((r) => r.table === 'tgw-rtb-0b1c2d3e4f5a6b7c8')?.state).toBe('pending');
+    expect(plan.snapshot.find((r) => r.table === B2)?.state).toBe('filtered');
+  });
+
+  it('replaces a pending transit gateway route that points elsewhere', () => {
+    const converged = convergedOn(seed, 'server-a');
+    const observation: Observation = {
+      ...converged,
+      routes: converged.routes.map((r) =>
+        r.table === 'tgw-rtb-0b1c2d3e4f5a6b7c8' ? { ...r, state: 'pending' as const } : r,
+      ),
+    };
+
+    const change = planChanges(desiredRoutes(seed, 'server-b'), observation).changes.find(
+      (c) => c.table === 'tgw-rtb-0b1c2d3e4f5a6b7c8',
+    );
+
+    expect(change).toMatchObject({ action: 'replace', previousState: 'pending' });
+  });
+
   it('plans a replace for a table that could not be read', () => {
     const converged = convergedOn(seed, 'server-b');
     const observation: Observation = {

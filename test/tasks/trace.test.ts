@@ -85,6 +85,22 @@ describe('trace outcomes', () => {
     expect(startAt(observation, A1)?.outcome).toEqual({ kind: 'blackhole', at: TGW_B_RTB });
   });
 
+  it('reports a transit gateway route still pending as pending, not converged, even toward the right target', () => {
+    const observation = world({ [TGW_B_RTB]: { target: 'tgw-attach-0b6d8f1a3c5e7b9d4', state: 'pending' } });
+
+    const verdict = trace(seed, observation, 'server-b');
+
+    expect(startAt(observation, A1)?.outcome).toEqual({ kind: 'pending', at: TGW_B_RTB });
+    expect(verdict.converged).toBe(false);
+  });
+
+  it('reports a filtered VPC route as filtered, a state of its own', () => {
+    const observation = world({ [B1]: { target: ENI_B, state: 'filtered' } });
+
+    expect(startAt(observation, B1)?.outcome).toEqual({ kind: 'filtered', at: B1 });
+    expect(trace(seed, observation, 'server-b').converged).toBe(false);
+  });
+
   it('reports no-route where the VIP route is missing', () => {
     const observation = world({ [TGW_A_RTB]: { target: null, state: 'missing' } });
 

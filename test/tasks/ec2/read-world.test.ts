@@ -41,6 +41,77 @@ describe('readWorld', () => {
     expect(world.unreachable).toEqual([]);
   });
 
+  it('reports route states as AWS does: pending and filtered of their own, deleting and deleted as missing', async () => {
+    seedHealthyWorld();
+    eastMock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [
+        {
+          RouteTableId: 'rtb-0aaa0001',
+          Routes: [{ DestinationCidrBlock: VIP, TransitGatewayId: 'tgw-0aaa0001', State: 'filtered' }],
+        },
+        { RouteTableId: 'rtb-0aaa0002', Routes: [] },
+      ],
+    });
+    eastMock.on(SearchTransitGatewayRoutesCommand).resolves({
+      Routes: [
+        {
+          DestinationCidrBlock: VIP,
+          State: 'pending',
+          TransitGatewayAttachments: [{ TransitGatewayAttachmentId: 'tgw-attach-0ccc0001' }],
+        },
+      ],
+    });
+    westMock.on(SearchTransitGatewayRoutesCommand).resolves({
+      Routes: [
+        {
+          DestinationCidrBlock: VIP,
+          State: 'deleting',
+          TransitGatewayAttachments: [{ TransitGatewayAttachmentId: 'tgw-attach-0bbb0001' }],
+        },
+      ],
+    });
+
+    const world = await readWorld(clientFor, topology);
+
+    expect(world.routes).toEqual([
+      { table: 'rtb-0aaa0001', vip: VIP, target: 'tgw-0aaa0001', state: 'filtered' },
+      { table: 'rtb-0aaa0002', vip: VIP, target: null, state: 'missing' },
+      { table: 'rtb-0bbb0001', vip: VIP, target: 'eni-0bbb0001', state: 'active' },
+      { table: 'tgw-rtb-0aaa0001', vip: VIP, target: 'tgw-attach-0ccc0001', state: 'pending' },
+      { table: 'tgw-rtb-0bbb0001', vip: VIP, target: null, state: 'missing' },
+    ]);
+  });
+
+  it('follows SearchTransitGatewayRoutes pages by NextToken to the route', async () => {
+    seedHealthyWorld();
+    eastMock
+      .on(SearchTransitGatewayRoutesCommand)
+      .resolvesOnce({ Routes: [], NextToken: 'page-2' })
+      .resolvesOnce({
+        Routes: [
+          {
+            DestinationCidrBlock: VIP,
+            State: 'active',
+            TransitGatewayAttachments: [{ TransitGatewayAttachmentId: 'tgw-attach-0ccc0001' }],
+          },
+        ],
+      });
+
+    const world = await readWorld(clientFor, topology);
+
+    expect(world.routes.find((r) => r.table === 'tgw-rtb-0aaa0001')).toEqual({
+      table: 'tgw-rtb-0aaa0001',
+      vip: VIP,
+      target: 'tgw-attach-0ccc0001',
+      state: 'active',
+    });
+    expect(eastMock).toHaveReceivedCommandTimes(SearchTransitGatewayRoutesCommand, 2);
+    expect(eastMock).toHaveReceivedNthCommandWith(SearchTransitGatewayRoutesCommand, 2, {
+      TransitGatewayRouteTableId: 'tgw-rtb-0aaa0001',
+      NextToken: 'page-2',
+    });
+  });
+
   it('reports attachment, ENI and instance health, the worse side winning for a peering', async () => {
     seedHealthyWorld();
 
