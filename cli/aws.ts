@@ -12,9 +12,18 @@ import type { GlobalOptions } from './context';
 import { agentFactory, configuredProxies } from './network';
 
 export interface AwsClients {
-  /** EC2 clients per region, built on first use with the same credentials as the other clients. */
-  ec2(): Promise<Ec2ClientFor>;
+  /**
+   * EC2 clients per region, built on first use with the same credentials as the other clients.
+   * `budgetMs` is each call's retry budget: short for monitors (the default, 5 s), longer for a
+   * direct run's writes, which must outlast throttling like the task function's.
+   */
+  ec2(budgetMs?: number): Promise<Ec2ClientFor>;
   readonly sfn: (region: string) => SFNClient;
+  /**
+   * Step Functions clients that give up within about two seconds and do not retry: a direct run's
+   * stale-run guard asks them before every step, and must not wait out an outage each time.
+   */
+  readonly quickSfn: (region: string) => SFNClient;
   /** The topology's `account`, else the caller's account from STS (asked once). */
   account(): Promise<string>;
   /** The profile in use, to name it in credential errors. */
@@ -79,11 +88,32 @@ export function createAwsClients(
     }
     return client;
   };
+  const quickClients = new Map<string, SFNClient>();
+  const quickSfn = (region: string): SFNClient => {
+    let client = quickClients.get(region);
+    if (!client) {
+      client = new SFNClient({
+        ...common,
+        region,
+        maxAttempts: 1,
+        requestHandler: new NodeHttpHandler(async () => ({
+          ...(await agents(50)),
+          connectionTimeout: 1000,
+          requestTimeout: 2000,
+          throwOnRequestTimeout: true,
+        })),
+      });
+      quickClients.set(region, client);
+    }
+    return client;
+  };
   let account: Promise<string> | undefined;
-  let ec2: Promise<Ec2ClientFor> | undefined;
+  const ec2 = new Map<number, Promise<Ec2ClientFor>>();
   return {
-    ec2() {
-      ec2 ??= (async () => {
+    ec2(budgetMs = 5000) {
+      const built = ec2.get(budgetMs);
+      if (built) return built;
+      const building = (async () => {
         // tasks/ec2/clients.ts takes static credentials only: resolve --profile through the SDK's own chain
         // (SSO, assume-role, ...) once, so that EC2 calls run as the same identity as the others.
         const resolved =
@@ -97,14 +127,15 @@ export function createAwsClients(
         return ec2ClientFor({
           ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
           ...(resolved ? { credentials: resolved } : {}),
-          // A monitor must answer quickly: a short retry budget, then the region counts as unreachable.
-          budgetMs: 5000,
+          budgetMs,
           agents,
         });
       })();
-      return ec2;
+      ec2.set(budgetMs, building);
+      return building;
     },
     sfn,
+    quickSfn,
     profile: globals.profile,
     proxies: configuredProxies(env),
     account() {

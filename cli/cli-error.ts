@@ -24,3 +24,18 @@ export const usageError = (message: string, hint?: string, options?: ErrorOption
 /** AWS could not be reached (exit 4). */
 export const unreachableError = (message: string, hint?: string, options?: ErrorOptions): CliError =>
   new CliError(message, ExitCode.Unreachable, hint, options);
+
+/**
+ * StartExecution failed in every cluster region with a network error, a 5xx or a throttle: Step
+ * Functions is unavailable to this node (exit 4). `--direct-when-unavailable` falls back on it.
+ */
+export class StartUnavailableError extends CliError {
+  override name = 'StartUnavailableError';
+  constructor(
+    message: string,
+    readonly regions: readonly { readonly region: string; readonly code: string }[],
+    hint?: string,
+  ) {
+    super(message, ExitCode.Unreachable, hint);
+  }
+}

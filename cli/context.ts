@@ -20,6 +20,8 @@ export interface GlobalOptions {
   readonly json: boolean;
   readonly debug: boolean;
   readonly color: boolean;
+  /** Directory of the direct runs' journal (absolute). */
+  readonly journal: string;
 }
 
 /** Reads every VIP route and resource state of a topology. The real one is `readWorld` of tasks/ec2/read-world.ts. */
@@ -35,6 +37,8 @@ export interface CliDeps {
   readonly readWorld?: WorldReader;
   /** This host's network interfaces, for `check --active self`'s question whether the VIP is here. */
   readonly networkInterfaces: InterfaceLister;
+  /** Called by a direct run before each of its steps (tests order a concurrent writer with it). */
+  readonly beforeDirectStep?: (step: string) => Promise<void>;
 }
 
 export const defaultDeps = (env: Record<string, string | undefined>): CliDeps => ({

@@ -22,7 +22,7 @@ import {
 import { partitionOf } from '../tasks/partition';
 import type { ChangeResult } from '../tasks/plan';
 import { errorCode, isUnreachable } from './aws-errors';
-import { unreachableError, usageError } from './cli-error';
+import { StartUnavailableError, unreachableError, usageError } from './cli-error';
 
 /** Step Functions execution states, as `DescribeExecution` reports them. */
 export type ExecutionStatus =
@@ -187,13 +187,16 @@ export class Executions {
             skipped,
           };
         }
-        if (!isUnreachable(error)) throw error;
+        // A throttled region is as unavailable as a down one: the next region may take the run.
+        if (!isUnreachable(error) && !isThrottled(error)) throw error;
         skipped.push({ region: candidate, code: errorCode(error) });
       }
     }
-    throw unreachableError(
-      `could not start ${name}: the Step Functions API was unreachable in ${skipped.map((s) => `${s.region} (${s.code})`).join(', ')}`,
-      'check the network and --endpoint-url, then run the same command again',
+    throw new StartUnavailableError(
+      `could not start ${name}: the Step Functions API was unavailable in ${skipped.map((s) => `${s.region} (${s.code})`).join(', ')}`,
+      skipped,
+      'check the network and --endpoint-url, then run the same command again; ' +
+        'with --direct-when-unavailable this node runs the failover itself',
     );
   }
 

@@ -1,7 +1,6 @@
 /** `vipctl failover --to <node|self>`: start a run that makes a node active, and follow it. */
 import type { ExecutionInput } from '../tasks/contracts';
 import type { CommandContext } from './context';
-import { startAndFollow } from './follow';
 import { openSession } from './session';
 
 export interface FailoverOptions {
@@ -11,9 +10,16 @@ export interface FailoverOptions {
   readonly timeout: number;
   /** False with --no-stop: leave the run running when --timeout expires. */
   readonly stop: boolean;
+  /** Run the tasks in this process (break-glass), without Step Functions. */
+  readonly direct?: boolean;
+  /** Start a run as usual; run directly only when StartExecution fails in every cluster region. */
+  readonly directWhenUnavailable?: boolean;
 }
 
 export async function failoverCommand(ctx: CommandContext, options: FailoverOptions): Promise<number> {
+  // Loaded here: cli/direct.ts loads only cli/follow.ts until a direct run is needed.
+  const { assertWaitsForDirect, startOrRunDirect } = await import('./direct');
+  assertWaitsForDirect(options);
   const session = await openSession(ctx);
   const target = await session.node(options.to, '--to');
   const input: ExecutionInput = {
@@ -22,8 +28,8 @@ export async function failoverCommand(ctx: CommandContext, options: FailoverOpti
     requestedBy: ctx.deps.requestedBy,
     ...(options.reason ? { reason: options.reason } : {}),
   };
-  const report = await startAndFollow(ctx, session, input, {
-    wait: options.wait,
+  const report = await startOrRunDirect(ctx, session, input, {
+    ...options,
     timeoutMs: options.timeout * 1000,
     stop: options.stop,
   });

@@ -21,11 +21,15 @@ interface ProgramState {
 }
 
 const STATE = Symbol('vipctl-state');
+
+/** Where direct runs are recorded unless `--journal` or VIPCTL_JOURNAL says otherwise. */
+const DEFAULT_JOURNAL_DIR = '/var/lib/tgw-vip-failover/runs';
 type StatefulCommand = Command & { [STATE]?: ProgramState };
 
 function globalsOf(command: Command, io: CliIo): GlobalOptions {
   const o = command.optsWithGlobals<Record<string, unknown>>();
   const config = typeof o.config === 'string' ? o.config : (io.env.VIPCTL_CONFIG ?? 'cluster.yaml');
+  const journal = typeof o.journal === 'string' ? o.journal : (io.env.VIPCTL_JOURNAL ?? DEFAULT_JOURNAL_DIR);
   return {
     config: isAbsolute(config) ? config : resolve(io.cwd, config),
     endpointUrl: typeof o.endpointUrl === 'string' ? o.endpointUrl : undefined,
@@ -34,6 +38,7 @@ function globalsOf(command: Command, io: CliIo): GlobalOptions {
     json: o.json === true,
     debug: o.debug === true,
     color: o.color !== false,
+    journal: isAbsolute(journal) ? journal : resolve(io.cwd, journal),
   };
 }
 
@@ -61,7 +66,8 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .option('--profile <name>', 'AWS profile (env AWS_PROFILE)')
     .option('--json', 'machine-readable output on stdout')
     .option('--debug', 'show stack traces')
-    .option('--no-color', 'no colour even on a terminal');
+    .option('--no-color', 'no colour even on a terminal')
+    .option('--journal <dir>', 'where direct runs are recorded (env VIPCTL_JOURNAL)');
 
   /** Runs a lazily imported command and records its exit code. */
   const action =
@@ -88,6 +94,15 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
         .default(CLI_WAIT_SECONDS),
     )
     .option('--no-stop', 'leave the run running when --timeout expires')
+    .addOption(
+      new Option('--direct', 'break-glass: run the tasks in this process, without Step Functions').conflicts(
+        'directWhenUnavailable',
+      ),
+    )
+    .option(
+      '--direct-when-unavailable',
+      'run directly only if Step Functions cannot start the run in any cluster region',
+    )
     .action(action(async () => (await import('./failover')).failoverCommand));
 
   program
@@ -165,6 +180,15 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
         .default(CLI_WAIT_SECONDS),
     )
     .option('--no-stop', 'leave the run running when --timeout expires')
+    .addOption(
+      new Option('--direct', 'break-glass: restore in this process, without Step Functions').conflicts(
+        'directWhenUnavailable',
+      ),
+    )
+    .option(
+      '--direct-when-unavailable',
+      'restore directly only if Step Functions cannot start the run in any cluster region',
+    )
     .action(action(async () => (await import('./rollback')).rollbackCommand));
 
   program
@@ -172,6 +196,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .description('print the least-privilege IAM policy for a cluster node or for the task role')
     .addOption(new Option('--node', 'the policy a cluster node needs').conflicts('lambda'))
     .addOption(new Option('--lambda', 'the policy of the workflow tasks').conflicts('node'))
+    .option('--direct', 'with --node: add the VIP-route writes of direct runs (failover --direct)')
     .action(action(async () => (await import('./policy')).policyCommand));
 
   program

@@ -8,11 +8,9 @@ import type { Topology } from '../tasks/topology';
 import { CliError } from './cli-error';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
-import { startAndFollow } from './follow';
 import { plural } from './render';
-import { loadRun } from './run-record';
 import { openSession } from './session';
-import { type RunSelector, selectRun } from './show';
+import { type RunSelector, selectRecord } from './show';
 
 export interface RollbackOptions extends RunSelector {
   readonly yes?: boolean;
@@ -21,6 +19,10 @@ export interface RollbackOptions extends RunSelector {
   readonly timeout: number;
   /** False with --no-stop: leave the run running when --timeout expires. */
   readonly stop: boolean;
+  /** Restore in this process (break-glass), without Step Functions. */
+  readonly direct?: boolean;
+  /** Start a restore run as usual; restore directly only when StartExecution fails in every region. */
+  readonly directWhenUnavailable?: boolean;
 }
 
 /** The node whose ENI the snapshot's VPC routes pointed to: that node was active before the run. */
@@ -34,9 +36,10 @@ export function restoreTarget(topology: Topology, snapshot: readonly SnapshotRou
 }
 
 export async function rollbackCommand(ctx: CommandContext, options: RollbackOptions): Promise<number> {
+  const { assertWaitsForDirect, startOrRunDirect } = await import('./direct');
+  assertWaitsForDirect(options);
   const session = await openSession(ctx);
-  const arn = await selectRun(session, options, 'rollback');
-  const run = await loadRun(session.executions, arn);
+  const run = await selectRecord(ctx, session, options, 'rollback');
   const { detail } = run;
   if (!run.snapshot || run.snapshot.length === 0) {
     throw new CliError(
@@ -72,8 +75,8 @@ export async function rollbackCommand(ctx: CommandContext, options: RollbackOpti
     reason: options.reason ?? `rollback of ${detail.name}`,
     restore: { from: detail.arn, routes: run.snapshot },
   };
-  const report = await startAndFollow(ctx, session, input, {
-    wait: options.wait,
+  const report = await startOrRunDirect(ctx, session, input, {
+    ...options,
     timeoutMs: options.timeout * 1000,
     stop: options.stop,
   });

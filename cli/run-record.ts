@@ -5,8 +5,10 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { PlanOutput } from '../tasks/contracts';
 import type { ChangeResult, SnapshotRoute } from '../tasks/plan';
+import { stepRecordsOf } from './direct-steps';
 import type { Executions } from './executions';
 import { failureOf, planOutputOf, type RunDetail, type StepRecord, stepsOf } from './executions';
+import type { DirectRun } from './journal';
 
 export interface RunRecord {
   readonly detail: RunDetail;
@@ -17,6 +19,8 @@ export interface RunRecord {
   /** The VIP routes before the run: from the output, else from the Plan task's output in the history. */
   readonly snapshot: SnapshotRoute[] | undefined;
   readonly failure: { step: string | undefined; error: string; cause: string } | undefined;
+  /** A direct run, read from the journal rather than from Step Functions. */
+  readonly direct?: boolean;
 }
 
 const APPLIED = ['localVpc', 'tgw', 'remoteVpc'] as const;
@@ -48,4 +52,34 @@ function appliedResults(steps: readonly StepRecord[]): ChangeResult[] {
   const applied = (last?.output as { applied?: Record<string, { results?: ChangeResult[] }> } | undefined)
     ?.applied;
   return APPLIED.flatMap((key) => applied?.[key]?.results ?? []);
+}
+
+/** A direct run from the journal, in the shape of an execution's record, so show and rollback serve both. */
+export function recordOfDirect(run: DirectRun): RunRecord {
+  const steps = stepRecordsOf(run);
+  const detail: RunDetail = {
+    arn: run.arn,
+    name: run.name,
+    region: run.region,
+    target: run.input.target,
+    status: run.status,
+    startedAt: new Date(run.startedAt),
+    stoppedAt: run.stoppedAt ? new Date(run.stoppedAt) : undefined,
+    input: run.input,
+    output: run.output,
+    rawOutput: run.output,
+    error: run.failure?.error,
+    cause: run.failure?.cause,
+  };
+  return {
+    detail,
+    steps,
+    plan: run.plan,
+    changes: run.output?.changes ?? APPLIED.flatMap((key) => run.applied[key]?.results ?? []),
+    snapshot: run.output?.snapshot ?? run.plan?.plan.snapshot,
+    failure: run.failure
+      ? { step: run.failure.step, error: run.failure.error, cause: run.failure.cause }
+      : undefined,
+    direct: true,
+  };
 }

@@ -6,11 +6,12 @@ import { usageError } from './cli-error';
 import type { CommandContext } from './context';
 import { parseCause } from './executions';
 import { ExitCode } from './exit-codes';
+import { Journal } from './journal';
 import { describeOutcome, describeTarget } from './names';
 import { duration, table, timestamp } from './render';
 import { gantt } from './render-gantt';
 import { stepDuration, stepSummary } from './render-steps';
-import { loadRun } from './run-record';
+import { loadRun, type RunRecord, recordOfDirect } from './run-record';
 import { openSession, type Session } from './session';
 
 export interface RunSelector {
@@ -31,12 +32,45 @@ export async function selectRun(session: Session, options: RunSelector, command:
   return session.executions.resolve(id);
 }
 
+/**
+ * The record of the run named on the command line: a direct run from the journal (by name or ARN),
+ * else an execution. `--last` is the newer of the newest execution and the newest direct run; when
+ * Step Functions cannot be reached, the journal alone answers.
+ */
+export async function selectRecord(
+  ctx: CommandContext,
+  session: Session,
+  options: RunSelector,
+  command: string,
+): Promise<RunRecord> {
+  const journal = new Journal(ctx.globals.journal);
+  const cluster = session.topology.cluster;
+  const id = options.args[0];
+  if (id && !options.last) {
+    const direct = await journal.find(cluster, id);
+    if (direct) return recordOfDirect(direct);
+  }
+  if (options.last && !id) {
+    const [newestDirect] = await journal.list(cluster);
+    if (newestDirect) {
+      const newestExecution = await session.executions
+        .list(1)
+        .then(({ runs }) => runs[0])
+        .catch(() => undefined);
+      if (!newestExecution || newestExecution.startedAt.toISOString() < newestDirect.startedAt) {
+        return recordOfDirect(newestDirect);
+      }
+      return loadRun(session.executions, newestExecution.arn);
+    }
+  }
+  return loadRun(session.executions, await selectRun(session, options, command));
+}
+
 export async function showCommand(ctx: CommandContext, options: RunSelector): Promise<number> {
   const session = await openSession(ctx);
   const { topology } = session;
   const owners = new Map(tablesOf(topology).map((t) => [t.table, t.owner]));
-  const arn = await selectRun(session, options, 'show');
-  const run = await loadRun(session.executions, arn);
+  const run = await selectRecord(ctx, session, options, 'show');
   const { detail } = run;
   const took = detail.stoppedAt ? detail.stoppedAt.getTime() - detail.startedAt.getTime() : undefined;
   const status = detail.output?.status ?? detail.status;
@@ -50,6 +84,7 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
       region: detail.region,
       target: detail.output?.target ?? detail.input?.target ?? detail.target ?? null,
       status,
+      direct: run.direct === true,
       startedAt: detail.startedAt.toISOString(),
       stoppedAt: detail.stoppedAt?.toISOString() ?? null,
       durationMs: took ?? null,
@@ -73,7 +108,9 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
   if (ctx.globals.json) return ExitCode.Ok;
 
   const drill = isDrillName(detail.name) || detail.input?.mode === 'drill';
-  ctx.print(`${ctx.style.bold(detail.name)}  ${drill ? 'drill  ' : ''}${status}  ${detail.region}`);
+  ctx.print(
+    `${ctx.style.bold(detail.name)}  ${drill ? 'drill  ' : ''}${status}  ${detail.region}${run.direct ? '  direct run (no Step Functions)' : ''}`,
+  );
   if (drill) ctx.print('a drill: every write was sent with DryRun, nothing was changed');
   ctx.print(
     `target ${detail.input?.target ?? detail.target ?? '?'}, started ${timestamp(detail.startedAt)}${took === undefined ? '' : `, took ${duration(took)}`}`,

@@ -208,3 +208,23 @@ export function nodePolicy(topology: Topology, account: string, options: PolicyO
     ],
   };
 }
+
+const ROUTE_WRITE_ACTIONS = new Set([...VPC_ROUTE_WRITE_ACTIONS, ...TGW_ROUTE_WRITE_ACTIONS]);
+
+/**
+ * The node policy plus the optional statements of direct runs (`vipctl failover --direct`): the task
+ * role's own VIP-route write statements, taken from {@link lambdaPolicy} so the two stay scoped
+ * alike (the same tables, the same targets, no Delete). A node without them can still start runs;
+ * a direct run then fails at its first write, naming the permission it lacks.
+ */
+export function directNodePolicy(
+  topology: Topology,
+  account: string,
+  options: PolicyOptions = {},
+): PolicyDocument {
+  const node = nodePolicy(topology, account, options);
+  const writes = lambdaPolicy(topology, account, options)
+    .Statement.filter((s) => s.Action.some((a) => ROUTE_WRITE_ACTIONS.has(a)))
+    .map((s) => ({ ...s, Sid: `Direct${s.Sid}` }));
+  return { ...node, Statement: [...node.Statement, ...writes] };
+}

@@ -13,6 +13,7 @@ const globals = (endpointUrl?: string): GlobalOptions => ({
   json: false,
   debug: false,
   color: true,
+  journal: '/nonexistent',
   ...(endpointUrl ? { endpointUrl } : {}),
 });
 

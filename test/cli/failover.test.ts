@@ -281,7 +281,7 @@ describe('vipctl failover', () => {
 
     expect(result.code).toBe(ExitCode.Unreachable);
     expect(result.stderr).toContain(
-      'Step Functions API was unreachable in ap-southeast-1 (ECONNREFUSED), us-east-1 (ECONNREFUSED)',
+      'Step Functions API was unavailable in ap-southeast-1 (ECONNREFUSED), us-east-1 (ECONNREFUSED)',
     );
   });
 

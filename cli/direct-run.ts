@@ -1,0 +1,187 @@
+/**
+ * Direct runs (DESIGN section 5): the break-glass path for when Step Functions cannot start a run in
+ * any cluster region. This process runs the workflow's own tasks in the workflow's order, with the
+ * same code the task function runs (tasks/run-plan.ts, run-apply.ts, run-verify.ts) and in-process
+ * deps: Plan, the three update steps destination first, then VerifyReachability with the state
+ * machine's retry on NotConverged.
+ *
+ * What differs from an execution, and why:
+ * - The record goes to the local journal (cli/journal.ts) after every step, since there is no
+ *   execution history.
+ * - Before each update step the VIP routes are read again and compared with the plan's snapshot
+ *   (tasks/snapshot-guard.ts): the Step Functions guard cannot see a newer run when Step Functions is
+ *   down, but the routes that run writes can be seen.
+ */
+import type { ApplyOutput, ExecutionInput, PlanOutput, RunOutput } from '../tasks/contracts';
+import type { SfnClientFor, TaskDeps } from '../tasks/deps';
+import type { Ec2ClientFor } from '../tasks/ec2/clients';
+import { readWorld } from '../tasks/ec2/read-world';
+import { ErrorName } from '../tasks/errors';
+import { executionName, stateMachineName } from '../tasks/execution-name';
+import type { ChangeResult } from '../tasks/plan';
+import { STEPS } from '../tasks/routing';
+import { runApply } from '../tasks/run-apply';
+import { runPlan } from '../tasks/run-plan';
+import { runVerify } from '../tasks/run-verify';
+import { assertSnapshotHolds } from '../tasks/snapshot-guard';
+import type { Topology } from '../tasks/topology';
+import { DIRECT_STEP_NAMES, stepRecordsOf } from './direct-steps';
+import type { StepRecord } from './executions';
+import type { DirectRun, DirectStep } from './journal';
+
+const APPLIED_KEY = { 'local-vpc': 'localVpc', tgw: 'tgw', 'remote-vpc': 'remoteVpc' } as const;
+
+/**
+ * The state machine's retry of VerifyReachability on NotConverged (workflow/state-machine.ts
+ * `VERIFY_RETRY`: 1 s, then 1.5x, 4 retries), as plain numbers so that vipctl does not load the CDK.
+ */
+export const DIRECT_VERIFY_RETRY = { intervalMs: 1000, maxAttempts: 4, backoffRate: 1.5 } as const;
+
+export interface DirectRunDeps {
+  readonly ec2: Ec2ClientFor;
+  /** Step Functions clients for the tasks' own stale-run guard (it skips regions that do not answer). */
+  readonly sfn: SfnClientFor;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Keeps the record; called after every step. A failure to keep it must not stop the failover. */
+  readonly record: (run: DirectRun) => Promise<void>;
+  /** Called with the steps so far whenever one starts or ends (live progress). */
+  readonly onSteps?: (steps: readonly StepRecord[]) => void;
+  /** Called before each step, with its state name; tests order a concurrent writer with it. */
+  readonly beforeStep?: (step: string) => Promise<void>;
+}
+
+export interface DirectIdentity {
+  readonly account: string;
+  /** The target's region: the region whose state machine would have run it. */
+  readonly region: string;
+  readonly partition?: string;
+}
+
+/** `direct-<target>-<yyyymmddThhmmssSSS>`, and an execution ARN that no execution has, for the guard and restores. */
+export function directRunId(
+  topology: Topology,
+  input: ExecutionInput,
+  identity: DirectIdentity,
+): { name: string; arn: string } {
+  const name = `direct-${executionName(input.target, input.requestedAt)}`;
+  const arn = `arn:${identity.partition ?? 'aws'}:states:${identity.region}:${identity.account}:execution:${stateMachineName(topology.cluster)}:${name}`;
+  return { name, arn };
+}
+
+/** Runs the workflow's tasks in this process and returns the finished record (also passed to `deps.record`). */
+export async function executeDirect(
+  topology: Topology,
+  input: ExecutionInput,
+  identity: DirectIdentity,
+  deps: DirectRunDeps,
+): Promise<DirectRun> {
+  const { name, arn } = directRunId(topology, input, identity);
+  const startedAt = deps.now();
+  const run: Mutable<DirectRun> = {
+    kind: 'direct',
+    version: 1,
+    name,
+    arn,
+    cluster: topology.cluster,
+    region: identity.region,
+    status: 'RUNNING',
+    startedAt: startedAt.toISOString(),
+    input,
+    applied: {},
+    steps: [],
+  };
+  const taskDeps: TaskDeps = { ec2: deps.ec2, sfn: deps.sfn, now: deps.now };
+  const execution = { id: arn, startTime: run.startedAt };
+  const save = () => deps.record(structuredClone(run));
+  const progress = () => deps.onSteps?.(stepRecordsOf(run));
+
+  /** One state of the workflow: enter, run, exit (or fail), keeping the record and the progress up to date. */
+  const step = async <T>(stateName: string, work: () => Promise<T>): Promise<T> => {
+    await deps.beforeStep?.(stateName);
+    const entry: Mutable<DirectStep> = { name: stateName, type: 'Task', enteredAt: deps.now().toISOString() };
+    run.steps.push(entry);
+    progress();
+    try {
+      const result = await work();
+      entry.exitedAt = deps.now().toISOString();
+      return result;
+    } catch (error) {
+      entry.exitedAt = deps.now().toISOString();
+      entry.failure = failureOf(error);
+      throw error;
+    } finally {
+      progress();
+      await save();
+    }
+  };
+
+  await save();
+  try {
+    const plan = await step(DIRECT_STEP_NAMES.plan, async () => {
+      run.plan = await runPlan({ task: 'plan', input, topology, execution }, taskDeps);
+      return run.plan;
+    });
+    if (!plan.converged) {
+      for (const s of STEPS) {
+        await step(DIRECT_STEP_NAMES[s], async () => {
+          if (plan.plan.changes.some((c) => c.step === s)) {
+            // Another writer since the plan (a newer failover) wins: stop before undoing its routes.
+            const observation = await readWorld(deps.ec2, topology);
+            assertSnapshotHolds(plan.plan.snapshot, written(run), observation, DIRECT_STEP_NAMES[s]);
+          }
+          const output: ApplyOutput = await runApply(
+            { task: 'apply', step: s, topology, plan, execution },
+            taskDeps,
+          );
+          run.applied = { ...run.applied, [APPLIED_KEY[s]]: output };
+          return output;
+        });
+      }
+    }
+    await step(DIRECT_STEP_NAMES.verify, async () => {
+      run.output = await verifyWithRetry(topology, plan, run, execution, taskDeps, deps.sleep);
+    });
+    run.status = 'SUCCEEDED';
+  } catch (error) {
+    run.status = 'FAILED';
+    const failedStep = run.steps.findLast((s) => s.failure);
+    run.failure = { ...(failedStep ? { step: failedStep.name } : {}), ...failureOf(error) };
+  }
+  run.stoppedAt = deps.now().toISOString();
+  await save();
+  return run;
+}
+
+async function verifyWithRetry(
+  topology: Topology,
+  plan: PlanOutput,
+  run: DirectRun,
+  execution: { id: string; startTime: string },
+  deps: TaskDeps,
+  sleep: (ms: number) => Promise<void>,
+): Promise<RunOutput> {
+  let interval = DIRECT_VERIFY_RETRY.intervalMs;
+  for (let retry = 0; ; retry++) {
+    try {
+      return await runVerify({ task: 'verify', topology, plan, applied: run.applied, execution }, deps);
+    } catch (error) {
+      const settling = error instanceof Error && error.name === ErrorName.NotConverged;
+      if (!settling || retry >= DIRECT_VERIFY_RETRY.maxAttempts) throw error;
+      await sleep(interval);
+      interval *= DIRECT_VERIFY_RETRY.backoffRate;
+    }
+  }
+}
+
+/** The routes this run has written so far. */
+function written(run: DirectRun): ChangeResult[] {
+  return [run.applied.localVpc, run.applied.tgw, run.applied.remoteVpc].flatMap((a) => a?.results ?? []);
+}
+
+function failureOf(error: unknown): { error: string; cause: string } {
+  if (error instanceof Error) return { error: error.name || 'Error', cause: error.message };
+  return { error: 'Error', cause: String(error) };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

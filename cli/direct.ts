@@ -1,0 +1,208 @@
+/**
+ * `failover --direct` and `--direct-when-unavailable` (and the same on `rollback`): runs the
+ * workflow's tasks in this process (cli/direct-run.ts), records the run in the journal, and reports
+ * like a followed execution: the same live step list, the same verdict lines, the same exit codes.
+ */
+import type { ExecutionInput } from '../tasks/contracts';
+import { regionOfNode } from '../tasks/routing';
+import { StartUnavailableError, usageError } from './cli-error';
+import type { CommandContext } from './context';
+import { ExitCode } from './exit-codes';
+import type { RunReport } from './follow';
+import { duration, plural } from './render';
+import { StepPrinter } from './render-steps';
+import type { Session } from './session';
+
+/** A direct run's writes retry for as long as the task function's do (its RETRY_BUDGET_MS default). */
+const DIRECT_EC2_BUDGET_MS = 20_000;
+
+export interface DirectOptions {
+  /** Regions whose StartExecution failed, when this run is the fallback of `--direct-when-unavailable`. */
+  readonly fallback?: readonly { readonly region: string; readonly code: string }[];
+  readonly wait: boolean;
+}
+
+/** The `--json` report of a direct run: a followed run's report, plus where the record is. */
+export interface DirectReport extends RunReport {
+  readonly direct: true;
+  readonly journal: string;
+}
+
+export async function runDirect(
+  ctx: CommandContext,
+  session: Session,
+  input: ExecutionInput,
+  options: DirectOptions,
+): Promise<DirectReport> {
+  assertWaitsForDirect({ wait: options.wait, direct: true });
+  // Loaded only for a direct run: a normal failover never loads the EC2 client.
+  const [{ executeDirect }, { DIRECT_STEP_NAMES }, { Journal }] = await Promise.all([
+    import('./direct-run'),
+    import('./direct-steps'),
+    import('./journal'),
+  ]);
+  const { topology } = session;
+  const region = regionOfNode(topology, input.target);
+  const journal = new Journal(ctx.globals.journal);
+  let journalProblem: string | undefined;
+  let journalPath = '';
+  const [account, ec2] = await Promise.all([
+    session.clients.account(),
+    session.clients.ec2(DIRECT_EC2_BUDGET_MS),
+  ]);
+  const fallback = options.fallback ?? [];
+
+  const printer = new StepPrinter((text) => ctx.print(text.replace(/\n$/, '')), ctx.style, false);
+  const live = new StepPrinter((text) => ctx.io.stdout.write(text), ctx.style, true);
+  const steps = ctx.globals.json ? undefined : ctx.io.isTTY ? live : printer;
+
+  let announced = false;
+  const run = await executeDirect(
+    topology,
+    input,
+    { account, region },
+    {
+      ec2,
+      // The tasks' own guard still asks Step Functions (quickly): if it comes back during this run,
+      // a newer execution is seen even when it had nothing to write.
+      sfn: session.clients.quickSfn,
+      now: ctx.deps.now,
+      sleep: ctx.deps.sleep,
+      ...(ctx.deps.beforeDirectStep ? { beforeStep: ctx.deps.beforeDirectStep } : {}),
+      onSteps: (polled) => steps?.update(polled),
+      record: async (record) => {
+        if (!announced) {
+          announced = true;
+          ctx.print(`running ${record.name} directly from this node (no Step Functions)`);
+        }
+        try {
+          journalPath = await journal.write(record);
+        } catch (error) {
+          // The failover matters more than its record: go on, and say where the record is missing.
+          if (!journalProblem) {
+            journalProblem = error instanceof Error ? error.message : String(error);
+            ctx.note(
+              `warning: the direct run could not be recorded in ${journal.dir} (${journalProblem}); ` +
+                'set --journal or VIPCTL_JOURNAL to a writable directory',
+            );
+          }
+        }
+      },
+    },
+  );
+  steps?.finish();
+
+  const base = {
+    run: { arn: run.arn, name: run.name, region: run.region, reused: false },
+    fallback,
+    target: input.target,
+    direct: true as const,
+    journal: journalProblem ? '' : journalPath,
+  };
+  const took = run.stoppedAt
+    ? ` in ${duration(new Date(run.stoppedAt).getTime() - new Date(run.startedAt).getTime())}`
+    : '';
+  const output = run.output;
+  if (run.status === 'SUCCEEDED' && output) {
+    const degraded = output.status === 'DEGRADED';
+    const changed = output.changes.filter((c) => c.result === 'applied').length;
+    if (degraded) {
+      ctx.print(
+        ctx.style.yellow(`DEGRADED${took}: ${output.target} is active, but some regions were unreachable`),
+      );
+      for (const u of output.unreached) ctx.print(`  not written: ${u.table} (${u.region}) ${u.vip}`);
+      ctx.print('  the next vipctl check --repair or failover converges them');
+    } else {
+      ctx.print(
+        ctx.style.green(
+          `SUCCEEDED${took}: VIP routes lead to ${output.target} (${plural(changed, 'route')} changed)`,
+        ),
+      );
+    }
+    if (journalPath) ctx.print(`  recorded in ${journalPath}`);
+    return {
+      ...base,
+      status: degraded ? 'DEGRADED' : 'SUCCEEDED',
+      exitCode: degraded ? ExitCode.Degraded : ExitCode.Ok,
+      changes: output.changes,
+      unreached: output.unreached,
+    };
+  }
+
+  const failure = run.failure ?? { error: 'Error', cause: '' };
+  ctx.print(ctx.style.red(`FAILED${took}${failure.step ? ` at ${failure.step}` : ''}: ${failure.error}`));
+  if (failure.cause) ctx.print(`  ${failure.cause.replace(/\n/g, '\n  ')}`);
+  const denied = missingPermissions(failure.cause, account);
+  if (denied.length > 0) {
+    ctx.print(`  this node's role may not write VIP routes; missing: ${denied.join(', ')}`);
+    ctx.print('  add the statement printed by `vipctl policy --node --direct` to the node role');
+  }
+  ctx.print(`  details: vipctl show ${run.name}${journalPath ? ` (recorded in ${journalPath})` : ''}`);
+  // EC2 of the target's region could not be read: nothing was written and the state is unknown.
+  const unreachable = failure.step === DIRECT_STEP_NAMES.plan && failure.error === 'RegionUnreachable';
+  return {
+    ...base,
+    status: 'FAILED',
+    exitCode: unreachable ? ExitCode.Unreachable : ExitCode.Failed,
+    failure: { ...(failure.step ? { step: failure.step } : {}), error: failure.error, cause: failure.cause },
+  };
+}
+
+const DENIED_WRITE =
+  /^\s*(create|replace) \S+ -> \S+ in ((?:tgw-)?rtb-[0-9a-f]+) \(([a-z0-9-]+)\): failed (UnauthorizedOperation|AccessDenied\S*)/gm;
+
+/** `ec2:ReplaceRoute on arn:...:route-table/rtb-...` for every write the cause says AWS refused. */
+export function missingPermissions(cause: string, account: string): string[] {
+  const found = new Set<string>();
+  for (const match of cause.matchAll(DENIED_WRITE)) {
+    const [, action, table, region] = match as unknown as [string, string, string, string];
+    const tgw = table.startsWith('tgw-rtb-');
+    const verb = action === 'create' ? 'Create' : 'Replace';
+    const kind = tgw ? 'transit-gateway-route-table' : 'route-table';
+    found.add(
+      `ec2:${verb}${tgw ? 'TransitGateway' : ''}Route on arn:aws:ec2:${region}:${account}:${kind}/${table}`,
+    );
+  }
+  return [...found];
+}
+
+export interface RunModeOptions {
+  readonly wait: boolean;
+  readonly timeoutMs: number;
+  /** False with --no-stop: leave an execution running when --timeout expires. */
+  readonly stop?: boolean;
+  readonly direct?: boolean;
+  readonly directWhenUnavailable?: boolean;
+}
+
+/**
+ * How failover and rollback run a request: as an execution followed to its end; directly with
+ * `--direct`; or directly only when StartExecution fails in every cluster region, with
+ * `--direct-when-unavailable`.
+ */
+export async function startOrRunDirect(
+  ctx: CommandContext,
+  session: Session,
+  input: ExecutionInput,
+  options: RunModeOptions,
+): Promise<RunReport | DirectReport> {
+  if (options.direct) return runDirect(ctx, session, input, { wait: options.wait });
+  const { startAndFollow } = await import('./follow');
+  try {
+    return await startAndFollow(ctx, session, input, options);
+  } catch (error) {
+    if (!options.directWhenUnavailable || !(error instanceof StartUnavailableError)) throw error;
+    ctx.note(`vipctl: ${error.message}; running it directly from this node`);
+    return runDirect(ctx, session, input, { wait: options.wait, fallback: error.regions });
+  }
+}
+
+/** `--no-wait` cannot go with a direct run: checked before anything is read or started. */
+export function assertWaitsForDirect(options: Omit<RunModeOptions, 'timeoutMs'>): void {
+  if ((options.direct || options.directWhenUnavailable) && !options.wait) {
+    throw usageError(
+      '--no-wait does not go with --direct or --direct-when-unavailable: a direct run ends with this command',
+      'drop --no-wait',
+    );
+  }
+}

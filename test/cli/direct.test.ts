@@ -1,0 +1,307 @@
+/**
+ * Direct runs (failover --direct, --direct-when-unavailable) in-process against local AWS with the
+ * real SDK: Step Functions down per service, EC2 answering. Routes are judged against hand-written
+ * expectations (test/fixtures/two-region-routes.ts), never against the run's own trace.
+ */
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CliDeps } from '../../cli/context';
+import { ExitCode } from '../../cli/exit-codes';
+import { run } from '../../cli/program';
+import { localEnvironment } from '../../local/client-env';
+import { type LocalAws, startLocalAws } from '../../local/server';
+import { executionName, stateMachineArn } from '../../tasks/execution-name';
+import { loadTopology, type Topology } from '../../tasks/topology';
+import { expectedTargets, VIP, vipTargets } from '../fixtures/two-region-routes';
+
+const CONFIG = 'examples/two-region.yaml';
+const REGIONS = ['us-east-1', 'ap-southeast-1'];
+
+let topology: Topology;
+let aws: LocalAws;
+let journal: string;
+
+beforeAll(async () => {
+  topology = await loadTopology(CONFIG);
+  aws = await startLocalAws({ topology, port: 0, active: 'server-a', sfn: { retryIntervalScale: 0.01 } });
+});
+afterAll(async () => {
+  await aws?.close();
+});
+beforeEach(async () => {
+  journal = await mkdtemp(join(tmpdir(), 'vipctl-journal-'));
+});
+afterEach(async () => {
+  for (const region of REGIONS) {
+    aws.models.setOutage(region, false);
+    aws.models.setOutage(region, false, 'states');
+  }
+  aws.models.clearFaults();
+  await fetch(`${aws.url}/_local/reset`, { method: 'POST' });
+  await rm(journal, { recursive: true, force: true });
+});
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function vipctl(argv: readonly string[], deps: Partial<CliDeps> = {}): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(
+    ['--config', CONFIG, '--endpoint-url', aws.url, '--journal', journal, ...argv],
+    {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      isTTY: false,
+      env: { ...localEnvironment(aws.url), AWS_REGION: 'us-east-1' },
+      cwd: process.cwd(),
+    },
+    { requestedBy: 'test', ...deps },
+  );
+  return { code, stdout, stderr };
+}
+
+const stepFunctionsDown = () => {
+  for (const region of REGIONS) aws.models.setOutage(region, true, 'states');
+};
+const stepFunctionsUp = () => {
+  for (const region of REGIONS) aws.models.setOutage(region, false, 'states');
+};
+
+async function journalFiles(): Promise<string[]> {
+  return (await readdir(journal)).sort();
+}
+
+/** A normal failover through local Step Functions, to the end. */
+async function normalFailover(target: string): Promise<void> {
+  const region = target === 'server-a' ? 'us-east-1' : 'ap-southeast-1';
+  const client = new SFNClient({
+    region,
+    endpoint: aws.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  try {
+    const requestedAt = new Date().toISOString();
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: stateMachineArn(topology.cluster, region, aws.account),
+        name: executionName(target, requestedAt),
+        input: JSON.stringify({ target, requestedAt }),
+      }),
+    );
+    for (;;) {
+      const d = await client.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== 'RUNNING') {
+        expect(d.status, d.cause).toBe('SUCCEEDED');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('failover --direct-when-unavailable', () => {
+  it('runs the failover from this node when Step Functions is down in every region, and converges', async () => {
+    stepFunctionsDown();
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--direct-when-unavailable']);
+
+    expect(result.code, result.stdout + result.stderr).toBe(ExitCode.Ok);
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-b'));
+    expect(result.stderr).toContain('running it directly from this node');
+    for (const step of ['Plan', 'UpdateLocalVpcRoutes', 'UpdateTgwRouteTables', 'UpdateRemoteVpcRoutes']) {
+      expect(result.stdout).toMatch(new RegExp(`^${step}\\s`, 'm'));
+    }
+    expect(result.stdout).toMatch(/^VerifyReachability\s+reachable \(SUCCEEDED\)/m);
+    expect(result.stdout).toContain('SUCCEEDED');
+    expect(result.stdout).toContain('VIP routes lead to server-b (6 routes changed)');
+    const files = await journalFiles();
+    expect(files).toEqual([expect.stringMatching(/^direct-server-b-\d{8}T\d{9}\.json$/)]);
+    const record = JSON.parse(await readFile(join(journal, files[0]!), 'utf8'));
+    expect(record).toMatchObject({ kind: 'direct', status: 'SUCCEEDED', cluster: 'orders-db' });
+    expect(record.output.status).toBe('SUCCEEDED');
+    expect(record.output.snapshot).toHaveLength(6);
+    expect(Object.keys(record.output.timings)).toEqual(
+      expect.arrayContaining(['plan', 'local-vpc', 'tgw', 'remote-vpc', 'verify']),
+    );
+    // The snapshot is the world before the run: every route led to server-a.
+    const before = expectedTargets('server-a');
+    for (const route of record.output.snapshot) expect(route.target).toBe(before[route.table]);
+  });
+
+  it('starts a normal run when Step Functions answers, and records no direct run', async () => {
+    const result = await vipctl(['failover', '--to', 'server-b', '--direct-when-unavailable']);
+
+    expect(result.code, result.stdout + result.stderr).toBe(ExitCode.Ok);
+    expect(result.stdout).toMatch(/started server-b-\d{8}T\d{9} in ap-southeast-1/);
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-b'));
+    await expect(readdir(journal)).resolves.toEqual([]);
+  });
+
+  it('exits 4 and writes nothing when EC2 is down too', async () => {
+    for (const region of REGIONS) aws.models.setOutage(region, true);
+    const before = vipTargets(aws);
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--direct-when-unavailable', '--json']);
+
+    expect(result.code, result.stdout + result.stderr).toBe(ExitCode.Unreachable);
+    expect(aws.models.stats().writes).toBe(0);
+    expect(vipTargets(aws)).toEqual(before);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      direct: true,
+      status: 'FAILED',
+      exitCode: ExitCode.Unreachable,
+      failure: { step: 'Plan', error: 'RegionUnreachable' },
+    });
+  });
+});
+
+describe('failover --direct', () => {
+  it('names the missing permission and writes nothing when the node may not write routes', async () => {
+    stepFunctionsDown();
+    aws.models.addFault({ action: 'ReplaceRoute', code: 'UnauthorizedOperation' });
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--direct']);
+
+    expect(result.code).toBe(ExitCode.Failed);
+    expect(result.stdout).toContain('FAILED');
+    expect(result.stdout).toContain('at UpdateLocalVpcRoutes: RouteUpdateFailed');
+    expect(result.stdout).toContain(
+      'ec2:ReplaceRoute on arn:aws:ec2:ap-southeast-1:123456789012:route-table/rtb-0b1d3f5a7c9e2b4d6',
+    );
+    expect(result.stdout).toContain('vipctl policy --node --direct');
+    expect(aws.models.stats().writes).toBe(0);
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-a'));
+  });
+
+  it('refuses --no-wait before doing anything', async () => {
+    const result = await vipctl(['failover', '--to', 'server-b', '--direct', '--no-wait']);
+
+    expect(result.code).toBe(ExitCode.Usage);
+    expect(result.stderr).toContain('--no-wait does not go with --direct');
+    expect(aws.models.stats().writes).toBe(0);
+  });
+
+  it('goes on without a journal when the journal cannot be written, and says so', async () => {
+    const blocked = join(journal, 'file');
+    await writeFile(blocked, 'not a directory');
+    stepFunctionsDown();
+
+    const result = await vipctl([
+      '--journal',
+      join(blocked, 'runs'),
+      'failover',
+      '--to',
+      'server-b',
+      '--direct',
+    ]);
+
+    expect(result.code, result.stdout + result.stderr).toBe(ExitCode.Ok);
+    expect(result.stderr).toContain('could not be recorded');
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-b'));
+  });
+});
+
+describe('a direct run racing a newer normal run', () => {
+  for (const step of ['UpdateLocalVpcRoutes', 'UpdateTgwRouteTables', 'UpdateRemoteVpcRoutes']) {
+    it(`stops as Superseded when the newer run to the other node ends before ${step}`, async () => {
+      stepFunctionsDown();
+      const beforeDirectStep = async (name: string) => {
+        if (name !== step) return;
+        // Step Functions comes back and a newer failover to server-a runs to its end.
+        stepFunctionsUp();
+        await normalFailover('server-a');
+      };
+
+      const result = await vipctl(['failover', '--to', 'server-b', '--direct-when-unavailable'], {
+        beforeDirectStep,
+      });
+
+      expect(result.code).toBe(ExitCode.Failed);
+      expect(result.stdout).toContain(`at ${step}: Superseded`);
+      expect(vipTargets(aws)).toEqual(expectedTargets('server-a'));
+    });
+  }
+});
+
+describe('the snapshot guard of a direct run', () => {
+  it('stops as Superseded, Step Functions still down, when another writer changed a VIP route', async () => {
+    stepFunctionsDown();
+    const drifted = { region: 'us-east-1', table: 'rtb-0a1c3e5f7b9d2a4c6', target: 'tgw-0a9b8c7d6e5f4a3b2' };
+    const beforeDirectStep = async (name: string) => {
+      // Another node's writer (a direct run of its own) moves a route after this run planned.
+      if (name === 'UpdateTgwRouteTables')
+        aws.world.setRoute(drifted.region, drifted.table, VIP, drifted.target);
+    };
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--direct'], { beforeDirectStep });
+
+    expect(result.code).toBe(ExitCode.Failed);
+    expect(result.stdout).toContain('at UpdateTgwRouteTables: Superseded');
+    expect(result.stdout).toContain(
+      'rtb-0a1c3e5f7b9d2a4c6 (us-east-1) 172.16.0.1/32: eni-0a1f3c5e7b9d2f4a6 -> tgw-0a9b8c7d6e5f4a3b2',
+    );
+    // Only the first step was written; the TGW and remote steps were not.
+    const now = vipTargets(aws);
+    expect(now['rtb-0b1d3f5a7c9e2b4d6']).toBe('eni-0b2e4a6c8f1d3b5e7');
+    expect(now['tgw-rtb-0a1b2c3d4e5f6a7b8']).toBe(expectedTargets('server-a')['tgw-rtb-0a1b2c3d4e5f6a7b8']);
+  });
+});
+
+describe('runs, show and rollback of a direct run', () => {
+  it('lists the direct run beside executions, shows it, and rolls it back from its snapshot', async () => {
+    await normalFailover('server-b');
+    stepFunctionsDown();
+    const direct = await vipctl(['failover', '--to', 'server-a', '--direct-when-unavailable', '--json']);
+    expect(direct.code, direct.stdout + direct.stderr).toBe(ExitCode.Ok);
+    const name: string = JSON.parse(direct.stdout).run.name;
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-a'));
+
+    // Step Functions down: the journal still answers.
+    const offline = await vipctl(['runs']);
+    expect(offline.code).toBe(ExitCode.Ok);
+    expect(offline.stdout).toContain(name);
+    expect(offline.stderr).toContain('Step Functions');
+
+    stepFunctionsUp();
+    const listed = await vipctl(['runs', '--json']);
+    expect(listed.code).toBe(ExitCode.Ok);
+    const runs = JSON.parse(listed.stdout).runs as { name: string; direct: boolean; outcome: string }[];
+    expect(runs.map((r) => r.name)).toContain(name);
+    expect(runs.find((r) => r.name === name)).toMatchObject({ direct: true, outcome: 'SUCCEEDED' });
+    expect(runs.some((r) => !r.direct && /^server-b-/.test(r.name))).toBe(true);
+
+    const shown = await vipctl(['show', name]);
+    expect(shown.code).toBe(ExitCode.Ok);
+    expect(shown.stdout).toContain(name);
+    expect(shown.stdout).toContain('direct');
+    expect(shown.stdout).toContain('snapshot (VIP routes before the run):');
+    expect(shown.stdout).toContain('UpdateTgwRouteTables');
+
+    // The snapshot says server-b was active before the direct run: a restore execution brings it back.
+    const rolled = await vipctl(['rollback', name, '--yes']);
+    expect(rolled.code, rolled.stdout + rolled.stderr).toBe(ExitCode.Ok);
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-b'));
+  });
+
+  it('rolls a direct run back directly while Step Functions is down', async () => {
+    stepFunctionsDown();
+    const direct = await vipctl(['failover', '--to', 'server-b', '--direct', '--json']);
+    const name: string = JSON.parse(direct.stdout).run.name;
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-b'));
+
+    const rolled = await vipctl(['rollback', name, '--yes', '--direct-when-unavailable']);
+
+    expect(rolled.code, rolled.stdout + rolled.stderr).toBe(ExitCode.Ok);
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-a'));
+    expect(await journalFiles()).toHaveLength(2);
+  });
+});
