@@ -4,6 +4,8 @@ rem *             VIP routes to this server when the group starts.
 rem ***************************************************************
 rem vipctl exit codes: 0 converged, 3 DEGRADED (accepted, logged), 1 failed,
 rem 2 configuration error, 4 AWS unreachable.
+rem --direct-when-unavailable: if Step Functions cannot start the run in any cluster
+rem region, this server runs the same tasks itself with EC2 calls only (see start.sh).
 
 if "%VIPCTL%"=="" set VIPCTL=vipctl
 if "%VIPCTL_CONFIG%"=="" set VIPCTL_CONFIG=C:\Program Files\EXPRESSCLUSTER\scripts\vipctl\cluster.yaml
@@ -16,7 +18,7 @@ if "%CLP_EVENT%"=="" goto FAILOVER
 exit /b 0
 
 :FAILOVER
-call %VIPCTL% --config "%VIPCTL_CONFIG%" failover --to self --timeout %VIPCTL_TIMEOUT% --reason "EXPRESSCLUSTER %CLP_EVENT% of %CLP_GROUPNAME%"
+call %VIPCTL% --config "%VIPCTL_CONFIG%" failover --to self --timeout %VIPCTL_TIMEOUT% --direct-when-unavailable --reason "EXPRESSCLUSTER %CLP_EVENT% of %CLP_GROUPNAME%"
 set RC=%ERRORLEVEL%
 if %RC%==0 goto OK
 if %RC%==3 goto DEGRADED

@@ -11,6 +11,11 @@
 # 1 failed, 2 configuration error, 4 AWS unreachable. EXPRESSCLUSTER treats a non-zero exit of the
 # start script as an activation failure, so DEGRADED is accepted here (the service is reachable
 # from this region) and logged as a warning; the monitor's --repair converges the rest later.
+#
+# --direct-when-unavailable: when Step Functions cannot start the run in any cluster region (network
+# error, 5xx or throttling everywhere), this server runs the same tasks itself, calling only EC2: the
+# same plan, update order and verification, recorded in /var/lib/tgw-vip-failover/runs (VIPCTL_JOURNAL)
+# and listed by `vipctl runs`. Its instance role needs the statement of `vipctl policy --node --direct`.
 
 VIPCTL="${VIPCTL:-/usr/local/bin/vipctl}"
 VIPCTL_CONFIG="${VIPCTL_CONFIG:-/opt/nec/clusterpro/scripts/vipctl/cluster.yaml}"
@@ -29,7 +34,7 @@ case "${CLP_EVENT:-START}" in
 esac
 
 "$VIPCTL" --config "$VIPCTL_CONFIG" failover --to self --timeout "$VIPCTL_TIMEOUT" \
-    --reason "EXPRESSCLUSTER ${CLP_EVENT:-START} of ${CLP_GROUPNAME:-group} on ${CLP_SERVER:-HOME}"
+    --direct-when-unavailable --reason "EXPRESSCLUSTER ${CLP_EVENT:-START} of ${CLP_GROUPNAME:-group} on ${CLP_SERVER:-HOME}"
 rc=$?
 case $rc in
     0) log INFO "VIP routes now reach this server"; exit 0 ;;
