@@ -185,6 +185,36 @@ describe('vipctl policy', () => {
   });
 });
 
+describe('vipctl policy --node --direct', () => {
+  it("adds the task role's VIP-route write statements, scoped to the same tables, to the node policy", async () => {
+    const result = await vipctl(['policy', '--node', '--direct']);
+
+    expect(result.code).toBe(ExitCode.Ok);
+    const policy = JSON.parse(result.stdout) as {
+      Statement: { Sid: string; Action: string[]; Resource: string[] }[];
+    };
+    const task = JSON.parse((await vipctl(['policy', '--lambda'])).stdout) as typeof policy;
+    const writes = (p: typeof policy) =>
+      p.Statement.filter((s) => s.Action.some((a) => /Route$/.test(a) && !a.includes('Describe')));
+    expect(writes(policy).map((s) => [s.Action, s.Resource])).toEqual(
+      writes(task).map((s) => [s.Action, s.Resource]),
+    );
+    expect(writes(policy).every((s) => s.Sid.startsWith('Direct'))).toBe(true);
+    expect(JSON.stringify(policy)).toContain(
+      'arn:aws:ec2:ap-southeast-1:123456789012:route-table/rtb-0b1d3f5a7c9e2b4d6',
+    );
+    expect(JSON.stringify(policy)).not.toContain('Delete');
+    expect(JSON.stringify(policy)).toContain('states:StartExecution');
+  });
+
+  it('refuses --direct without --node (exit 2)', async () => {
+    const result = await vipctl(['policy', '--lambda', '--direct']);
+
+    expect(result.code).toBe(ExitCode.Usage);
+    expect(result.stderr).toContain('--direct goes with --node');
+  });
+});
+
 describe('help', () => {
   it('lists every command and exits 0', async () => {
     const result = await vipctl(['--help']);
