@@ -24,8 +24,12 @@ export interface AwsClients {
    * stale-run guard asks them before every step, and must not wait out an outage each time.
    */
   readonly quickSfn: (region: string) => SFNClient;
-  /** The topology's `account`, else the caller's account from STS (asked once). */
-  account(): Promise<string>;
+  /**
+   * The topology's `account`, else the caller's account from STS (asked once), in `region` when
+   * given: the region the caller is about to call, so that a node in a private subnet needs only its
+   * own region's STS endpoint.
+   */
+  account(region?: string): Promise<string>;
   /** The profile in use, to name it in credential errors. */
   readonly profile: string | undefined;
   /** The proxies the environment configures (HTTPS_PROXY, ...), to name them when AWS is unreachable. */
@@ -138,10 +142,10 @@ export function createAwsClients(
     quickSfn,
     profile: globals.profile,
     proxies: configuredProxies(env),
-    account() {
+    account(hint) {
       if (topology.account) return Promise.resolve(topology.account);
       account ??= (async () => {
-        const region = globals.region ?? env.AWS_REGION ?? regionsOf(topology)[0] ?? 'us-east-1';
+        const region = globals.region ?? hint ?? env.AWS_REGION ?? regionsOf(topology)[0] ?? 'us-east-1';
         // Imported here: most topologies name their account, and then STS is never needed.
         const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
         const sts = new STSClient({ ...common, region });
@@ -149,6 +153,11 @@ export function createAwsClients(
         if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account');
         return identity.Account;
       })();
+      // A failed answer is not kept: the next call may ask another region's STS (a start falling back).
+      const pending = account;
+      pending.catch(() => {
+        if (account === pending) account = undefined;
+      });
       return account;
     },
   };

@@ -82,7 +82,8 @@ export interface ExecutionsOptions {
   readonly cluster: string;
   /** Every region of the cluster. */
   readonly regions: readonly string[];
-  readonly account: () => Promise<string>;
+  /** The account of the cluster's state machines; `region` is where the caller is about to call. */
+  readonly account: (region: string) => Promise<string>;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -152,11 +153,11 @@ export class Executions {
 
   /** In the region's own partition: `arn:aws-cn:` in China, `arn:aws-us-gov:` in GovCloud (tasks/partition.ts). */
   async stateMachineArn(region: string): Promise<string> {
-    return stateMachineArn(this.options.cluster, region, await this.options.account());
+    return stateMachineArn(this.options.cluster, region, await this.options.account(region));
   }
 
   async executionArn(region: string, name: string): Promise<string> {
-    const account = await this.options.account();
+    const account = await this.options.account(region);
     return `arn:${partitionOf(region)}:states:${region}:${account}:execution:${stateMachineName(this.options.cluster)}:${name}`;
   }
 
@@ -170,8 +171,9 @@ export class Executions {
     const order = [region, ...this.options.regions.filter((r) => r !== region)];
     const skipped: { region: string; code: string }[] = [];
     for (const candidate of order) {
-      const stateMachineArn = await this.stateMachineArn(candidate);
       try {
+        // Inside the try: without an account in the topology, this asks the candidate region's STS.
+        const stateMachineArn = await this.stateMachineArn(candidate);
         const started = await this.options
           .sfn(candidate)
           .send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));

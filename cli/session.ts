@@ -28,7 +28,7 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
     sfn: clients.sfn,
     cluster: topology.cluster,
     regions: regionsOf(topology),
-    account: () => clients.account(),
+    account: (region) => clients.account(region),
     now: ctx.deps.now,
     sleep: ctx.deps.sleep,
   });

@@ -11,6 +11,10 @@ export interface ProxiedRequest {
   readonly path: string;
   /** `AWSStepFunctions.StartExecution`, `ec2:DescribeRouteTables`, `sts:GetCallerIdentity`. */
   readonly operation: string;
+  /** The region of the request's SigV4 credential scope. */
+  readonly region: string | undefined;
+  /** True when the proxy refused it (the `refuse` option). */
+  readonly refused: boolean;
 }
 
 export interface ForwardProxy {
@@ -19,8 +23,14 @@ export interface ForwardProxy {
   close(): Promise<void>;
 }
 
-/** `routes` maps a host name to the 127.0.0.1 port it stands for. */
-export async function startForwardProxy(routes: Record<string, number>): Promise<ForwardProxy> {
+/**
+ * `routes` maps a host name to the 127.0.0.1 port it stands for. `refuse` drops the connection of the
+ * requests it selects, as a network that cannot reach that endpoint does.
+ */
+export async function startForwardProxy(
+  routes: Record<string, number>,
+  refuse: (request: Omit<ProxiedRequest, 'refused'>) => boolean = () => false,
+): Promise<ForwardProxy> {
   const requests: ProxiedRequest[] = [];
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -40,14 +50,21 @@ export async function startForwardProxy(routes: Record<string, number>): Promise
     }
     const amzTarget = req.headers['x-amz-target'];
     const action = new URLSearchParams(body.toString('utf8')).get('Action');
-    const signing = /Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/([a-z0-9-]+)\//.exec(
+    const scope = /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\//.exec(
       req.headers.authorization ?? '',
-    )?.[1];
-    requests.push({
+    );
+    const seen = {
       host: target.host,
       path: target.pathname,
-      operation: typeof amzTarget === 'string' ? amzTarget : `${signing ?? '?'}:${action ?? '?'}`,
-    });
+      operation: typeof amzTarget === 'string' ? amzTarget : `${scope?.[2] ?? '?'}:${action ?? '?'}`,
+      region: scope?.[1],
+    };
+    const refused = refuse(seen);
+    requests.push({ ...seen, refused });
+    if (refused) {
+      req.socket.destroy();
+      return;
+    }
     const upstream = httpRequest(
       {
         host: '127.0.0.1',
