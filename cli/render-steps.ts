@@ -29,11 +29,12 @@ export function stepSummary(step: StepRecord): string {
   }
   const key = APPLIED_KEYS[step.name];
   if (key) {
-    const results = record(record(output?.applied)?.[key])?.results;
+    const applied = record(record(output?.applied)?.[key]);
+    const results = applied?.results;
     if (Array.isArray(results)) {
       const by = (r: string) => results.filter((x) => record(x)?.result === r).length;
       const failed = by('failed') + by('unreachable');
-      return `${by('applied')} changed, ${by('already-right')} unchanged${failed ? `, ${failed} failed` : ''}`;
+      return `${by('applied')} changed, ${by('already-right')} unchanged${failed ? `, ${failed} failed` : ''}${pacingText(applied?.pacing)}`;
     }
   }
   if (step.name === 'VerifyReachability') {
@@ -41,6 +42,21 @@ export function stepSummary(step: StepRecord): string {
     if (typeof verify?.status === 'string') return `reachable (${verify.status})`;
   }
   return '';
+}
+
+/** `, paced: 200 ReplaceRoute in ap-southeast-1 at 5/s (longest wait 5.2 s)` per bucket that made writes wait. */
+function pacingText(pacing: unknown): string {
+  if (!Array.isArray(pacing)) return '';
+  return pacing
+    .map(record)
+    .flatMap((p) => {
+      if (!p || typeof p.waitedWrites !== 'number' || typeof p.longestWaitMs !== 'number') return [];
+      const rate = typeof p.refillPerSecond === 'number' ? ` at ${p.refillPerSecond}/s` : '';
+      return [
+        `, paced: ${p.waitedWrites} ${String(p.action)} in ${String(p.region)}${rate} (longest wait ${duration(p.longestWaitMs)})`,
+      ];
+    })
+    .join('');
 }
 
 export const stepDuration = (step: StepRecord): number | undefined =>

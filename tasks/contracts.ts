@@ -95,9 +95,28 @@ export const ApplyInput = z.strictObject({
 });
 export type ApplyInput = z.infer<typeof ApplyInput>;
 
+/**
+ * How long the writes of one region and action waited for tokens once EC2 throttled them
+ * (tasks/ec2/token-pacing.ts): the pacing a run's timeline shows.
+ */
+export const PacingSummary = z.strictObject({
+  region: z.string(),
+  action: z.string(),
+  /** Writes that waited at all. */
+  waitedWrites: z.number().int().nonnegative(),
+  /** Their waits, summed. */
+  waitedMs: z.number().nonnegative(),
+  longestWaitMs: z.number().nonnegative(),
+  /** The bucket refill rate the writes were paced to. */
+  refillPerSecond: z.number().positive().optional(),
+});
+export type PacingSummary = z.infer<typeof PacingSummary>;
+
 export const ApplyOutput = z.strictObject({
   step: Step,
   results: z.array(ChangeResult),
+  /** Present when writes of this step waited for EC2 tokens. */
+  pacing: z.array(PacingSummary).max(100).optional(),
   timing: Timing,
 });
 export type ApplyOutput = z.infer<typeof ApplyOutput>;

@@ -7,7 +7,7 @@ import { alreadyRightResults } from './already-right';
 import type { ApplyInput, ApplyOutput } from './contracts';
 import type { TaskDeps } from './deps';
 import { ec2ActionOf, writeResourceArns } from './drill';
-import { applyChanges } from './ec2/write-routes';
+import { applyChanges, PacingReport } from './ec2/write-routes';
 import { RouteUpdateFailedError } from './errors';
 import { type ChangeResult, wavesOf } from './plan';
 import { regionOfNode, type Step } from './routing';
@@ -26,8 +26,9 @@ export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<Apply
     r.result === 'failed' || (r.result === 'unreachable' && r.region === targetRegion);
   const waves = wavesOf(plan.plan.changes, step);
   const results: ChangeResult[] = [];
+  const report = new PacingReport();
   for (const [index, wave] of waves.entries()) {
-    const written = await applyChanges(deps.ec2, wave);
+    const written = await applyChanges(deps.ec2, wave, { report });
     results.push(...written);
     const fatal = written.filter(isFatal);
     // Later waves point at the tables of this one; writing them now could close a loop.
@@ -39,9 +40,11 @@ export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<Apply
     }
   }
 
+  const pacing = report.summaries(deps.ec2);
   return {
     step,
     results: [...results, ...alreadyRightResults(topology, plan, step)],
+    ...(pacing.length > 0 ? { pacing } : {}),
     timing: timingOf(startedAt, deps.now()),
   };
 }

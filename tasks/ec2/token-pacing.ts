@@ -78,6 +78,8 @@ export interface PacingStats {
   readonly pacedCalls: number;
   /** Total time calls waited for tokens. */
   readonly waitedMs: number;
+  /** The refill rate calls are paced to once engaged. */
+  readonly refillPerSecond: number;
   /** When the first throttle engaged pacing (ms since the epoch); undefined while not engaged. */
   readonly engagedAt?: number;
 }
@@ -86,7 +88,11 @@ export interface PacingStats {
 export class TokenPacer {
   /** GCRA's theoretical arrival time: when the bucket would be full again with no further calls. */
   private tat = Number.NEGATIVE_INFINITY;
-  private stats: Omit<PacingStats, 'action'> = { throttles: 0, pacedCalls: 0, waitedMs: 0 };
+  private stats: Omit<PacingStats, 'action' | 'refillPerSecond'> = {
+    throttles: 0,
+    pacedCalls: 0,
+    waitedMs: 0,
+  };
 
   constructor(
     private readonly action: string,
@@ -153,7 +159,7 @@ export class TokenPacer {
   }
 
   snapshot(): PacingStats {
-    return { action: this.action, ...this.stats };
+    return { action: this.action, refillPerSecond: this.bucket.refillPerSecond, ...this.stats };
   }
 }
 

@@ -11,9 +11,10 @@ import {
   ReplaceRouteCommand,
   ReplaceTransitGatewayRouteCommand,
 } from '@aws-sdk/client-ec2';
+import type { PacingSummary } from '../contracts';
 import type { Change, ChangeResult } from '../plan';
 import { attemptsOf, type ClassifiedError, classifyError } from './classify-error';
-import type { Ec2ClientFor } from './clients';
+import { type Ec2ClientFor, pacingStats } from './clients';
 import { paced } from './pacing';
 
 /** The ReplaceRoute / CreateRoute parameter that carries each kind of VPC route target. */
@@ -60,7 +61,7 @@ async function writeOnce(
   change: Change,
   action: Action,
   dryRun: boolean,
-): Promise<number | undefined> {
+): Promise<{ attempts?: number; totalRetryDelay?: number } | undefined> {
   const where = { DestinationCidrBlock: change.vip, ...(dryRun ? { DryRun: true } : {}) };
   if (change.kind === 'tgw') {
     const input = {
@@ -72,7 +73,7 @@ async function writeOnce(
       action === 'replace'
         ? await client.send(new ReplaceTransitGatewayRouteCommand(input))
         : await client.send(new CreateTransitGatewayRouteCommand(input));
-    return out.$metadata?.attempts;
+    return out.$metadata;
   }
   const input = {
     ...where,
@@ -83,7 +84,7 @@ async function writeOnce(
     action === 'replace'
       ? await client.send(new ReplaceRouteCommand(input))
       : await client.send(new CreateRouteCommand(input));
-  return out.$metadata?.attempts;
+  return out.$metadata;
 }
 
 /** Why a change cannot be sent at all, or undefined when it can. */
@@ -114,6 +115,7 @@ async function applyOne(
   change: Change,
   downRegions: Map<string, ClassifiedError>,
   dryRun: boolean,
+  report: PacingReport | undefined,
 ): Promise<ChangeResult> {
   const base = {
     table: change.table,
@@ -140,45 +142,56 @@ async function applyOne(
       };
     }
     let attempts = 0;
+    let waitedMs = 0;
     let action: Action = change.action;
     const attempt = async (next: Action) => {
       action = next;
       try {
-        attempts += (await writeOnce(client, change, next, dryRun)) ?? 1;
+        const meta = await writeOnce(client, change, next, dryRun);
+        attempts += meta?.attempts ?? 1;
+        waitedMs += meta?.totalRetryDelay ?? 0;
       } catch (error) {
         attempts += attemptsOf(error);
+        waitedMs += waitedOf(error);
         throw error;
       }
     };
-    try {
+    const writeChange = async (): Promise<ChangeResult> => {
       try {
-        await attempt(change.action);
-        // A dry run always ends in an error; a success means the endpoint ignored DryRun and wrote.
-        if (dryRun) {
-          return {
-            ...base,
-            result: 'failed',
-            action,
-            code: 'DryRunIgnored',
-            message: 'the endpoint wrote the route although DryRun was set',
-            attempts,
-          };
+        try {
+          await attempt(change.action);
+          // A dry run always ends in an error; a success means the endpoint ignored DryRun and wrote.
+          if (dryRun) {
+            return {
+              ...base,
+              result: 'failed',
+              action,
+              code: 'DryRunIgnored',
+              message: 'the endpoint wrote the route although DryRun was set',
+              attempts,
+            };
+          }
+        } catch (error) {
+          // Create-or-replace: the route changed between plan and apply (or the plan could not see it).
+          if (change.action === 'replace' && isNoSuchRoute(error)) await attempt('create');
+          else if (change.action === 'create' && isRouteAlreadyExists(error)) await attempt('replace');
+          else throw error;
         }
+        return { ...base, result: 'applied', action, attempts };
       } catch (error) {
-        // Create-or-replace: the route changed between plan and apply (or the plan could not see it).
-        if (change.action === 'replace' && isNoSuchRoute(error)) await attempt('create');
-        else if (change.action === 'create' && isRouteAlreadyExists(error)) await attempt('replace');
-        else throw error;
+        if (dryRun && isDryRunAllowed(error)) return { ...base, result: 'allowed', action, attempts };
+        const c = classifyError(error);
+        if (c.class === 'permanent') {
+          return { ...base, result: 'failed', action, code: c.code, message: c.message, attempts };
+        }
+        if (c.class === 'unreachable') downRegions.set(change.region, c);
+        return { ...base, result: 'unreachable', action, code: c.code, message: c.message, attempts };
       }
-      return { ...base, result: 'applied', action, attempts };
-    } catch (error) {
-      if (dryRun && isDryRunAllowed(error)) return { ...base, result: 'allowed', action, attempts };
-      const c = classifyError(error);
-      if (c.class === 'permanent') {
-        return { ...base, result: 'failed', action, code: c.code, message: c.message, attempts };
-      }
-      if (c.class === 'unreachable') downRegions.set(change.region, c);
-      return { ...base, result: 'unreachable', action, code: c.code, message: c.message, attempts };
+    };
+    try {
+      return await writeChange();
+    } finally {
+      report?.add(change.region, actionName(change.kind, action), waitedMs);
     }
   });
 }
@@ -191,11 +204,54 @@ async function applyOne(
 export async function applyChanges(
   clientFor: Ec2ClientFor,
   changes: readonly Change[],
-  options: { readonly dryRun?: boolean } = {},
+  options: { readonly dryRun?: boolean; readonly report?: PacingReport } = {},
 ): Promise<ChangeResult[]> {
   const downRegions = new Map<string, ClassifiedError>();
   const dryRun = options.dryRun ?? false;
   return Promise.all(
-    changes.map((change) => applyOne(clientFor(change.region), change, downRegions, dryRun)),
+    changes.map((change) => applyOne(clientFor(change.region), change, downRegions, dryRun, options.report)),
   );
+}
+
+const actionName = (kind: Change['kind'], action: Action): string =>
+  `${action === 'create' ? 'Create' : 'Replace'}${kind === 'tgw' ? 'TransitGatewayRoute' : 'Route'}`;
+
+/** Time a failed call spent waiting for tokens and retries (token-pacing.ts adds it to the metadata). */
+function waitedOf(error: unknown): number {
+  const meta = (error as { $metadata?: { totalRetryDelay?: unknown } } | null)?.$metadata;
+  return typeof meta?.totalRetryDelay === 'number' ? meta.totalRetryDelay : 0;
+}
+
+/**
+ * Collects how long writes waited for tokens (and retries), per region and action, across the
+ * applies of one step: what the run's timeline shows as pacing.
+ */
+export class PacingReport {
+  private readonly byBucket = new Map<string, { writes: number; waitedMs: number; longestMs: number }>();
+
+  add(region: string, action: string, waitedMs: number): void {
+    if (!(waitedMs > 0)) return;
+    const key = `${region}|${action}`;
+    const entry = this.byBucket.get(key) ?? { writes: 0, waitedMs: 0, longestMs: 0 };
+    entry.writes += 1;
+    entry.waitedMs += waitedMs;
+    entry.longestMs = Math.max(entry.longestMs, waitedMs);
+    this.byBucket.set(key, entry);
+  }
+
+  /** One entry per region and action whose writes waited, with the refill rate they were paced to. */
+  summaries(clientFor: Ec2ClientFor): PacingSummary[] {
+    return [...this.byBucket].map(([key, entry]) => {
+      const [region = '', action = ''] = key.split('|');
+      const rate = pacingStats(clientFor(region)).find((s) => s.action === action)?.refillPerSecond;
+      return {
+        region,
+        action,
+        waitedWrites: entry.writes,
+        waitedMs: Math.round(entry.waitedMs),
+        longestWaitMs: Math.round(entry.longestMs),
+        ...(rate === undefined ? {} : { refillPerSecond: rate }),
+      };
+    });
+  }
 }

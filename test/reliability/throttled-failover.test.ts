@@ -22,6 +22,9 @@ describe('throttling (documented buckets)', () => {
     expect(run.writes).toBe(502);
     expect(run.boundMs).toBe(80_000);
     expect(run.executionMs / run.boundMs).toBeLessThanOrEqual(1.15);
+    expect(run.timeline).toMatch(
+      /UpdateLocalVpcRoutes: 250 changed, 0 unchanged, paced: \d+ ReplaceRoute in ap-southeast-1 at 5\/s/,
+    );
     expect(run.secondRun).toEqual({ status: 'SUCCEEDED', writes: 0 });
     const ratio = (run.executionMs / run.boundMs).toFixed(3);
     console.log(

@@ -28,6 +28,13 @@ describe('a throttled failover on local AWS', () => {
     };
     expect(took('UpdateLocalVpcRoutes')).toBeGreaterThanOrEqual(6000 * 0.95);
     expect(took('UpdateRemoteVpcRoutes')).toBeGreaterThanOrEqual(6000 * 0.95);
+    // The timeline names the pacing of each VPC step.
+    expect(run.timeline).toMatch(
+      /UpdateLocalVpcRoutes: 80 changed, 0 unchanged, paced: \d+ ReplaceRoute in ap-southeast-1 at 10\/s/,
+    );
+    expect(run.timeline).toMatch(
+      /UpdateRemoteVpcRoutes: 80 changed, 0 unchanged, paced: \d+ ReplaceRoute in us-east-1 at 10\/s/,
+    );
     expect(run.secondRun).toEqual({ status: 'SUCCEEDED', writes: 0 });
     console.log(
       `162 writes, bucket 20 / 10 per s: ${run.executionMs} ms, bound ${run.boundMs} ms, ratio ${(run.executionMs / run.boundMs).toFixed(3)}, ${run.throttled} throttled\n${run.timeline}`,

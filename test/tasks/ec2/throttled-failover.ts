@@ -9,6 +9,7 @@ import { type Bucket, orderedTokenBucketBoundMs } from '../../../bench/lower-bou
 import { scaleTopology } from '../../../bench/topologies';
 import { Executions, type StepRecord, stepsOf } from '../../../cli/executions';
 import { gantt } from '../../../cli/render-gantt';
+import { stepSummary } from '../../../cli/render-steps';
 import { startLocalAws } from '../../../local/server';
 import type { RunOutput } from '../../../tasks/contracts';
 import { regionOfNode, regionsOf } from '../../../tasks/routing';
@@ -96,7 +97,10 @@ export async function throttledFailover(options: ThrottledFailoverOptions): Prom
       executionMs: (first.detail.stoppedAt?.getTime() ?? Number.NaN) - first.detail.startedAt.getTime(),
       boundMs,
       steps: first.steps,
-      timeline: gantt(first.steps),
+      timeline: [
+        gantt(first.steps),
+        ...first.steps.filter((s) => s.name.startsWith('Update')).map((s) => `${s.name}: ${stepSummary(s)}`),
+      ].join('\n'),
       secondRun: { status: second.detail.status, writes: aws.models.stats().writes },
     };
   } finally {

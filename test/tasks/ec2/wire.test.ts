@@ -10,7 +10,7 @@ import { StandardRetryStrategy } from '@smithy/util-retry';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ec2ClientFor, pacingStats } from '../../../tasks/ec2/clients';
 import { readWorld } from '../../../tasks/ec2/read-world';
-import { applyChanges } from '../../../tasks/ec2/write-routes';
+import { applyChanges, PacingReport } from '../../../tasks/ec2/write-routes';
 import type { Change } from '../../../tasks/plan';
 import { Topology } from '../../../tasks/topology';
 
@@ -184,12 +184,17 @@ describe('EC2 adapter on the wire', () => {
       pacing: { mutating: { burst: 10, refillPerSecond: 50 } },
     });
 
-    const results = await applyChanges(clientFor, tables(60).map(change));
+    const report = new PacingReport();
+    const results = await applyChanges(clientFor, tables(60).map(change), { report });
 
     expect(results.filter((r) => r.result !== 'applied')).toEqual([]);
     // The first wave of 25 meets 10 tokens (15 throttled); paced calls after it rarely collide.
     expect(throttledAnswers).toBeGreaterThanOrEqual(15);
     expect(throttledAnswers).toBeLessThanOrEqual(30);
+    // The step's pacing as the run reports it: writes that waited for a token, at the bucket's rate.
+    const [summary] = report.summaries(clientFor);
+    expect(summary).toMatchObject({ region: 'us-east-1', action: 'ReplaceRoute', refillPerSecond: 50 });
+    expect(summary?.waitedWrites).toBeGreaterThanOrEqual(15);
     expect(pacingStats(clientFor('us-east-1'))).toEqual([
       expect.objectContaining({
         action: 'ReplaceRoute',
