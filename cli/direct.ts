@@ -7,8 +7,10 @@ import type { ExecutionInput } from '../tasks/contracts';
 import { regionOfNode } from '../tasks/routing';
 import { StartUnavailableError, usageError } from './cli-error';
 import type { CommandContext } from './context';
+import type { StepRecord } from './executions';
 import { ExitCode } from './exit-codes';
 import type { RunReport } from './follow';
+import type { DirectRun } from './journal';
 import { duration, plural } from './render';
 import { StepPrinter } from './render-steps';
 import type { Session } from './session';
@@ -205,4 +207,35 @@ export function assertWaitsForDirect(options: Omit<RunModeOptions, 'timeoutMs'>)
       'drop --no-wait',
     );
   }
+}
+
+/**
+ * A drill run in this process (`vipctl drill --direct`): the same plan, the update steps' writes sent
+ * with DryRun by this node's credentials, and the planned world traced. It proves that this node may
+ * make a direct run's writes. A drill writes nothing, so it is not journaled.
+ */
+export async function runDirectDrill(
+  ctx: CommandContext,
+  session: Session,
+  input: ExecutionInput,
+  onSteps?: (steps: readonly StepRecord[]) => void,
+): Promise<DirectRun> {
+  const [{ executeDirect }, account, ec2] = await Promise.all([
+    import('./direct-run'),
+    session.clients.account(),
+    session.clients.ec2(DIRECT_EC2_BUDGET_MS),
+  ]);
+  return executeDirect(
+    session.topology,
+    input,
+    { account, region: regionOfNode(session.topology, input.target) },
+    {
+      ec2,
+      sfn: session.clients.quickSfn,
+      now: ctx.deps.now,
+      sleep: ctx.deps.sleep,
+      record: async () => {},
+      ...(onSteps ? { onSteps } : {}),
+    },
+  );
 }

@@ -18,6 +18,8 @@ export interface DrillOptions {
   readonly to: string;
   readonly reason?: string;
   readonly timeout: number;
+  /** Drill from this node, in-process, with its own credentials: proves what `failover --direct` needs. */
+  readonly direct?: boolean;
 }
 
 /** One node's readiness, as `--json` prints it (stable). */
@@ -77,6 +79,7 @@ async function drillOne(
     ...(options.reason ? { reason: options.reason } : {}),
   };
   try {
+    if (options.direct) return await drillDirectly(ctx, session, input, region, live);
     const started = await session.executions.start(input, region);
     ctx.print(`started ${started.name} in ${started.region}`);
     const run = { arn: started.arn, name: started.name, region: started.region };
@@ -129,6 +132,43 @@ async function resultOf(
   const error = failure?.error ?? detail.status;
   const message = parseCause(failure?.cause).message;
   // NotReady's message is a headline and one reason per indented line.
+  const lines = message.split('\n').map((line) => line.trim());
+  const reasons = error === ErrorName.NotReady ? lines.slice(1).filter(Boolean) : [message || error];
+  return { ...base, ...timed, status: 'NOT_READY', error, reasons };
+}
+
+/** A drill run in this process: its DryRun writes are made with this node's own permissions. */
+async function drillDirectly(
+  ctx: CommandContext,
+  session: Session,
+  input: ExecutionInput,
+  region: string,
+  live: boolean,
+): Promise<DrillResult> {
+  const { runDirectDrill } = await import('./direct');
+  const steps = live
+    ? new StepPrinter(
+        (text) => (ctx.io.isTTY ? ctx.io.stdout.write(text) : ctx.print(text.replace(/\n$/, ''))),
+        ctx.style,
+        ctx.io.isTTY,
+      )
+    : undefined;
+  const run = await runDirectDrill(ctx, session, input, (polled) => steps?.update(polled));
+  steps?.finish();
+  const base = { target: input.target, region, run: { arn: run.arn, name: run.name, region: run.region } };
+  const durationMs = run.stoppedAt
+    ? new Date(run.stoppedAt).getTime() - new Date(run.startedAt).getTime()
+    : undefined;
+  const timed = durationMs === undefined ? {} : { durationMs };
+  if (!live) ctx.print(`${input.target}: ${run.output?.status === 'READY' ? 'READY' : 'NOT READY'}`);
+  if (run.status === 'SUCCEEDED' && run.output?.status === 'READY') {
+    return { ...base, ...timed, status: 'READY', reasons: [] };
+  }
+  const error = run.failure?.error ?? 'Error';
+  const message = run.failure?.cause ?? '';
+  if (error === ErrorName.RegionUnreachable) {
+    return { ...base, ...timed, status: 'UNREACHABLE', error, reasons: [message] };
+  }
   const lines = message.split('\n').map((line) => line.trim());
   const reasons = error === ErrorName.NotReady ? lines.slice(1).filter(Boolean) : [message || error];
   return { ...base, ...timed, status: 'NOT_READY', error, reasons };

@@ -119,6 +119,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
         .argParser(seconds)
         .default(CLI_WAIT_SECONDS),
     )
+    .option('--direct', 'drill from this node, in-process: DryRun writes with its own permissions')
     .action(action(async () => (await import('./drill')).drillCommand));
 
   program

@@ -210,6 +210,39 @@ describe('failover --direct', () => {
   });
 });
 
+describe('drill --direct', () => {
+  it('proves from the node, with Step Functions down, that a direct failover would work, writing nothing', async () => {
+    stepFunctionsDown();
+    const before = vipTargets(aws);
+
+    const result = await vipctl(['drill', '--to', 'server-b', '--direct', '--json']);
+
+    expect(result.code, result.stdout + result.stderr).toBe(ExitCode.Ok);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ready: true,
+      drills: [{ target: 'server-b', status: 'READY' }],
+    });
+    expect(aws.models.stats().writes).toBe(0);
+    expect(vipTargets(aws)).toEqual(before);
+    await expect(readdir(journal)).resolves.toEqual([]);
+  });
+
+  it('is NOT READY, naming the refused write, when the node may not write TGW routes', async () => {
+    stepFunctionsDown();
+    aws.models.addFault({ action: 'ReplaceTransitGatewayRoute', code: 'UnauthorizedOperation' });
+
+    const result = await vipctl(['drill', '--to', 'server-b', '--direct', '--json']);
+
+    expect(result.code).toBe(ExitCode.Failed);
+    const report = JSON.parse(result.stdout);
+    expect(report.drills[0]).toMatchObject({ status: 'NOT_READY', error: 'NotReady' });
+    expect(report.drills[0].reasons.join('\n')).toMatch(
+      /ReplaceTransitGatewayRoute[\s\S]*UnauthorizedOperation/,
+    );
+    expect(aws.models.stats().writes).toBe(0);
+  });
+});
+
 describe('a direct run racing a newer normal run', () => {
   for (const step of ['UpdateLocalVpcRoutes', 'UpdateTgwRouteTables', 'UpdateRemoteVpcRoutes']) {
     it(`stops as Superseded when the newer run to the other node ends before ${step}`, async () => {
