@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type Ec2ClientFor, ec2ClientFor } from './ec2/clients';
+import type { RunMetrics } from './metrics';
 import { type RunStore, S3_CLIENT_DEFAULTS, s3RunStore } from './run-store';
 
 export type SfnClientFor = (region: string) => SFNClient;
@@ -22,6 +23,8 @@ export interface TaskDeps {
   readonly store?: RunStore;
   /** The clock; tasks read time only through this. */
   readonly now: () => Date;
+  /** Where the run metrics go (DESIGN section 9). @default - not published */
+  readonly publishMetrics?: (metrics: RunMetrics) => void;
 }
 
 /** @default 20000 when RETRY_BUDGET_MS is unset. */

@@ -106,6 +106,26 @@ export const Peering = z.strictObject({
 });
 export type Peering = z.infer<typeof Peering>;
 
+/**
+ * Scheduled drills and alarms (DESIGN section 9): every node is drilled `every` minutes (`30m`) or
+ * hours (`1h`), and failures notify one SNS topic, with an email subscription when `notify` is given.
+ */
+export const Readiness = z.strictObject({
+  every: z
+    .string()
+    .regex(/^[1-9]\d{0,3}[mh]$/, 'must be minutes or hours, e.g. 30m or 1h')
+    .refine((v) => (v.endsWith('h') ? Number.parseInt(v, 10) * 60 : Number.parseInt(v, 10)) >= 5, {
+      message: 'must be at least 5m: each drill costs a run of the state machine',
+    })
+    .default('30m'),
+  notify: z.email('must be an email address, e.g. ops@example.com').optional(),
+});
+export type Readiness = z.infer<typeof Readiness>;
+
+/** `30m` -> 30, `1h` -> 60. */
+export const readinessMinutes = (every: string): number =>
+  every.endsWith('h') ? Number.parseInt(every, 10) * 60 : Number.parseInt(every, 10);
+
 export const Topology = z.strictObject({
   cluster: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be 1-32 lowercase letters, digits or -'),
   account: z
@@ -123,6 +143,7 @@ export const Topology = z.strictObject({
   vpcs: z.record(Name, Vpc),
   transitGateways: z.record(Name, TransitGateway),
   peerings: z.array(Peering).default([]),
+  readiness: Readiness.optional(),
 });
 export type Topology = z.infer<typeof Topology>;
 

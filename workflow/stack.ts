@@ -24,8 +24,15 @@ import { TopologyError } from '../tasks/errors';
 import { stateMachineName } from '../tasks/execution-name';
 import { regionsOf } from '../tasks/routing';
 import { RUN_BUDGET_SECONDS, runTimeouts } from '../tasks/time-budget';
-import { Topology, validateTopology } from '../tasks/topology';
+import {
+  Readiness as ReadinessSchema,
+  readinessMinutes,
+  Topology,
+  type Readiness as TopologyReadiness,
+  validateTopology,
+} from '../tasks/topology';
 import { lambdaPolicy } from './policy';
+import { Readiness } from './readiness';
 import { failoverChain } from './state-machine';
 
 /** The task handler's entry point (one function serves plan, apply and verify). */
@@ -90,6 +97,12 @@ export interface VipFailoverStackProps extends StackProps {
   readonly logRemovalPolicy?: RemovalPolicy;
 
   /**
+   * Scheduled drills, alarms and notifications (DESIGN section 9): `{ every: '30m', notify?: email }`.
+   * @default - the topology's `readiness` section; none when it has none
+   */
+  readonly readiness?: TopologyReadiness;
+
+  /**
    * The task handler's source file.
    * @default tasks/handlers/main.ts
    */
@@ -104,6 +117,8 @@ export interface VipFailoverStackProps extends StackProps {
 export class VipFailoverStack extends Stack {
   readonly tasks: IFunction;
   readonly stateMachine: StateMachine;
+  /** Scheduled drills and alarms, when enabled (props or topology). */
+  readonly readiness?: Readiness;
 
   constructor(scope: Construct, id: string, props: VipFailoverStackProps) {
     validateProps(props);
@@ -201,6 +216,18 @@ export class VipFailoverStack extends Stack {
       logs: { destination: machineLogs, level: LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
+
+    const readiness = props.readiness ?? topology.readiness;
+    if (readiness) {
+      const { every, notify } = ReadinessSchema.parse(readiness);
+      this.readiness = new Readiness(this, 'Readiness', {
+        topology,
+        stateMachine: this.stateMachine,
+        region: props.env?.region ?? this.region,
+        everyMinutes: readinessMinutes(every),
+        ...(notify ? { notify } : {}),
+      });
+    }
 
     this.acknowledgeFindings(role, functionLogs);
   }

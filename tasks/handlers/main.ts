@@ -7,9 +7,11 @@ import { TaskInput } from '../contracts';
 import { depsFromEnv, type TaskDeps } from '../deps';
 import { InvalidRequestError } from '../errors';
 import { describeIssues } from '../issues';
+import { runMetricsOf } from '../metrics';
 import { runApply } from '../run-apply';
 import { runPlan } from '../run-plan';
 import { runVerify } from '../run-verify';
+import { publishEmf } from './emf';
 
 /** Sent by a scheduler or local AWS to load the function before a failover needs it. */
 const Warmup = z.strictObject({ warmup: z.literal(true) });
@@ -24,14 +26,30 @@ export function createTaskHandler(deps: TaskDeps): (event: unknown) => Promise<u
       );
     }
     const input = parsed.data;
-    switch (input.task) {
-      case 'plan':
-        return runPlan(input, deps);
-      case 'apply':
-        return runApply(input, deps);
-      case 'verify':
-        return runVerify(input, deps);
-    }
+    const run = (): Promise<unknown> => {
+      switch (input.task) {
+        case 'plan':
+          return runPlan(input, deps);
+        case 'apply':
+          return runApply(input, deps);
+        case 'verify':
+          return runVerify(input, deps);
+      }
+    };
+    if (!deps.publishMetrics) return run();
+    const publish = deps.publishMetrics;
+    return run().then(
+      (value) => {
+        const metrics = runMetricsOf(input, { ok: true, value }, deps.now());
+        if (metrics) publish(metrics);
+        return value;
+      },
+      (error: unknown) => {
+        const metrics = runMetricsOf(input, { ok: false, error }, deps.now());
+        if (metrics) publish(metrics);
+        throw error;
+      },
+    );
   };
 }
 
@@ -39,6 +57,6 @@ let handle: ((event: unknown) => Promise<unknown>) | undefined;
 
 /** Lambda entry: builds the deps on the first call, so importing this module reads no configuration. */
 export const handler = async (event: unknown): Promise<unknown> => {
-  handle ??= createTaskHandler(depsFromEnv());
+  handle ??= createTaskHandler({ ...depsFromEnv(), publishMetrics: publishEmf });
   return handle(event);
 };
