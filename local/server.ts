@@ -56,9 +56,10 @@ export interface LocalAwsOptions {
   readonly log?: (line: string) => void;
   /**
    * Step Functions side; `false` serves EC2 alone and skips synthesizing the state machines (fast
-   * start for EC2 tests). @default enabled
+   * start for EC2 tests). `invokeTask` replaces the deployed task function (tests of the Lambda model).
+   * @default enabled, with the real task handlers
    */
-  readonly sfn?: false | Pick<SfnServiceOptions, 'retryIntervalScale' | 'synthesize'>;
+  readonly sfn?: false | Partial<Pick<SfnServiceOptions, 'retryIntervalScale' | 'synthesize' | 'invokeTask'>>;
   /** Clock of the models (token buckets, route-state transitions), in ms. @default Date.now */
   readonly now?: () => number;
   /** Random source of the fault model's probabilities (tests seed it). @default Math.random */

@@ -32,10 +32,12 @@ export const invalidToken = () =>
   new SfnApiError('InvalidToken', 'Invalid Token: the nextToken is not valid');
 
 /**
- * A throttled Step Functions request: `ThrottlingException`, HTTP 400, JSON 1.0 error body.
- * https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html lists
- * ThrottlingException ("The request was denied due to request throttling", HTTP 400); the message
- * "Rate exceeded" is what AWS JSON services send with it (e.g. the ECS throttling page,
- * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html).
+ * A throttled Step Functions request: `ThrottlingException` in a JSON 1.0 error body, HTTP 400, message
+ * "Rate exceeded". The code is the one the Step Functions API's common errors name
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html). The status and the
+ * message were not confirmed from a stored copy of that page: 400 is what the common-errors pages of the
+ * older JSON-protocol services give for it (newer services answer 429), and "Rate exceeded" is AWS's usual
+ * text, e.g. https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html. The SDK
+ * retries ThrottlingException by its code whatever the status.
  */
 export const sfnThrottlingError = () => new SfnApiError('ThrottlingException', 'Rate exceeded', 400);

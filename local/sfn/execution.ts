@@ -80,6 +80,17 @@ export function runExecution(
   let failure: { error: string; cause: string } | undefined;
   let timedOut = false;
 
+  /**
+   * States.DataLimitExceeded is terminal: no Retry or Catch (States.ALL included) handles it, so the
+   * execution fails at once, like StopExecution but FAILED.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html#error-data-limit-exceed
+   */
+  const exceedDataLimit = (cause: string): void => {
+    close('FAILED', { error: DATA_LIMIT_EXCEEDED, cause });
+    controller.abort();
+    run.abort();
+  };
+
   /** Waits the transition cost of every state entered since the last charge. */
   const chargeTransitions = async (): Promise<void> => {
     const states = transitions.entered - transitions.charged;
@@ -94,6 +105,12 @@ export function runExecution(
       await new Promise((resolve) => setImmediate(resolve));
       signal.throwIfAborted();
       await chargeTransitions();
+      if (overDataLimit(input)) {
+        exceedDataLimit(
+          `The state '${stateName}' has an input, after Parameters processing, with a size exceeding the maximum number of bytes service limit.`,
+        );
+        throw namedError(DATA_LIMIT_EXCEEDED, 'payload size quota exceeded');
+      }
       const call = lambdaCall(state, input);
       history.add('TaskScheduled', {
         key: 'taskScheduledEventDetails',
@@ -128,6 +145,13 @@ export function runExecution(
         throw namedError(error, cause);
       }
       const output = call.wrap(toJson(result));
+      if (overDataLimit(output)) {
+        // The wording AWS uses, as reported in https://github.com/NASA-IMPACT/csdap-cumulus/issues/296.
+        exceedDataLimit(
+          `The state/task '${call.functionArn}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+        );
+        throw namedError(DATA_LIMIT_EXCEEDED, 'payload size quota exceeded');
+      }
       history.add('TaskSucceeded', {
         key: 'taskSucceededEventDetails',
         value: { ...TASK_DETAILS, output: JSON.stringify(output), outputDetails: { truncated: false } },
@@ -177,6 +201,11 @@ export function runExecution(
       switch (event.type) {
         case 'StateEntered':
           transitions.entered++;
+          if (overDataLimit(event.state.input)) {
+            exceedDataLimit(
+              `The state '${event.state.name}' received an input with a size exceeding the maximum number of bytes service limit.`,
+            );
+          }
           history.add(
             `${event.state.type}StateEntered`,
             {
@@ -191,6 +220,11 @@ export function runExecution(
           );
           break;
         case 'StateExited':
+          if (overDataLimit(event.state.output ?? null)) {
+            exceedDataLimit(
+              `The state '${event.state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+            );
+          }
           history.add(
             `${event.state.type}StateExited`,
             {
@@ -224,6 +258,11 @@ export function runExecution(
     fields: { output?: string; error?: string; cause?: string },
   ): void => {
     if (history.isSealed) return;
+    fields = {
+      ...fields,
+      ...(fields.error !== undefined ? { error: fields.error.slice(0, MAX_ERROR) } : {}),
+      ...(fields.cause !== undefined ? { cause: limitCause(fields.cause) } : {}),
+    };
     Object.assign(record, { status, stopDate: Date.now() }, fields);
     const errorFields = {
       ...(fields.error ? { error: fields.error } : {}),
@@ -260,7 +299,12 @@ export function runExecution(
     } catch {
       return; // stopped meanwhile
     }
-    if (thrown === undefined) close('SUCCEEDED', { output: JSON.stringify(output ?? null) });
+    if (thrown === undefined && overDataLimit(output ?? null)) {
+      close('FAILED', {
+        error: DATA_LIMIT_EXCEEDED,
+        cause: 'The execution output has a size exceeding the maximum number of bytes service limit.',
+      });
+    } else if (thrown === undefined) close('SUCCEEDED', { output: JSON.stringify(output ?? null) });
     else if (timedOut) close('TIMED_OUT', { error: 'States.Timeout' });
     else close('FAILED', failure ?? { error: 'States.Runtime', cause: String(thrown) });
   })();
@@ -314,11 +358,42 @@ function lambdaCall(
   return undefined;
 }
 
-/** A task's thrown error as Lambda reports it: Error = its name, Cause = Lambda's JSON error document. */
+/**
+ * Step Functions' payload size quota: 256 KiB of UTF-8 for each state's input and output and for the
+ * execution's input and output ("Maximum input or output size for a task, state, or execution").
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StateExitedEventDetails.html (262144 bytes)
+ */
+export const MAX_PAYLOAD_BYTES = 262_144;
+export const DATA_LIMIT_EXCEEDED = 'States.DataLimitExceeded';
+
+const overDataLimit = (value: unknown): boolean =>
+  Buffer.byteLength(JSON.stringify(value ?? null), 'utf8') > MAX_PAYLOAD_BYTES;
+
+/**
+ * Error and cause limits of every failure event: error 256, cause 32,768 characters
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskFailedEventDetails.html,
+ * API_ExecutionFailedEventDetails.html). AWS does not document how it shortens a longer cause; local
+ * AWS keeps its first 32,768 characters, so a longer JSON cause is no longer valid JSON.
+ */
+export const MAX_CAUSE = 32_768;
+const MAX_ERROR = 256;
+export const limitCause = (cause: string): string =>
+  cause.length > MAX_CAUSE ? cause.slice(0, MAX_CAUSE) : cause;
+
+/**
+ * A task's thrown error as Lambda reports it: Error = its name, Cause = Lambda's JSON error document
+ * with the stack as `trace`, one line per entry, as the Node.js runtime writes it
+ * (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html), limited to 32,768 characters.
+ */
 function lambdaError(thrown: unknown): { error: string; cause: string } {
   const error = thrown instanceof Error ? thrown.name : 'Error';
   const message = thrown instanceof Error ? thrown.message : String(thrown);
-  return { error, cause: JSON.stringify({ errorType: error, errorMessage: message }) };
+  const trace = thrown instanceof Error && thrown.stack ? thrown.stack.split('\n') : [];
+  return {
+    error: error.slice(0, MAX_ERROR),
+    cause: limitCause(JSON.stringify({ errorType: error, errorMessage: message, trace })),
+  };
 }
 
 /**

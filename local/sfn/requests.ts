@@ -25,7 +25,14 @@ export const ListStateMachinesRequest = z.object({ maxResults: MaxResults, nextT
 export const StartExecutionRequest = z.object({
   stateMachineArn: z.string().min(1).max(256),
   name: z.string().min(1).max(80).optional(),
-  input: z.string().max(262_144).optional(),
+  // 262,144 bytes of UTF-8, not characters: "Length constraints apply to the payload size, and are
+  // expressed as bytes in UTF-8 encoding." https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+  input: z
+    .string()
+    .refine((input) => Buffer.byteLength(input, 'utf8') <= 262_144, {
+      message: 'Member must have length less than or equal to 262144',
+    })
+    .optional(),
 });
 
 export const ExecutionArnRequest = z.object({ executionArn: z.string().min(1).max(256) });

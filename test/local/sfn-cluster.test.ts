@@ -131,6 +131,7 @@ describe('the synthesized failover workflow on local Step Functions', () => {
     expect(JSON.parse(done.cause as string)).toEqual({
       errorType: 'Superseded',
       errorMessage: 'server-a-20261125T120400000 started later',
+      trace: expect.arrayContaining([expect.stringContaining('started later')]),
     });
   });
 });

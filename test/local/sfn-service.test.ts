@@ -288,19 +288,21 @@ describe('executions', () => {
     const done = await finished(start.executionArn!);
     const events = await history(start.executionArn!);
 
-    const cause = JSON.stringify({
+    // Lambda's error document, with the stack as `trace` (the Node.js runtime's shape).
+    expect(JSON.parse(done.cause ?? '')).toEqual({
       errorType: 'RouteUpdateFailed',
       errorMessage: 'replace 172.16.0.1/32 in rtb-0123456789abcdef0: UnauthorizedOperation',
+      trace: expect.arrayContaining([expect.stringContaining('UnauthorizedOperation')]),
     });
-    expect(done).toMatchObject({ status: 'FAILED', error: 'RouteUpdateFailed', cause });
+    expect(done).toMatchObject({ status: 'FAILED', error: 'RouteUpdateFailed' });
     expect(done.output).toBeUndefined();
     expect(events.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails).toMatchObject({
       error: 'RouteUpdateFailed',
-      cause,
+      cause: done.cause,
     });
     expect(events.at(-1)).toMatchObject({
       type: 'ExecutionFailed',
-      executionFailedEventDetails: { error: 'RouteUpdateFailed', cause },
+      executionFailedEventDetails: { error: 'RouteUpdateFailed', cause: done.cause },
     });
   });
 
@@ -404,8 +406,13 @@ describe('executions', () => {
     const done = await finished(start.executionArn!);
     const events = await history(start.executionArn!);
 
-    const cause = JSON.stringify({ errorType: 'Superseded', errorMessage: 'run x started after this one' });
-    expect(done).toMatchObject({ status: 'FAILED', error: 'Superseded', cause });
+    const cause = done.cause ?? '';
+    expect(JSON.parse(cause)).toMatchObject({
+      errorType: 'Superseded',
+      errorMessage: 'run x started after this one',
+      trace: expect.any(Array),
+    });
+    expect(done).toMatchObject({ status: 'FAILED', error: 'Superseded' });
     const failEntered = events.find((e) => e.type === 'FailStateEntered');
     expect(JSON.parse(failEntered!.stateEnteredEventDetails!.input!)).toEqual({
       target: 'server-a',
