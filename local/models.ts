@@ -97,6 +97,11 @@ export const ModelSettings = z.strictObject({
     tgwPending: Transition,
     tgwDeleting: Transition,
   }),
+  /**
+   * Step Functions' 256 KiB payload quota (local/sfn/execution.ts). On in every profile, as in AWS; a
+   * test whose state does not fit yet may turn it off.
+   */
+  sfnPayloadLimit: z.boolean(),
   /** Reads of a written route that still return its previous state. */
   staleReads: z.number().int().nonnegative(),
   /** Regions whose endpoints refuse connections. */
@@ -122,6 +127,7 @@ export const ModelPatch = z.strictObject({
   throttle: ModelSettings.shape.throttle.partial().optional(),
   sfnThrottle: ModelSettings.shape.sfnThrottle.partial().optional(),
   routeStates: ModelSettings.shape.routeStates.partial().optional(),
+  sfnPayloadLimit: ModelSettings.shape.sfnPayloadLimit.optional(),
   staleReads: ModelSettings.shape.staleReads.optional(),
   outages: ModelSettings.shape.outages.optional(),
   serviceOutages: ModelSettings.shape.serviceOutages.optional(),
@@ -186,6 +192,7 @@ export function profileSettings(profile: Profile): ModelSettings {
     // transitional ones last, so both profiles leave them at zero; tests and benchmarks set them.
     // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRoute.html
     routeStates: { tgwPending: { reads: 0, ms: 0 }, tgwDeleting: { reads: 0, ms: 0 } },
+    sfnPayloadLimit: true,
     staleReads: 0,
     outages: [],
     serviceOutages: [],
@@ -285,6 +292,10 @@ export class LocalModels {
 
   transitionMs(): number {
     return this.current.transitionMs;
+  }
+
+  enforcesPayloadLimit(): boolean {
+    return this.current.sfnPayloadLimit;
   }
 
   /** Applies a patch (validated); a `profile` resets everything to it before the rest applies. */

@@ -38,6 +38,8 @@ export type TaskInvoker = (
 export interface SfnLatencyModels {
   coldStartMs(): number;
   transitionMs(): number;
+  /** Whether the 256 KiB payload quota is enforced. @default true */
+  enforcesPayloadLimit?(): boolean;
 }
 
 export interface ExecutionDeps {
@@ -79,6 +81,8 @@ export function runExecution(
   const transitions = { entered: 0, charged: 0 };
   let failure: { error: string; cause: string } | undefined;
   let timedOut = false;
+  const overDataLimit = (value: unknown): boolean =>
+    (deps.models?.enforcesPayloadLimit?.() ?? true) && exceedsPayloadQuota(value);
 
   /**
    * States.DataLimitExceeded is terminal: no Retry or Catch (States.ALL included) handles it, so the
@@ -367,7 +371,7 @@ function lambdaCall(
 export const MAX_PAYLOAD_BYTES = 262_144;
 export const DATA_LIMIT_EXCEEDED = 'States.DataLimitExceeded';
 
-const overDataLimit = (value: unknown): boolean =>
+const exceedsPayloadQuota = (value: unknown): boolean =>
   Buffer.byteLength(JSON.stringify(value ?? null), 'utf8') > MAX_PAYLOAD_BYTES;
 
 /**

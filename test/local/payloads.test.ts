@@ -97,6 +97,20 @@ describe('256 KiB per state and execution', () => {
     expect(result.cause).toMatch(/Big.*size exceeding the maximum number of bytes service limit/);
   });
 
+  it('lets the quota be turned off for a test whose state does not fit yet', async () => {
+    aws.models.update({ sfnPayloadLimit: false });
+    try {
+      const result = await run({
+        StartAt: 'Big',
+        States: { Big: { Type: 'Pass', Result: 'x'.repeat(300 * KB), End: true } },
+      });
+
+      expect(result.status).toBe('SUCCEEDED');
+    } finally {
+      aws.models.update({ sfnPayloadLimit: true });
+    }
+  });
+
   it('lets a state of 200 KB through', async () => {
     const result = await run({
       StartAt: 'Large',

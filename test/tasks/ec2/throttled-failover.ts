@@ -21,6 +21,8 @@ export interface ThrottledFailoverOptions {
   readonly tablesPerRegion: number;
   /** The mutating bucket of local AWS; the task paces to the same figures. */
   readonly bucket: Bucket;
+  /** Step Functions' 256 KiB payload quota on local AWS. @default true, as on AWS */
+  readonly payloadLimit?: boolean;
 }
 
 export interface ThrottledFailover {
@@ -70,7 +72,10 @@ export async function throttledFailover(options: ThrottledFailoverOptions): Prom
     return { detail, steps: stepsOf(await executions.history(started.arn)) };
   };
   try {
-    aws.models.update({ throttle: { enabled: true, mutating: options.bucket } });
+    aws.models.update({
+      throttle: { enabled: true, mutating: options.bucket },
+      sfnPayloadLimit: options.payloadLimit ?? true,
+    });
     const first = await failover('2026-11-30T12:00:00.000Z');
     const stats = aws.models.stats();
     const { output } = first.detail;
