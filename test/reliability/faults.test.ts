@@ -31,6 +31,7 @@ const B = {
 };
 const TGW_RTB_A = 'tgw-rtb-0a1b2c3d4e5f6a7b8';
 const TGW_RTB_B = 'tgw-rtb-0b1c2d3e4f5a6b7c8';
+const PEERING = 'tgw-attach-0c1d2e3f4a5b6c7d8';
 const US = 'us-east-1';
 const AP = 'ap-southeast-1';
 
@@ -398,6 +399,38 @@ describe('fault matrix (two regions)', () => {
       record(
         ctx,
         '12 drift between apply and verify',
+        `${report.status} ${report.failure?.error}`,
+        invariants,
+      );
+    } finally {
+      stop();
+    }
+  });
+
+  it('12b a loop between the TGWs appears between apply and verify -> NotConverged, no false SUCCEEDED', async (ctx) => {
+    const before = routesOf(cluster);
+    let seen = 0;
+    const stop = cluster.local.models.onWrite(() => {
+      seen += 1;
+      // After the last write, the target's TGW sends the VIP back over the peering: every path from
+      // VPC-A and from both TGWs now loops between the TGWs, one hop past the first TGW.
+      if (seen === 6) cluster.local.world.setRoute(AP, TGW_RTB_B, VIP, PEERING);
+    });
+    try {
+      const result = await failover('server-b');
+
+      expect(result.code, result.stdout).toBe(1);
+      const report = reportOf(result);
+      expect(report.status).toBe('FAILED');
+      expect(report.failure).toMatchObject({ step: 'VerifyReachability', error: 'NotConverged' });
+      expect(report.failure?.cause).toContain(TGW_RTB_B);
+      const invariants = await checkInvariants(cluster, before, [await runOf(result)], {
+        injected: [`${TGW_RTB_B}|${VIP}`],
+      });
+      expect(invariants.problems).toEqual([]);
+      record(
+        ctx,
+        '12b TGW loop between apply and verify',
         `${report.status} ${report.failure?.error}`,
         invariants,
       );
