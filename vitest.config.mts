@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Safety nets for a hung test, not expectations of speed: on two shared, fully loaded cores one
+    // vipctl child process can take 20 s to start and finish, and a scenario runs several.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
     env: {

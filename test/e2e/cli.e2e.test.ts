@@ -57,7 +57,7 @@ function vipctl(args: readonly string[], env: Record<string, string> = {}): Prom
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...env,
         },
-        timeout: 60_000,
+        timeout: 270_000,
       },
       (error, stdout, stderr) => {
         const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;

@@ -87,7 +87,7 @@ describe('vipctl local', () => {
       expect(server.stdout()).not.toContain('export AWS_ENDPOINT_URL=');
 
       const failover = await vipctl(
-        ['--config', EXAMPLE, 'failover', '--to', 'server-b', '--timeout', '60'],
+        ['--config', EXAMPLE, 'failover', '--to', 'server-b', '--timeout', '240'],
         cleanEnv({
           AWS_ENDPOINT_URL_SFN: sfnUrl!,
           AWS_ENDPOINT_URL_EC2: ec2Url!,

@@ -153,7 +153,7 @@ describe('Pacemaker OCF agent', () => {
     expect(tested.stdout).not.toMatch(/^\* rc=/m);
     expect(tested.code).toBe(0);
     expect(await routesLeadTo('server-b')).toBe(true);
-  }, 180_000);
+  }, 300_000);
 
   it('start moves every VIP route to the node and marks it; stop clears the mark and leaves the routes', async () => {
     const node = clusterNode();

@@ -81,7 +81,7 @@ describe('vipctl behind a forward proxy', () => {
   });
 
   it('http_proxy: failover starts and follows its run through the proxy', async () => {
-    const result = await run(['failover', '--to', 'server-b', '--timeout', '60'], {
+    const result = await run(['failover', '--to', 'server-b', '--timeout', '240'], {
       AWS_ENDPOINT_URL: endpoint,
       http_proxy: proxy.url,
     });

@@ -60,7 +60,7 @@ beforeEach(async () => {
 
 const vipRoute = (table: string, region: string) => cluster.local.world.findRoute(region, table, VIP);
 const failover = (to: string, ...extra: string[]) =>
-  cluster.vipctl(['failover', '--to', to, '--json', '--timeout', '60', ...extra]);
+  cluster.vipctl(['failover', '--to', to, '--json', '--timeout', '240', ...extra]);
 const reportOf = (result: CliResult) => json<Report>(result);
 const runOf = (result: CliResult): Promise<RunRecord> => cluster.settle(reportOf(result).run.arn);
 const writes = () => cluster.local.models.stats().writes;

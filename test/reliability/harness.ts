@@ -105,7 +105,7 @@ export function runVipctl(
     execFile(
       process.execPath,
       [...node, ...args],
-      { cwd: ROOT, env, timeout: options.timeoutMs ?? 90_000, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: ROOT, env, timeout: options.timeoutMs ?? 270_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
         const rss = /\nvipctl-maxrss-kb=(\d+)\n?$/.exec(stderr);
@@ -194,7 +194,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       );
       return out.executionArn ?? '';
     },
-    async settle(arn, timeoutMs = 60_000) {
+    async settle(arn, timeoutMs = 240_000) {
       const detail = await executions.wait(arn, { timeoutMs });
       if (detail.status === 'RUNNING') throw new Error(`${arn} still RUNNING after ${timeoutMs} ms`);
       return loadRun(executions, arn);
