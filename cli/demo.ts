@@ -4,7 +4,8 @@
  * local AWS, so the demo takes the same code paths and the same SDK clients over HTTP as a cluster node.
  */
 import { join } from 'node:path';
-import { loadTopology } from '../tasks/topology';
+import type { LocalAws } from '../local/index';
+import { loadTopology, type Topology } from '../tasks/topology';
 import type { CommandContext } from './context';
 import { packageRoot, startCliLocalAws } from './demo-local-aws';
 import { ExitCode } from './exit-codes';
@@ -20,6 +21,8 @@ export interface DemoStep {
   readonly expect: number;
   /** Instance metadata answers as this node (`self`). @default the seeded active node */
   readonly self?: string;
+  /** Stop this node's instance in local AWS for the step, and start it again after. @default none */
+  readonly stopped?: string;
 }
 
 /** The story, given the topology's node names. */
@@ -84,12 +87,35 @@ export function demoSteps(from: string, to: string): DemoStep[] {
       argv: ['rollback', '--last', '--yes', '--reason', 'vipctl demo rollback'],
       expect: ExitCode.Ok,
     },
+    {
+      title: 'drill --to all: would a failover work, right now?',
+      explain:
+        'A drill plans a failover to each node, sends every write with DryRun (IAM says allowed or not,\n' +
+        'nothing changes), and traces the world as the plan would leave it. READY: exit 0.',
+      argv: ['drill', '--to', 'all'],
+      expect: ExitCode.Ok,
+    },
+    {
+      title: `drill --to ${to} with its instance stopped`,
+      explain:
+        `Local AWS stops ${to}'s instance for this step: the drill is NOT READY and says why, long before
+` + 'a real failover would have found out. The schedule in the CDK app runs these drills every 30 minutes.',
+      argv: ['drill', '--to', to],
+      expect: ExitCode.Failed,
+      stopped: to,
+    },
   ];
 }
 
 /** Variables that would send the demo's clients elsewhere or to real credentials. */
 const FOREIGN =
   /^AWS_(ENDPOINT_URL.*|PROFILE|DEFAULT_PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|EC2_METADATA_.*)$/;
+
+/** The local AWS instance of a node, whose state the demo may change. */
+function instanceOf(aws: LocalAws, topology: Topology, node: string) {
+  const { instance, vpc } = topology.nodes[node]!;
+  return aws.world.region(topology.vpcs[vpc]!.region).instances[instance];
+}
 
 export async function demoCommand(ctx: CommandContext): Promise<number> {
   const started = Date.now();
@@ -136,7 +162,11 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
         cwd: ctx.io.cwd,
         env: { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: `${aws.url}/_imds/${step.self ?? from}` },
       };
-      const code = await run([...globals, ...step.argv], io, ctx.deps);
+      const instance = step.stopped ? instanceOf(aws, topology, step.stopped) : undefined;
+      if (instance) instance.state = 'stopped';
+      const code = await run([...globals, ...step.argv], io, ctx.deps).finally(() => {
+        if (instance) instance.state = 'running';
+      });
       if (code !== step.expect) {
         failed = { n, step, code };
         break;

@@ -28,12 +28,14 @@ describe('vipctl demo', () => {
     expect(stdout).not.toContain('runs: the audit trail');
   });
 
-  it('expects the old node to fail its check and every other step to succeed', () => {
+  it('expects the old node to fail its check, the drill of a stopped standby to be NOT READY, and every other step to succeed', () => {
     const steps = demoSteps('server-a', 'server-b');
 
     expect(steps.filter((s) => s.expect !== 0).map((s) => s.argv.join(' '))).toEqual([
       'check --active server-a',
+      'drill --to server-b',
     ]);
+    expect(steps.find((s) => s.stopped)?.stopped).toBe('server-b');
     expect(steps.find((s) => s.argv.includes('self'))?.self).toBe('server-b');
   });
 });

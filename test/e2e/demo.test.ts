@@ -24,8 +24,14 @@ describe('vipctl demo', () => {
       '── 8. runs: the audit trail',
       '── 9. show --last: one run as a timeline',
       '── 10. rollback --last --yes: put the routes back',
-      '── 11. stop local AWS',
+      '── 11. drill --to all: would a failover work, right now?',
+      '── 12. drill --to server-b with its instance stopped',
+      '── 13. stop local AWS',
     ]);
+    expect(stdout).toMatch(/server-a\s+us-east-1\s+READY/);
+    expect(stdout).toContain(
+      '  - precondition: instance i-0b8d3f5a7c9e2b4d6 of server-b: state stopped, not running (start it first)',
+    );
     // The failover and the rollback both ran the workflow to the end.
     expect(stdout).toContain('SUCCEEDED in');
     expect(stdout).toContain('converged: every VIP route leads to server-b');
