@@ -98,8 +98,8 @@ export function demoSteps(from: string, to: string): DemoStep[] {
     {
       title: `drill --to ${to} with its instance stopped`,
       explain:
-        `Local AWS stops ${to}'s instance for this step: the drill is NOT READY and says why, long before
-` + 'a real failover would have found out. The schedule in the CDK app runs these drills every 30 minutes.',
+        `Local AWS stops ${to}'s instance for this step: the drill is NOT READY and says why, long before\n` +
+        'a real failover would have found out. The schedule in the CDK app runs these drills every 30 minutes.',
       argv: ['drill', '--to', to],
       expect: ExitCode.Failed,
       stopped: to,
