@@ -3,18 +3,20 @@
  * EC2 reads only. 0 converged; 1 not converged (what is wrong is printed); 4 AWS unreachable, so the
  * answer is not known. An unreadable region is never reported as a wrong route. With `self`, run on
  * the node, every VIP must also be an address of this host: routes that lead to a node that does not
- * own the VIP end in dropped packets.
+ * own the VIP end in dropped packets. `--via-workflow` asks a read-only drill in the active node's
+ * region instead (check-via-workflow.ts), for nodes that reach only their own region.
  */
 import type { ExecutionInput } from '../tasks/contracts';
 import { planChanges } from '../tasks/plan';
 import { desiredRoutes, tablesOf } from '../tasks/routing';
 import { trace } from '../tasks/trace';
+import { askWorkflow } from './check-via-workflow';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
 import { startAndFollow } from './follow';
 import { vipsNotOnHost } from './host-addresses';
 import { describeOutcome, describeTarget } from './names';
-import { openSession } from './session';
+import { openSession, type Session } from './session';
 
 export interface CheckOptions {
   readonly active: string;
@@ -22,6 +24,8 @@ export interface CheckOptions {
   readonly timeout: number;
   /** `--no-host-check` sets false: for monitors that run somewhere other than the node. @default true */
   readonly hostCheck?: boolean;
+  /** Ask a read-only drill in the active node's region instead of reading every region from here. */
+  readonly viaWorkflow?: boolean;
 }
 
 export async function checkCommand(ctx: CommandContext, options: CheckOptions): Promise<number> {
@@ -31,6 +35,13 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
   // Only `self` means "this host is the node"; a named node may be checked from anywhere.
   const hostChecked = options.hostCheck !== false && options.active === 'self' && !topology.nodes.self;
   const notOnHost = hostChecked ? vipsNotOnHost(topology.vips, ctx.deps.networkInterfaces) : [];
+  if (options.viaWorkflow) {
+    const findings = await askWorkflow(ctx, session, active, options.timeout, notOnHost);
+    return concludeCheck(ctx, session, active, options, {
+      ...findings,
+      result: { ...findings.result, host: { checked: hostChecked, vipsMissing: notOnHost } },
+    });
+  }
   const observation = await session.readWorld();
   const owners = new Map(tablesOf(topology).map((t) => [t.table, t.owner]));
   const unreadable = new Set(observation.unreachable.map((u) => u.region));
@@ -70,21 +81,48 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
       ctx.print(`  from ${s.table} (${s.owner}) ${s.vip}: ${describeOutcome(s.outcome)}`);
     for (const h of verdict.health) ctx.print(`  ${h.resource}: ${h.problem}`);
   }
-  if (vipMissing) {
+  return concludeCheck(ctx, session, active, options, {
+    exitCode,
+    notConverged,
+    unknown,
+    notOnHost,
+    result: {
+      active,
+      converged: exitCode === ExitCode.Ok,
+      exitCode,
+      host: { checked: hostChecked, vipsMissing: notOnHost },
+      wrong,
+      trace: verdict,
+      unreachable: observation.unreachable,
+    },
+  });
+}
+
+/** What a check found, from reading the routes or from a drill. */
+export interface CheckFindings {
+  readonly exitCode: number;
+  readonly notConverged: boolean;
+  readonly unknown: boolean;
+  readonly notOnHost: readonly string[];
+  /** The `--json` result. */
+  readonly result: Record<string, unknown>;
+}
+
+/** Says what is wrong with the host, prints the JSON result, and repairs wrong routes when asked. */
+export async function concludeCheck(
+  ctx: CommandContext,
+  session: Session,
+  active: string,
+  options: CheckOptions,
+  findings: CheckFindings,
+): Promise<number> {
+  const { exitCode, notConverged, unknown, notOnHost, result } = findings;
+  if (notOnHost.length > 0) {
     if (notConverged || unknown) ctx.print(ctx.style.red(`VIP not on this host: ${notOnHost.join(', ')}`));
     ctx.print(
       `  no interface of this host carries ${notOnHost.join(', ')}: the cluster's address resource (EXPRESSCLUSTER's AWS Virtual IP resource, Pacemaker's IPaddr2) must add it before vipctl runs; --no-host-check skips this when the monitor runs elsewhere`,
     );
   }
-  const result = {
-    active,
-    converged: exitCode === ExitCode.Ok,
-    exitCode,
-    host: { checked: hostChecked, vipsMissing: notOnHost },
-    wrong,
-    trace: verdict,
-    unreachable: observation.unreachable,
-  };
 
   // A failover moves routes; it cannot put the VIP on this host, so repair only wrong routes.
   if (!options.repair || !notConverged) {

@@ -148,8 +148,14 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     )
     .option('--repair', 'start a failover to the active node when not converged')
     .option('--no-host-check', 'with self: do not check that every VIP is an address of this host')
+    .option(
+      '--via-workflow',
+      "ask a read-only drill in the active node's region instead of reading every region from here",
+    )
     .addOption(
-      new Option('--timeout <seconds>', 'how long to wait for a repair').argParser(seconds).default(120),
+      new Option('--timeout <seconds>', 'how long to wait for a repair, or for the drill of --via-workflow')
+        .argParser(seconds)
+        .default(120),
     )
     .action(action(async () => (await import('./check')).checkCommand));
 

@@ -90,4 +90,44 @@ describe('a node that reaches only its own region', () => {
     expect(report.fallback.map((f: { region: string }) => f.region)).toEqual([NODE_REGION]);
     expect(proxy.requests.some((r) => r.region === NODE_REGION && r.refused)).toBe(true);
   });
+
+  it('check --via-workflow gives the verdict of a drill in its own region; a plain check cannot', async () => {
+    reachable = (region) => region === NODE_REGION;
+
+    const viaWorkflow = await onTheNode(['check', '--active', 'self', '--no-host-check', '--via-workflow']);
+    const plain = await onTheNode(['check', '--active', 'self', '--no-host-check']);
+
+    expect(viaWorkflow.stdout).toContain(
+      'converged: every VIP route leads to server-b (drill in ap-southeast-1)',
+    );
+    expect(viaWorkflow.code).toBe(0);
+    expect(plain.code).toBe(4);
+    expect(
+      proxy.requests.filter((r) => r.region !== NODE_REGION).every((r) => r.operation.startsWith('ec2:')),
+    ).toBe(true);
+    expect(routesLeadTo('server-b')).toBe(true);
+  });
+
+  it('check --via-workflow finds a route drifted in another region, and writes nothing', async () => {
+    reachable = (region) => region === NODE_REGION;
+    const [drifted] = desiredRoutes(topology, 'server-b').filter((r) => r.region !== NODE_REGION);
+    if (!drifted) throw new Error('the example has a route outside the node region');
+    aws.world.deleteRoute(drifted.region, drifted.table, drifted.vip);
+    const before = aws.world.allRoutes();
+
+    const result = await onTheNode([
+      'check',
+      '--active',
+      'self',
+      '--no-host-check',
+      '--via-workflow',
+      '--json',
+    ]);
+
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.via).toBe('workflow');
+    expect(report.wrong.map((c: { table: string }) => c.table)).toContain(drifted.table);
+    expect(aws.world.allRoutes()).toEqual(before);
+  });
 });
