@@ -1,6 +1,8 @@
 /** Runs vipctl in-process with captured output, a fixed clock and a route reader that returns a given world. */
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliDeps } from '../../cli/context';
 import type { InterfaceLister } from '../../cli/host-addresses';
@@ -13,6 +15,8 @@ import type { Observation } from '../../tasks/world';
 export const FIXTURE = fileURLToPath(new URL('./fixtures/two-region.yaml', import.meta.url));
 export const topology: Topology = parseTopology(readFileSync(FIXTURE, 'utf8'), FIXTURE);
 export const ACCOUNT = '123456789012';
+/** A journal directory that stays empty unless a test writes direct runs into it. */
+const EMPTY_JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 export const NOW = new Date('2026-11-25T12:03:56.123Z');
 export const SM = (region: string) =>
   `arn:aws:states:${region}:${ACCOUNT}:stateMachine:vip-failover-orders-db`;
@@ -64,7 +68,8 @@ export async function vipctl(argv: readonly string[], options: HarnessOptions = 
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
       isTTY: options.isTTY ?? false,
-      env: options.env ?? {},
+      // Never the machine's own journal of direct runs (/var/lib/...): runs would list its records.
+      env: { VIPCTL_JOURNAL: EMPTY_JOURNAL, ...(options.env ?? {}) },
       cwd: process.cwd(),
       ...(options.confirm ? { confirm: options.confirm } : {}),
     },

@@ -15,6 +15,8 @@ import { cleanEnv, closedPort, EXAMPLE, ensureBuilt, ROOT, sh, vipctlWrapper } f
 const START = join(ROOT, 'examples', 'expresscluster', 'start.sh');
 const GENW = join(ROOT, 'examples', 'expresscluster', 'genw.sh');
 
+/** The direct-run journal of these tests. */
+const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 let topology: Topology;
 let aws: LocalAws;
 let wrapper: string;
@@ -37,6 +39,8 @@ function script(path: string, self: string, extra: Record<string, string> = {}) 
       VIPCTL: wrapper,
       VIPCTL_CONFIG: EXAMPLE,
       VIPCTL_TIMEOUT: '60',
+      // A start with AWS unreachable may run directly from the node: keep its record out of /var/lib.
+      VIPCTL_JOURNAL: JOURNAL,
       CLP_EVENT: 'FAILOVER',
       CLP_GROUPNAME: 'failover-db',
       AWS_ENDPOINT_URL: aws.url,

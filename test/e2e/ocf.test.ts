@@ -19,6 +19,8 @@ const OCF = { SUCCESS: 0, ERR_GENERIC: 1, NOT_RUNNING: 7 } as const;
 const OCF_TESTER = '/usr/sbin/ocf-tester';
 const SHELLFUNCS = '/usr/lib/ocf/lib/heartbeat/ocf-shellfuncs';
 
+/** The direct-run journal of these tests. */
+const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 let topology: Topology;
 let aws: LocalAws;
 let wrapper: string;
@@ -69,6 +71,8 @@ function agent(
       OCF_RESKEY_vipctl: wrapper,
       OCF_RESKEY_timeout: '60',
       ...params,
+      // A start with AWS unreachable may run directly from the node: keep its record out of /var/lib.
+      VIPCTL_JOURNAL: JOURNAL,
       ...awsEnv(options.endpoint),
     }),
   );
@@ -145,6 +149,7 @@ describe('Pacemaker OCF agent', () => {
       cleanEnv({
         PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`,
         HA_RSCTMP: clusterNode(),
+        VIPCTL_JOURNAL: JOURNAL,
         ...awsEnv(),
       }),
     ).finished;
