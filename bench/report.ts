@@ -1,8 +1,15 @@
 /** Turns the raw measurements into bench/RESULTS.md: tables for every figure, gaps explained. */
 import { loadavg } from 'node:os';
+import { profileSettings } from '../local/models';
 import type { BundleResult } from './bundle';
 import type { TimelineBar } from './charts';
-import { failoverCost, MEMORY_MB } from './cost';
+import {
+  failoverCost,
+  MEMORY_MB,
+  PRICE_PER_GB_SECOND_ARM,
+  PRICE_PER_REQUEST,
+  PRICE_PER_TRANSITION,
+} from './cost';
 import type { FailoverRun, SeedResult } from './failover';
 import { type Bucket, latencyMs } from './lower-bound';
 import type { ScalePoint } from './scale';
@@ -21,15 +28,8 @@ export interface BenchResults {
   readonly bundle: BundleResult;
 }
 
-/** The realistic profile's figures, as local/models.ts defines them (the bench reads them back per run). */
-const REALISTIC = {
-  latency: {
-    withinRegionMs: 80,
-    crossRegionMs: 200,
-    pairs: { 'ap-southeast-1|us-east-1': 230, 'eu-west-1|us-east-1': 150, 'ap-southeast-1|eu-west-1': 250 },
-  },
-  tlsHandshakeRtts: 2,
-} as const;
+/** The realistic profile's figures, imported from the model itself (local/models.ts), never copied. */
+export const REALISTIC = profileSettings('realistic');
 const SCRIPT_ORIGIN = 'ap-southeast-1';
 
 const ms = (value: number): string =>
@@ -42,8 +42,11 @@ const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' |
 const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]): string =>
   [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
 
-const rtt = (region: string, origin: string) =>
-  latencyMs({ ...REALISTIC, latency: { ...REALISTIC.latency } } as never, region, origin);
+const rtt = (region: string, origin: string) => latencyMs(REALISTIC, region, origin);
+const crossRegion = [REALISTIC.latency.crossRegionMs, ...Object.values(REALISTIC.latency.pairs)];
+const pairs = Object.entries(REALISTIC.latency.pairs)
+  .map(([pair, value]) => `${pair.replace('|', '↔')} ${value} ms`)
+  .join(', ');
 
 /** The failover run whose execution time is the median one (for the timeline and the counts). */
 export function medianRun(results: BenchResults): FailoverRun {
@@ -155,10 +158,10 @@ when the report was written ${loadavg()
 absolute CPU-bound figures such as process start-up are inflated; the modelled network waits are not).
 
 Everything runs against local AWS (\`local/\`) on 127.0.0.1. The \`realistic\` profile models ${REALISTIC.latency.withinRegionMs} ms
-round trips within a region, 150–250 ms across regions (ap-southeast-1↔us-east-1 230 ms), TLS setup of
-${REALISTIC.tlsHandshakeRtts} round trips per new connection, a 400 ms Lambda cold start and 25 ms per state transition.
+round trips within a region, ${Math.min(...crossRegion)}–${Math.max(...crossRegion)} ms across regions (${pairs}; other pairs ${REALISTIC.latency.crossRegionMs} ms), TLS setup of
+${REALISTIC.tlsHandshakeRtts} round trips per new connection, a ${REALISTIC.coldStartMs} ms Lambda cold start and ${REALISTIC.transitionMs} ms per state transition.
 Medians over ${runs.length} runs, (min–max) where shown. Commands: \`npm run bench\` (full), \`npm run bench -- --quick\`,
-\`npm run bench -- --all\` (adds 250 route tables × 3 VIPs). Raw data: \`bench/results/raw/results.json\` (not committed).
+\`npm run bench -- --all\` (adds 250 route tables × 3 VIPs). ${r.mode === 'quick' ? 'A quick run publishes nothing: this report, its charts and its data stay in `bench/results/raw/`.' : 'Raw data: `bench/RESULTS.json` (committed with this report; `npm run bench -- --report` renders it again).'}
 
 Headline: a failover of the seed topology takes **${s(wall)}** from \`vipctl failover\` start to exit
 (execution ${s(execution)}); the model's lower bound for the same work is ${s(bound.totalMs)}, a ratio of
@@ -232,7 +235,7 @@ ${table(
       ms(bound.writeWavesMs),
       ms(bound.verifyWaveMs),
       ms(bound.coldStartMs),
-      `${run.transitions} × 25 ms = ${ms(bound.transitionsMs)}`,
+      `${run.transitions} × ${REALISTIC.transitionMs} ms = ${ms(bound.transitionsMs)}`,
       ms(bound.totalMs),
       ms(execution),
       x(execution / bound.totalMs),
@@ -346,7 +349,7 @@ Bundled like the CDK stack does (esbuild, minify, target node22, CJS, AWS SDK bu
 | --- | --- | --- | --- | --- | --- | --- |
 | ${cost.transitions} | ${cost.invocations} | ${cost.gbSeconds.toFixed(3)} | ${cost.per1000.transitions.toFixed(4)} | ${cost.per1000.requests.toFixed(4)} | ${cost.per1000.duration.toFixed(4)} | **${cost.per1000.total.toFixed(4)}** |
 
-Prices: $0.025 per 1,000 state transitions, $0.20 per 1M Lambda requests, $0.0000133334 per GB-s (Arm).
+Prices: $${(PRICE_PER_TRANSITION * 1000).toFixed(3)} per 1,000 state transitions, $${(PRICE_PER_REQUEST * 1_000_000).toFixed(2)} per 1M Lambda requests, $${PRICE_PER_GB_SECOND_ARM} per GB-s (Arm).
 Durations are the local task durations (cold start included), so they overstate a warm Lambda.
 
 ## Gaps explained

@@ -1,12 +1,16 @@
 /**
- * `npm run bench [-- --quick] [-- --all]`: runs every benchmark against local AWS and writes
- * bench/RESULTS.md and its SVG charts; raw measurements go to bench/results/raw/ (not committed).
+ * `npm run bench [-- --quick] [-- --all]`: runs every benchmark against local AWS.
  *
- * --quick  a small subset with scaled-down token buckets, in under two minutes
- * --report render RESULTS.md again from bench/results/raw/results.json
+ * Only a full run publishes: it writes bench/RESULTS.md, its SVG charts, the compact raw results
+ * bench/RESULTS.json (committed with the report) and README's headline. Every run also keeps its raw
+ * measurements in bench/results/raw/ (not committed).
+ *
+ * --quick  a small subset with scaled-down token buckets, in under two minutes; it publishes nothing:
+ *          its report, charts and results stay in bench/results/raw/
+ * --report render the report again from bench/RESULTS.json (with --quick: bench/results/raw/quick.json)
  * --all    the full scale matrix, including 250 route tables with 3 VIPs (about 4 minutes per point)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { EC2_DOCUMENTED_BUCKETS } from '../local/index';
 import { loadTopology } from '../tasks/topology';
@@ -87,12 +91,18 @@ async function measure(): Promise<BenchResults> {
   };
 }
 
-// --report renders RESULTS.md and the charts again from the last raw results, measuring nothing.
+// A quick run writes under bench/results/raw/ only; a full run publishes next to RESULTS.md.
+const outDir = quick ? RAW_DIR : `${ROOT}bench/`;
+const published = `${ROOT}bench/RESULTS.json`;
+const rawResults = `${RAW_DIR}${quick ? 'quick' : 'full'}.json`;
+// --report renders the report and the charts again from the last results, measuring nothing.
 const final: BenchResults = args.has('--report')
-  ? (JSON.parse(readFileSync(`${RAW_DIR}results.json`, 'utf8')) as BenchResults)
+  ? (JSON.parse(readFileSync(quick ? rawResults : published, 'utf8')) as BenchResults)
   : await measure();
 const scale = final.scale;
-writeFileSync(`${RAW_DIR}results.json`, JSON.stringify(final, null, 1));
+mkdirSync(RAW_DIR, { recursive: true });
+writeFileSync(rawResults, JSON.stringify(final, null, 1));
+if (!quick) writeFileSync(published, `${JSON.stringify(final)}\n`);
 
 const callMs = baselineCallMs(final);
 const convergence = scale
@@ -103,23 +113,24 @@ const convergence = scale
     { tables: p.tablesPerRegion, series: 'sequential script baseline', seconds: callMs(p) / 1000 },
   ]);
 writeFileSync(
-  `${ROOT}bench/convergence.svg`,
+  `${outDir}convergence.svg`,
   await renderSvg(convergenceChart(convergence, 'Convergence vs route tables (1 VIP, 2 regions)')),
 );
 writeFileSync(
-  `${ROOT}bench/failover-timeline.svg`,
+  `${outDir}failover-timeline.svg`,
   await renderSvg(
     timelineChart(timelineBars(final), 'One failover on the seed topology (realistic latency)'),
   ),
 );
-writeFileSync(`${ROOT}bench/RESULTS.md`, renderResults(final));
-// The README quotes the headline figures between two markers; nothing else of it is touched.
+writeFileSync(`${outDir}RESULTS.md`, renderResults(final));
+// The README quotes the headline figures between two markers; nothing else of it is touched, and
+// only a full run touches it.
 const readme = readFileSync(`${ROOT}README.md`, 'utf8');
 const marked = /(<!-- bench-headline -->\n)[\s\S]*?(<!-- \/bench-headline -->)/;
-if (marked.test(readme)) {
+if (!quick && marked.test(readme)) {
   writeFileSync(
     `${ROOT}README.md`,
     readme.replace(marked, (_, open, close) => `${open}${headlineLines(final).join('\n')}\n${close}`),
   );
 }
-log(`done in ${final.durationS} s: bench/RESULTS.md`);
+log(`done in ${final.durationS} s: ${outDir.slice(ROOT.length)}RESULTS.md`);
