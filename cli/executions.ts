@@ -12,7 +12,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { ApplyOutput, type ExecutionInput, PlanOutput, RunOutput } from '../tasks/contracts';
+import { ApplyOutput, type ExecutionInput, GuardSkip, PlanOutput, RunOutput } from '../tasks/contracts';
 import {
   executionName,
   parseExecutionName,
@@ -571,4 +571,24 @@ export function writtenOf(events: readonly HistoryEvent[]): ChangeResult[] {
     }
   }
   return written;
+}
+
+/**
+ * The regions the stale-run guard skipped (their Step Functions API did not answer), per task that
+ * reported any, from the task results in the history.
+ */
+export function guardSkippedOf(events: readonly HistoryEvent[]): { step: string; skipped: GuardSkip[] }[] {
+  const found: { step: string; skipped: GuardSkip[] }[] = [];
+  let step = '';
+  for (const event of events) {
+    if (event.stateEnteredEventDetails?.name) step = event.stateEnteredEventDetails.name;
+    const output = parseJson(
+      event.taskSucceededEventDetails?.output ?? event.lambdaFunctionSucceededEventDetails?.output,
+    );
+    if (typeof output !== 'object' || output === null) continue;
+    const payload = (output as { Payload?: unknown }).Payload ?? output;
+    const skipped = GuardSkip.array().safeParse((payload as { guardSkipped?: unknown }).guardSkipped);
+    if (skipped.success && skipped.data.length > 0) found.push({ step, skipped: skipped.data });
+  }
+  return found;
 }

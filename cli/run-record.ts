@@ -7,7 +7,14 @@ import type { PlanOutput } from '../tasks/contracts';
 import type { ChangeResult, SnapshotRoute } from '../tasks/plan';
 import { stepRecordsOf } from './direct-steps';
 import type { Executions } from './executions';
-import { failureOf, planOutputOf, type RunDetail, type StepRecord, stepsOf } from './executions';
+import {
+  failureOf,
+  guardSkippedOf,
+  planOutputOf,
+  type RunDetail,
+  type StepRecord,
+  stepsOf,
+} from './executions';
 import type { DirectRun } from './journal';
 
 export interface RunRecord {
@@ -21,6 +28,8 @@ export interface RunRecord {
   readonly failure: { step: string | undefined; error: string; cause: string } | undefined;
   /** A direct run, read from the journal rather than from Step Functions. */
   readonly direct?: boolean;
+  /** Steps whose stale-run guard skipped regions that did not answer. */
+  readonly guardSkipped: ReturnType<typeof guardSkippedOf>;
 }
 
 const APPLIED = ['localVpc', 'tgw', 'remoteVpc'] as const;
@@ -41,6 +50,7 @@ export function recordOf(detail: RunDetail, events: readonly HistoryEvent[]): Ru
     snapshot: detail.output?.snapshot ?? plan?.plan.snapshot,
     failure:
       detail.status === 'RUNNING' || detail.status === 'SUCCEEDED' ? undefined : failureOf(events, detail),
+    guardSkipped: guardSkippedOf(events),
   };
 }
 
@@ -80,6 +90,7 @@ export function recordOfDirect(run: DirectRun): RunRecord {
     failure: run.failure
       ? { step: run.failure.step, error: run.failure.error, cause: run.failure.cause }
       : undefined,
+    guardSkipped: [],
     direct: true,
   };
 }

@@ -104,6 +104,7 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
     snapshot: run.snapshot ?? null,
     trace: verdict ?? null,
     failure: run.failure ? { ...run.failure, cause: cause?.message ?? '' } : null,
+    guardSkipped: run.guardSkipped,
   });
   if (ctx.globals.json) return ExitCode.Ok;
 
@@ -119,6 +120,14 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
   if (detail.input?.restore) ctx.print(`restores the snapshot of ${detail.input.restore.from}`);
   ctx.print();
   if (run.steps.length > 0) ctx.print(gantt(run.steps, 40, ctx.deps.now()));
+  if (run.guardSkipped.length > 0) {
+    ctx.print();
+    ctx.print(
+      ctx.style.yellow('stale-run guard: regions not checked (their Step Functions API did not answer):'),
+    );
+    for (const { step, skipped } of run.guardSkipped)
+      for (const s of skipped) ctx.print(`  ${step}: ${s.region} (${s.code}) ${s.message}`);
+  }
   if (run.changes.length > 0) {
     ctx.print();
     ctx.print('changes:');

@@ -63,6 +63,14 @@ export const PlanInput = z.strictObject({
 });
 export type PlanInput = z.infer<typeof PlanInput>;
 
+/** A region the stale-run guard could not check because its Step Functions API did not answer. */
+export const GuardSkip = z.strictObject({
+  region: z.string(),
+  code: z.string(),
+  message: z.string().max(1000),
+});
+export type GuardSkip = z.infer<typeof GuardSkip>;
+
 export const PlanOutput = z.strictObject({
   request: ExecutionInput,
   mode: z.enum(['failover', 'restore', 'drill']),
@@ -82,6 +90,8 @@ export const PlanOutput = z.strictObject({
   concurrentWith: z.array(z.string()).max(100).optional(),
   /** Drill only: failed preconditions of the target, reasons it is not ready (a failover would stop at them). */
   notReady: z.array(z.string()).max(1000).optional(),
+  /** Regions the stale-run guard skipped (unreachable): a newer run there would not have been seen. */
+  guardSkipped: z.array(GuardSkip).optional(),
   timing: Timing,
 });
 export type PlanOutput = z.infer<typeof PlanOutput>;
@@ -117,6 +127,8 @@ export const ApplyOutput = z.strictObject({
   results: z.array(ChangeResult),
   /** Present when writes of this step waited for EC2 tokens. */
   pacing: z.array(PacingSummary).max(100).optional(),
+  /** Regions the stale-run guard skipped before this step wrote. */
+  guardSkipped: z.array(GuardSkip).optional(),
   timing: Timing,
 });
 export type ApplyOutput = z.infer<typeof ApplyOutput>;

@@ -7,6 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type Ec2ClientFor, ec2ClientFor } from './ec2/clients';
 import type { RunMetrics } from './metrics';
+import { BudgetedRetryStrategy } from './ec2/retry-budget';
 import { type RunStore, S3_CLIENT_DEFAULTS, s3RunStore } from './run-store';
 
 export type SfnClientFor = (region: string) => SFNClient;
@@ -25,6 +26,8 @@ export interface TaskDeps {
   readonly now: () => Date;
   /** Where the run metrics go (DESIGN section 9). @default - not published */
   readonly publishMetrics?: (metrics: RunMetrics) => void;
+  /** One structured log record (the function's log group). @default none */
+  readonly log?: (record: Record<string, unknown>) => void;
 }
 
 /** @default 20000 when RETRY_BUDGET_MS is unset. */
@@ -41,6 +44,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskDeps {
     sfn: sfnClientFor(),
     ...(env.RUN_BUCKET ? { store: s3RunStore(env.RUN_BUCKET, new S3Client({ ...S3_CLIENT_DEFAULTS })) } : {}),
     now: () => new Date(),
+    log: (record) => console.log(JSON.stringify(record)),
   };
 }
 
@@ -54,18 +58,44 @@ function retryBudgetMs(raw: string | undefined): number {
 }
 
 /**
- * Step Functions clients, one per region. They give up quickly: the stale-run guard skips a region
- * whose API does not answer rather than hold up a failover.
+ * How the stale-run guard's Step Functions calls retry: the SDK's standard strategy (throttling backs
+ * off from a larger base than network errors and 5xx) within 5 s per call, and at most 6 attempts. So
+ * a throttled ListExecutions (`ThrottlingException`, refill 2 or 5 per second:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general)
+ * is survived within the budget, while a region that refuses connections is given up within about
+ * 3 s and one that hangs within the budget.
  */
-export function sfnClientFor(): SfnClientFor {
+export const SFN_GUARD_RETRY = { maxAttempts: 6, budgetMs: 5_000 } as const;
+
+export interface SfnClientOptions {
+  /** @default the SDK's (AWS_ENDPOINT_URL_SFN, ...) */
+  readonly endpoint?: string;
+  /** @default the SDK's credential chain */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** @default 3000 */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Step Functions clients, one per region, for the stale-run guard. A request that gets no answer
+ * within 3 s fails (`throwOnRequestTimeout`: without it, @smithy/node-http-handler 4.x only logs a
+ * warning when `requestTimeout` passes and keeps waiting), and is retried within the budget.
+ */
+export function sfnClientFor(options: SfnClientOptions = {}): SfnClientFor {
   const clients = new Map<string, SFNClient>();
   return (region) => {
     let client = clients.get(region);
     if (!client) {
       client = new SFNClient({
         region,
-        maxAttempts: 3,
-        requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }),
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+        retryStrategy: new BudgetedRetryStrategy(SFN_GUARD_RETRY),
+        requestHandler: new NodeHttpHandler({
+          connectionTimeout: 1_000,
+          requestTimeout: options.requestTimeoutMs ?? 3_000,
+          throwOnRequestTimeout: true,
+        }),
       });
       clients.set(region, client);
     }

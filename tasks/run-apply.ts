@@ -12,14 +12,15 @@ import { RouteUpdateFailedError } from './errors';
 import { type ChangeResult, wavesOf } from './plan';
 import { regionOfNode, type Step } from './routing';
 import { parseExecutionArn } from './sfn';
-import { assertNotSuperseded } from './stale-run-guard';
+import { assertNotSuperseded, reportSkipped } from './stale-run-guard';
 import { timingOf } from './timing';
 
 export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<ApplyOutput> {
   const startedAt = deps.now();
   const { topology, plan, step } = input;
   if (plan.mode === 'drill') return dryRunStep(input, deps, startedAt);
-  await assertNotSuperseded(deps.sfn, topology, input.execution);
+  const guard = await assertNotSuperseded(deps.sfn, topology, input.execution);
+  const guardSkipped = reportSkipped(guard, { step, execution: input.execution.id }, deps.log);
 
   const targetRegion = regionOfNode(topology, plan.target);
   const isFatal = (r: ChangeResult) =>
@@ -45,6 +46,7 @@ export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<Apply
     step,
     results: [...results, ...alreadyRightResults(topology, plan, step)],
     ...(pacing.length > 0 ? { pacing } : {}),
+    ...guardSkipped,
     timing: timingOf(startedAt, deps.now()),
   };
 }

@@ -12,7 +12,7 @@ import { NotReadyError, PreconditionFailedError, RegionUnreachableError } from '
 import { planChanges, reassertAll } from './plan';
 import { assertPreconditions, preconditionProblems } from './preconditions';
 import { regionOfNode } from './routing';
-import { assertNotSuperseded } from './stale-run-guard';
+import { assertNotSuperseded, reportSkipped } from './stale-run-guard';
 import { timingOf } from './timing';
 import type { Topology } from './topology';
 import { validateRequest } from './validate-request';
@@ -58,6 +58,7 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
     skipped,
     unreachable: observation.unreachable,
     ...(concurrent ? { concurrentWith: guard.value.olderRunning.map((run) => run.arn) } : {}),
+    ...reportSkipped(guard.value, { step: 'plan', execution: input.execution.id }, deps.log),
     timing: timingOf(startedAt, deps.now()),
   };
 }

@@ -2,10 +2,11 @@
  * The stale-run guard of DESIGN section 5: a run never writes after a newer run of the same cluster
  * has started, in any of the cluster's regions. A long retry must not undo a later failback.
  */
-import type { ExecutionContext } from './contracts';
+import type { ExecutionContext, GuardSkip } from './contracts';
 import type { SfnClientFor } from './deps';
-import { SupersededError } from './errors';
+import { PreconditionFailedError, SupersededError } from './errors';
 import { isDrillName, stateMachineArn } from './execution-name';
+import { NETWORK_ERROR_CODES } from './network-errors';
 import { regionsOf } from './routing';
 import { type ExecutionSummary, listExecutionsSince, parseExecutionArn } from './sfn';
 import type { Topology } from './topology';
@@ -14,14 +15,21 @@ import type { Topology } from './topology';
 const SUPERSEDING = new Set(['RUNNING', 'SUCCEEDED']);
 
 export interface GuardOptions {
-  /** How long one region's listing may take, SDK retries included, before that region is skipped. @default 5000 */
+  /**
+   * How long one region's listing may take, SDK retries included, before that region is given up.
+   * The clients' own retry budget is shorter (tasks/deps.ts); this bounds a listing of several pages.
+   * @default 8000
+   */
   readonly budgetMs?: number;
 }
 
-/** What the guard looked at; regions whose Step Functions API failed are skipped, not fatal. */
+/**
+ * What the guard looked at. A region whose Step Functions API did not answer (a network error, a
+ * timeout, or a 5xx after the SDK's retries) is skipped and reported; any other error fails the run.
+ */
 export interface GuardReport {
   readonly checked: string[];
-  readonly skipped: { region: string; message: string }[];
+  readonly skipped: GuardSkip[];
   /**
    * Older runs of the cluster still RUNNING (among the newest page of each region). They stop at
    * their next guard check, but a write wave they started before this run began may still land.
@@ -49,7 +57,7 @@ export async function assertNotSuperseded(
       const machine = stateMachineArn(topology.cluster, region, own.account, own.partition);
       try {
         const executions = await listExecutionsSince(sfn(region), machine, ownStart, {
-          abortSignal: AbortSignal.timeout(options.budgetMs ?? 5000),
+          abortSignal: AbortSignal.timeout(options.budgetMs ?? 8000),
           onOlder: (older) => {
             if (older.status === 'RUNNING' && older.arn !== execution.id && !isDrillName(older.name))
               report.olderRunning.push(older);
@@ -58,8 +66,11 @@ export async function assertNotSuperseded(
         report.checked.push(region);
         return executions;
       } catch (error) {
-        // An unreachable or throttled region must not block a failover: the guard is best effort there.
-        report.skipped.push({ region, message: error instanceof Error ? error.message : String(error) });
+        // An unreachable region must not block a failover: the guard is best effort there, and says
+        // so. Anything else (AccessDenied, a missing state machine, throttling that outlasted the
+        // retries) means the guard cannot do its job, so the run must not write.
+        if (!isUnreachable(error)) throw guardFailure(topology.cluster, region, machine, error);
+        report.skipped.push({ region, code: codeOf(error), message: messageOf(error).slice(0, 1000) });
         return [];
       }
     }),
@@ -87,4 +98,78 @@ export async function assertNotSuperseded(
 function isNewer(other: ExecutionSummary, ownStart: Date, ownName: string): boolean {
   const delta = other.startDate.getTime() - ownStart.getTime();
   return delta > 0 || (delta === 0 && other.name > ownName);
+}
+
+/** The error's AWS or network code: `name`, else Node's `code`. */
+function codeOf(error: unknown): string {
+  const e = error as { name?: unknown; code?: unknown } | undefined;
+  if (typeof e?.name === 'string' && e.name !== 'Error') return e.name;
+  return typeof e?.code === 'string' ? e.code : 'Error';
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Codes that mean the request never got an answer (besides Node's socket errors). */
+const NO_ANSWER = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/**
+ * The API did not answer: a socket error, a request timeout, our budget's abort, or a 5xx after the
+ * SDK's retries (Step Functions answers 5xx for its own faults, e.g. ServiceUnavailable).
+ */
+function isUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const r = e as {
+      name?: unknown;
+      code?: unknown;
+      $fault?: unknown;
+      $metadata?: { httpStatusCode?: number };
+      cause?: unknown;
+    };
+    if (typeof r.code === 'string' && NETWORK_ERROR_CODES.has(r.code)) return true;
+    if (typeof r.name === 'string' && NO_ANSWER.has(r.name)) return true;
+    if (r.$fault === 'server' || (r.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+    e = r.cause;
+  }
+  return false;
+}
+
+/**
+ * Why the guard could not check a region, naming it and what to fix. Error codes of ListExecutions:
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html#API_ListExecutions_Errors
+ * (AccessDeniedException is common to all actions: https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html)
+ */
+function guardFailure(
+  cluster: string,
+  region: string,
+  machine: string,
+  error: unknown,
+): PreconditionFailedError {
+  const code = codeOf(error);
+  const fix =
+    code === 'AccessDeniedException' || code === 'AccessDenied'
+      ? `the task role lacks states:ListExecutions on ${machine}: grant it (vipctl policy --lambda lists it) and redeploy`
+      : code === 'StateMachineDoesNotExist'
+        ? `${region} is a region of cluster ${cluster}'s topology, but it has no state machine ${machine}: deploy the stack there (npx cdk deploy --all), so that runs started there are seen`
+        : `retry the failover; if it keeps failing, check Step Functions in ${region}`;
+  return new PreconditionFailedError(
+    `the stale-run guard cannot list the runs of cluster ${cluster} in ${region} (${code}: ${messageOf(error)}); ` +
+      `this run writes nothing, because it cannot tell whether a newer run exists there. Fix: ${fix}`,
+    { cause: error },
+  );
+}
+
+/** The skipped regions as the task outputs carry them, and one structured log line when there are any. */
+export function reportSkipped(
+  report: GuardReport,
+  context: { step: string; execution: string },
+  log: ((record: Record<string, unknown>) => void) | undefined,
+): { guardSkipped?: GuardSkip[] } {
+  if (report.skipped.length === 0) return {};
+  log?.({
+    level: 'WARN',
+    message: `stale-run guard skipped ${report.skipped.map((s) => s.region).join(', ')}: their Step Functions API did not answer`,
+    ...context,
+    guardSkipped: report.skipped,
+  });
+  return { guardSkipped: report.skipped };
 }

@@ -29,6 +29,7 @@
  * installed, so a test never believes a condition was evaluated.
  */
 import { z } from 'zod';
+import { partitionOf } from '../../tasks/partition';
 import { Ec2Error, ec2Errors } from './errors';
 import type { QueryParams } from './query';
 
@@ -63,7 +64,8 @@ function matches(pattern: string, value: string, ignoreCase = false): boolean {
 
 /** The resources IAM checks for `action` with these parameters (see the file comment). */
 export function resourcesOf(action: string, params: QueryParams, region: string, account: string): string[] {
-  const arn = (type: string, id: string) => `arn:aws:ec2:${region}:${account}:${type}/${id}`;
+  const arn = (type: string, id: string) =>
+    `arn:${partitionOf(region)}:ec2:${region}:${account}:${type}/${id}`;
   switch (action) {
     case 'CreateRoute':
     case 'ReplaceRoute':

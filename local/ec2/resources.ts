@@ -2,6 +2,7 @@
  * The resources routes go through: network interfaces, instances (with their source/destination
  * check), VPCs and subnets.
  */
+import { partitionOf } from '../../tasks/partition';
 import type { Instance, NetworkInterface } from '../world';
 import type { Ec2Action } from './context';
 import { paginate, select } from './describe';
@@ -194,7 +195,7 @@ const describeSubnets: Ec2Action = (params, { world, account, region }) => {
   return {
     subnetSet: page.items.map((s) => ({
       subnetId: s.id,
-      subnetArn: `arn:aws:ec2:${region}:${account}:subnet/${s.id}`,
+      subnetArn: `arn:${partitionOf(region)}:ec2:${region}:${account}:subnet/${s.id}`,
       state: 'available',
       vpcId: s.vpcId,
       cidrBlock: s.cidr,

@@ -2,6 +2,7 @@
  * Transit gateways: their route tables (search and write routes), attachments (VPC and peering) and
  * associations. A peering attachment has one ID and is visible in both regions from each side's view.
  */
+import { partitionOf } from '../../tasks/partition';
 import {
   type RegionWorld,
   type TgwAttachment,
@@ -221,7 +222,7 @@ const describeTransitGateways: Ec2Action = (params, { world, account, region }) 
   return {
     transitGatewaySet: page.items.map((t) => ({
       transitGatewayId: t.id,
-      transitGatewayArn: `arn:aws:ec2:${region}:${account}:transit-gateway/${t.id}`,
+      transitGatewayArn: `arn:${partitionOf(region)}:ec2:${region}:${account}:transit-gateway/${t.id}`,
       state: t.state,
       ownerId: account,
       description: '',

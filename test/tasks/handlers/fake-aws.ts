@@ -106,7 +106,10 @@ export interface FakeWorld {
   /** Writes to these tables fail with this AWS error code. */
   failWrites: Map<string, string>;
   executions: Map<string, { executionArn: string; name: string; status: string; startDate: Date }[]>;
+  /** Regions whose Step Functions API refuses connections. */
   sfnDown: Set<string>;
+  /** Regions whose Step Functions API answers every ListExecutions with this error. */
+  sfnErrors: Map<string, { name: string; message?: string; status?: number }>;
 }
 
 /** The routes of the seed with server-a active, plus one non-VIP route per VPC table. */
@@ -164,6 +167,7 @@ export function worldWithServerAActive(): FakeWorld {
     failWrites: new Map(),
     executions: new Map(),
     sfnDown: new Set(),
+    sfnErrors: new Map(),
   };
 }
 
@@ -202,12 +206,15 @@ export interface FakeAws {
   deps: TaskDeps;
   /** Every route write sent, in order, with its region. */
   writes: { region: string; command: string; table: string; destination: string; target: string }[];
+  /** What the tasks logged (deps.log). */
+  logs: Record<string, unknown>[];
 }
 
 export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.000Z')): FakeAws {
   const ec2 = mockClient(EC2Client);
   const sfn = mockClient(SFNClient);
   const writes: FakeAws['writes'] = [];
+  const logs: FakeAws['logs'] = [];
   const regionOf = async (getClient: () => { config: { region: unknown } }): Promise<string> => {
     const region = getClient().config.region;
     const value = typeof region === 'function' ? await region() : region;
@@ -477,11 +484,15 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
   sfn.on(ListExecutionsCommand).callsFake(async (input: { stateMachineArn: string }, getClient) => {
     const region = await regionOf(getClient);
     if (world.sfnDown.has(region)) {
+      throw Object.assign(new Error(`connect ECONNREFUSED (states.${region})`), { code: 'ECONNREFUSED' });
+    }
+    const refusal = world.sfnErrors.get(region);
+    if (refusal) {
       throw new SFNServiceException({
-        name: 'ThrottlingException',
-        message: 'Rate exceeded',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
+        name: refusal.name,
+        message: refusal.message ?? refusal.name,
+        $fault: (refusal.status ?? 400) >= 500 ? 'server' : 'client',
+        $metadata: { httpStatusCode: refusal.status ?? 400 },
       });
     }
     const executions = [...(world.executions.get(input.stateMachineArn) ?? [])].sort(
@@ -504,8 +515,9 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
       return client;
     },
     now: () => now,
+    log: (record) => logs.push(record),
   };
-  return { world, ec2, sfn, deps, writes };
+  return { world, ec2, sfn, deps, writes, logs };
 }
 
 export const stateMachine = (region: string) =>

@@ -140,7 +140,7 @@ describe('stale-run guard', () => {
     });
   });
 
-  it('skips a region whose Step Functions API fails and still guards the others', async () => {
+  it('skips a region whose Step Functions API does not answer, reports it, and still guards the others', async () => {
     aws = fakeAws(worldWithServerAActive());
     aws.world.sfnDown.add(REGION_A);
     aws.world.executions.set(stateMachine(REGION_A), [
@@ -150,10 +150,78 @@ describe('stale-run guard', () => {
     const plan = await tasks(aws, topology).plan(failoverToB());
 
     expect(plan.converged).toBe(false);
+    expect(plan.guardSkipped).toEqual([
+      { region: REGION_A, code: 'ECONNREFUSED', message: expect.stringContaining('ECONNREFUSED') },
+    ]);
+    expect(aws.logs).toContainEqual(
+      expect.objectContaining({ level: 'WARN', step: 'plan', guardSkipped: plan.guardSkipped }),
+    );
 
     aws.world.executions.set(stateMachine(REGION_B), [
       run(REGION_B, 'server-a-20261125T120400000', '2026-11-25T12:04:00Z', 'RUNNING'),
     ]);
     await expect(tasks(aws, topology).plan(failoverToB())).rejects.toMatchObject({ name: 'Superseded' });
+  });
+
+  it('skips a region whose Step Functions API answers 5xx after the retries', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    aws.world.sfnErrors.set(REGION_A, { name: 'ServiceUnavailable', status: 503 });
+
+    const plan = await tasks(aws, topology).plan(failoverToB());
+
+    expect(plan.guardSkipped).toEqual([
+      { region: REGION_A, code: 'ServiceUnavailable', message: 'ServiceUnavailable' },
+    ]);
+  });
+
+  it('reports the skipped regions in the output of each update step too', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    const t = tasks(aws, topology);
+    const plan = await t.plan(failoverToB());
+    aws.world.sfnDown.add(REGION_A);
+
+    const applied = await t.apply(plan, 'local-vpc');
+
+    expect(applied.guardSkipped?.map((s) => s.region)).toEqual([REGION_A]);
+    expect(aws.logs).toContainEqual(expect.objectContaining({ step: 'local-vpc' }));
+  });
+
+  it('reports nothing when every region answered', async () => {
+    aws = fakeAws(worldWithServerAActive());
+
+    const plan = await tasks(aws, topology).plan(failoverToB());
+
+    expect(plan.guardSkipped).toBeUndefined();
+    expect(aws.logs).toEqual([]);
+  });
+
+  it.each([
+    ['AccessDeniedException', 'the task role lacks states:ListExecutions on'],
+    ['StateMachineDoesNotExist', 'deploy the stack there'],
+    ['ThrottlingException', 'retry the failover'],
+  ])('fails the run with PreconditionFailed, naming the region, on %s', async (name, fix) => {
+    aws = fakeAws(worldWithServerAActive());
+    aws.world.sfnErrors.set(REGION_A, { name });
+
+    await expect(tasks(aws, topology).plan(failoverToB())).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      message: expect.stringMatching(
+        new RegExp(`cannot list the runs of cluster orders-db in ${REGION_A} \\(${name}: .*Fix: .*${fix}`),
+      ),
+    });
+    expect(aws.writes).toHaveLength(0);
+  });
+
+  it('fails an update step on AccessDenied before it writes anything', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    const t = tasks(aws, topology);
+    const plan = await t.plan(failoverToB());
+    aws.world.sfnErrors.set(REGION_B, { name: 'AccessDeniedException' });
+
+    await expect(t.apply(plan, 'local-vpc')).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      message: expect.stringContaining(`states:ListExecutions on ${stateMachine(REGION_B)}`),
+    });
+    expect(aws.writes).toHaveLength(0);
   });
 });
