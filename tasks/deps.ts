@@ -5,9 +5,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { type Ec2ClientFor, ec2ClientFor } from './ec2/clients';
 import type { RunMetrics } from './metrics';
-import { BudgetedRetryStrategy } from './ec2/retry-budget';
 import { type RunStore, S3_CLIENT_DEFAULTS, s3RunStore } from './run-store';
 
 export type SfnClientFor = (region: string) => SFNClient;
@@ -58,14 +58,20 @@ function retryBudgetMs(raw: string | undefined): number {
 }
 
 /**
- * How the stale-run guard's Step Functions calls retry: the SDK's standard strategy (throttling backs
- * off from a larger base than network errors and 5xx) within 5 s per call, and at most 6 attempts. So
- * a throttled ListExecutions (`ThrottlingException`, refill 2 or 5 per second:
+ * How the stale-run guard's Step Functions calls retry: the SDK's standard strategy (retry quota and
+ * error classification, throttling included) with up to 6 attempts and full-jitter backoff capped at
+ * 2 s (at most 6.8 s of waits in all; the guard's 8 s listing budget bounds the rest). So a throttled
+ * ListExecutions (`ThrottlingException`; refill 2 or 5 per second:
  * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general)
- * is survived within the budget, while a region that refuses connections is given up within about
- * 3 s and one that hangs within the budget.
+ * is survived within the budget, and a region that refuses connections or hangs is given up within it.
+ * (The EC2 adapter's strategy does not retry throttling at all: it paces instead.)
  */
-export const SFN_GUARD_RETRY = { maxAttempts: 6, budgetMs: 5_000 } as const;
+export const SFN_GUARD_RETRY = { maxAttempts: 6, maxDelayMs: 2_000, baseDelayMs: 200 } as const;
+
+const guardBackoff = (attempt: number): number =>
+  Math.floor(
+    Math.random() * Math.min(SFN_GUARD_RETRY.maxDelayMs, SFN_GUARD_RETRY.baseDelayMs * 2 ** attempt),
+  );
 
 export interface SfnClientOptions {
   /** @default the SDK's (AWS_ENDPOINT_URL_SFN, ...) */
@@ -90,7 +96,7 @@ export function sfnClientFor(options: SfnClientOptions = {}): SfnClientFor {
         region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         ...(options.credentials ? { credentials: options.credentials } : {}),
-        retryStrategy: new BudgetedRetryStrategy(SFN_GUARD_RETRY),
+        retryStrategy: new ConfiguredRetryStrategy(SFN_GUARD_RETRY.maxAttempts, guardBackoff),
         requestHandler: new NodeHttpHandler({
           connectionTimeout: 1_000,
           requestTimeout: options.requestTimeoutMs ?? 3_000,
