@@ -24,7 +24,7 @@ interface Report {
 
 describe('a run that outlives vipctl --timeout', () => {
   it('is stopped: vipctl exits 1 and the execution ends ABORTED before it verifies', async () => {
-    cluster = await startCluster();
+    cluster = await startCluster({ budgetMs: 20_000 });
     // The latency model's state transition cost makes the run take over 30 s.
     cluster.local.models.update({ transitionMs: 3000 });
 
@@ -45,7 +45,7 @@ describe('a run that outlives vipctl --timeout', () => {
 
 describe('the stale-run guard', () => {
   it('fails the run, naming the region, when Step Functions denies it the listing there', async () => {
-    cluster = await startCluster();
+    cluster = await startCluster({ budgetMs: 20_000 });
     cluster.local.models.addFault({
       action: 'ListExecutions',
       region: 'us-east-1',
@@ -74,13 +74,13 @@ describe('a topology in China', () => {
       .replaceAll('ap-southeast-1', 'cn-northwest-1');
     const config = join(mkdtempSync(join(tmpdir(), 'vip-cn-')), 'cluster.yaml');
     writeFileSync(config, text);
-    cluster = await startCluster({ config });
+    cluster = await startCluster({ config, budgetMs: 20_000 });
 
     const failover = await cluster.vipctl(['failover', '--to', 'server-b', '--json']);
     const runs = await cluster.vipctl(['runs', '--json']);
     const policy = await cluster.vipctl(['policy', '--node']);
 
-    expect(failover.code, failover.stderr).toBe(0);
+    expect(failover.code, `${failover.stdout}\n${failover.stderr}`).toBe(0);
     expect(json<Report>(failover).run.arn).toMatch(
       /^arn:aws-cn:states:cn-northwest-1:\d{12}:execution:vip-failover-orders-db:server-b-/,
     );
