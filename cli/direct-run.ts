@@ -38,7 +38,10 @@ const APPLIED_KEY = { 'local-vpc': 'localVpc', tgw: 'tgw', 'remote-vpc': 'remote
 export const DIRECT_VERIFY_RETRY = { intervalMs: 1000, maxAttempts: 4, backoffRate: 1.5 } as const;
 
 export interface DirectRunDeps {
+  /** EC2 clients for the reads (Plan, the snapshot guard, VerifyReachability). */
   readonly ec2: Ec2ClientFor;
+  /** EC2 clients for the update steps' writes, whose retry budget must outlast throttling. @default ec2 */
+  readonly ec2Writes?: Ec2ClientFor;
   /** Step Functions clients for the tasks' own stale-run guard (it skips regions that do not answer). */
   readonly sfn: SfnClientFor;
   readonly now: () => Date;
@@ -133,7 +136,7 @@ export async function executeDirect(
           }
           const output: ApplyOutput = await runApply(
             { task: 'apply', step: s, topology, plan, execution },
-            taskDeps,
+            { ...taskDeps, ec2: deps.ec2Writes ?? deps.ec2 },
           );
           run.applied = { ...run.applied, [APPLIED_KEY[s]]: output };
           return output;

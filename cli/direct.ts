@@ -48,8 +48,11 @@ export async function runDirect(
   const journal = new Journal(ctx.globals.journal);
   let journalProblem: string | undefined;
   let journalPath = '';
-  const [account, ec2] = await Promise.all([
+  // Reads give up as soon as a monitor's do (an EC2 outage ends the run in seconds, writing nothing);
+  // writes retry as long as the task function's.
+  const [account, ec2, ec2Writes] = await Promise.all([
     session.clients.account(),
+    session.clients.ec2(),
     session.clients.ec2(DIRECT_EC2_BUDGET_MS),
   ]);
   const fallback = options.fallback ?? [];
@@ -65,6 +68,7 @@ export async function runDirect(
     { account, region },
     {
       ec2,
+      ec2Writes,
       // The tasks' own guard still asks Step Functions (quickly): if it comes back during this run,
       // a newer execution is seen even when it had nothing to write.
       sfn: session.clients.quickSfn,
@@ -220,9 +224,10 @@ export async function runDirectDrill(
   input: ExecutionInput,
   onSteps?: (steps: readonly StepRecord[]) => void,
 ): Promise<DirectRun> {
-  const [{ executeDirect }, account, ec2] = await Promise.all([
+  const [{ executeDirect }, account, ec2, ec2Writes] = await Promise.all([
     import('./direct-run'),
     session.clients.account(),
+    session.clients.ec2(),
     session.clients.ec2(DIRECT_EC2_BUDGET_MS),
   ]);
   return executeDirect(
@@ -231,6 +236,7 @@ export async function runDirectDrill(
     { account, region: regionOfNode(session.topology, input.target) },
     {
       ec2,
+      ec2Writes,
       sfn: session.clients.quickSfn,
       now: ctx.deps.now,
       sleep: ctx.deps.sleep,
