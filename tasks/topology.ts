@@ -533,6 +533,14 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): PathProblem[] {
       });
     }
     case 'invalid_key':
+      if (String(field).startsWith('drill-')) {
+        return [
+          {
+            path,
+            message: `"${field}" must not start with drill- (drill executions are named drill-<node>-…; rename the node)`,
+          },
+        ];
+      }
       return [{ path, message: `"${field}" is not a valid name: must be 1-48 letters, digits, - or _` }];
     case 'invalid_type': {
       const value = valueAt(data, path);
