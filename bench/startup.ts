@@ -1,17 +1,20 @@
 /**
  * Benchmark 3: CLI start-up with latency off. Time from process start until StartExecution reaches
- * local AWS, wall time of `vipctl check`, and which packages `vipctl --help` loads.
+ * local AWS, wall time and peak RSS of `vipctl check`, and which packages `vipctl --help` loads.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalAws } from '../local/index';
 import type { Topology } from '../tasks/topology';
-import { awsEnv, spawnNode, startBenchAws, VIPCTL, vipctl, writeConfig } from './harness';
+import { awsEnv, RAW_DIR, spawnNode, startBenchAws, VIPCTL, vipctl, writeConfig } from './harness';
 
 export interface StartupResult {
   /** `node -e ""`: the floor of any node CLI on this machine. */
   readonly nodeStartMs: number[];
   readonly toStartExecutionMs: number[];
   readonly checkWallMs: number[];
+  /** Peak RSS of each timed `vipctl check`, KiB (absent in results of older runs). */
+  readonly checkPeakRssKiB?: number[];
   /** SDK modules (@aws-sdk, @smithy) resolved by `vipctl --help`, and by `vipctl check` as a control. */
   readonly helpSdkModules: string[];
   readonly checkSdkModules: number;
@@ -33,6 +36,8 @@ export async function startupBenchmark(topology: Topology, repeats: number): Pro
     const nodeStartMs: number[] = [];
     const toStartExecutionMs: number[] = [];
     const checkWallMs: number[] = [];
+    const checkPeakRssKiB: number[] = [];
+    const rssFile = `${RAW_DIR}check-peak-rss.txt`;
     for (let i = 0; i < repeats; i++) {
       nodeStartMs.push((await spawnNode(['-e', ''], awsEnv(aws.local.url))).wallMs);
       aws.clear();
@@ -49,10 +54,15 @@ export async function startupBenchmark(topology: Topology, repeats: number): Pro
       // Let the run finish, then put server-a back, so that check has the same work every time.
       await waitForEnd(aws.local, arn);
       aws.local.world.restore((await freshWorld(topology)).snapshot());
-      const check = await vipctl(config, ['check', '--active', 'server-a'], aws.local.url);
+      rmSync(rssFile, { force: true });
+      const check = await spawnNode(
+        ['--import', './bench/peak-rss.mjs', VIPCTL, '--config', config, 'check', '--active', 'server-a'],
+        { ...awsEnv(aws.local.url), BENCH_PEAK_RSS_FILE: rssFile },
+      );
       if (check.code !== 0)
         throw new Error(`vipctl check exited ${check.code}: ${check.stdout}${check.stderr}`);
       checkWallMs.push(check.wallMs);
+      checkPeakRssKiB.push(Number(readFileSync(rssFile, 'utf8')));
     }
     const traced = (args: string[]) =>
       spawnNode(['--import', './bench/module-log.mjs', VIPCTL, '--config', config, ...args], {
@@ -66,6 +76,7 @@ export async function startupBenchmark(topology: Topology, repeats: number): Pro
       nodeStartMs,
       toStartExecutionMs,
       checkWallMs,
+      checkPeakRssKiB,
       helpSdkModules: sdkModules(help.stderr),
       checkSdkModules: sdkModules(check.stderr).length,
       failoverSdkModules: sdkModules(failover.stderr),
