@@ -26,9 +26,17 @@ export interface TaskDeps {
   readonly now: () => Date;
   /** Where the run metrics go (DESIGN section 9). @default - not published */
   readonly publishMetrics?: (metrics: RunMetrics) => void;
+  /**
+   * The time one write wave may need (a call's retry budget plus a margin): an update task starts no
+   * wave when less of the invocation is left (tasks/time-budget.ts). @default no such check
+   */
+  readonly waveBudgetMs?: number;
   /** One structured log record (the function's log group). @default none */
   readonly log?: (record: Record<string, unknown>) => void;
 }
+
+/** Time past a call's retry budget that a wave needs to finish and the task to report. */
+const WAVE_MARGIN_MS = 2_000;
 
 /** @default 20000 when RETRY_BUDGET_MS is unset. */
 const DEFAULT_RETRY_BUDGET_MS = 20_000;
@@ -41,6 +49,7 @@ const DEFAULT_RETRY_BUDGET_MS = 20_000;
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskDeps {
   return {
     ec2: ec2ClientFor({ budgetMs: retryBudgetMs(env.RETRY_BUDGET_MS) }),
+    waveBudgetMs: retryBudgetMs(env.RETRY_BUDGET_MS) + WAVE_MARGIN_MS,
     sfn: sfnClientFor(),
     ...(env.RUN_BUCKET ? { store: s3RunStore(env.RUN_BUCKET, new S3Client({ ...S3_CLIENT_DEFAULTS })) } : {}),
     now: () => new Date(),

@@ -15,7 +15,16 @@ import { parseExecutionArn } from './sfn';
 import { assertNotSuperseded, reportSkipped } from './stale-run-guard';
 import { timingOf } from './timing';
 
-export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<ApplyOutput> {
+export interface ApplyTime {
+  /** Milliseconds the invocation has left (Lambda's context.getRemainingTimeInMillis). @default unlimited */
+  readonly remainingMs?: () => number;
+}
+
+export async function runApply(
+  input: ApplyInput,
+  deps: TaskDeps,
+  time: ApplyTime = {},
+): Promise<ApplyOutput> {
   const startedAt = deps.now();
   const { topology, plan, step } = input;
   if (plan.mode === 'drill') return dryRunStep(input, deps, startedAt);
@@ -29,6 +38,17 @@ export async function runApply(input: ApplyInput, deps: TaskDeps): Promise<Apply
   const results: ChangeResult[] = [];
   const report = new PacingReport();
   for (const [index, wave] of waves.entries()) {
+    // A wave cut off by the function timeout (Sandbox.Timedout) loses the step's record of its writes;
+    // a wave not started loses nothing, and the error lists what the earlier ones wrote.
+    const left = time.remainingMs?.();
+    if (left !== undefined && deps.waveBudgetMs !== undefined && left < deps.waveBudgetMs) {
+      throw outOfTime(
+        step,
+        results.filter((r) => r.result === 'applied'),
+        waves.length - index,
+        left,
+      );
+    }
     const written = await applyChanges(deps.ec2, wave, { report });
     results.push(...written);
     const fatal = written.filter(isFatal);
@@ -88,5 +108,21 @@ function routeUpdateFailed(
       : '';
   return new RouteUpdateFailedError(
     `${failed.length} route update(s) of step ${step} failed${rest}:\n  ${lines.join('\n  ')}${done}`,
+  );
+}
+
+function outOfTime(
+  step: Step,
+  written: readonly ChangeResult[],
+  notStarted: number,
+  leftMs: number,
+): RouteUpdateFailedError {
+  const done =
+    written.length > 0
+      ? `\nwritten before it stopped (${written.length}):\n  ${written.map((r) => `${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region})`).join('\n  ')}`
+      : '';
+  return new RouteUpdateFailedError(
+    `step ${step} stopped with ${notStarted} wave(s) not started: ${Math.round(leftMs / 1000)} s of the task's time were left, ` +
+      `less than one wave may need; run the failover again (it writes only what is still wrong), or raise the stack's runBudget${done}`,
   );
 }

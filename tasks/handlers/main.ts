@@ -16,8 +16,15 @@ import { publishEmf } from './emf';
 /** Sent by a scheduler or local AWS to load the function before a failover needs it. */
 const Warmup = z.strictObject({ warmup: z.literal(true) });
 
-export function createTaskHandler(deps: TaskDeps): (event: unknown) => Promise<unknown> {
-  return async (event) => {
+/** The part of the Lambda context the tasks use: https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export function createTaskHandler(
+  deps: TaskDeps,
+): (event: unknown, context?: InvocationContext) => Promise<unknown> {
+  return async (event, context) => {
     if (Warmup.safeParse(event).success) return { warmup: true };
     const parsed = TaskInput.safeParse(event);
     if (!parsed.success) {
@@ -31,7 +38,11 @@ export function createTaskHandler(deps: TaskDeps): (event: unknown) => Promise<u
         case 'plan':
           return runPlan(input, deps);
         case 'apply':
-          return runApply(input, deps);
+          return runApply(
+            input,
+            deps,
+            context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {},
+          );
         case 'verify':
           return runVerify(input, deps);
       }
@@ -53,10 +64,10 @@ export function createTaskHandler(deps: TaskDeps): (event: unknown) => Promise<u
   };
 }
 
-let handle: ((event: unknown) => Promise<unknown>) | undefined;
+let handle: ((event: unknown, context?: InvocationContext) => Promise<unknown>) | undefined;
 
 /** Lambda entry: builds the deps on the first call, so importing this module reads no configuration. */
-export const handler = async (event: unknown): Promise<unknown> => {
+export const handler = async (event: unknown, context?: InvocationContext): Promise<unknown> => {
   handle ??= createTaskHandler({ ...depsFromEnv(), publishMetrics: publishEmf });
-  return handle(event);
+  return handle(event, context);
 };
