@@ -4,7 +4,9 @@
  */
 
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localEnvironment } from '../../local/client-env';
@@ -30,6 +32,8 @@ interface Result {
 }
 
 let local: LocalAws;
+/** Never the machine's journal of direct runs. */
+const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 /** The raw world as seeded, before any run. */
 let seeded: RawWorld;
 const walkTopology = readTopologyFile(CONFIG);
@@ -53,6 +57,7 @@ function vipctl(args: readonly string[], env: Record<string, string> = {}): Prom
         env: {
           PATH: process.env.PATH ?? '',
           ...localEnvironment(local.url),
+          VIPCTL_JOURNAL: JOURNAL,
           AWS_REGION: 'us-east-1',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...env,

@@ -13,6 +13,9 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'vipctl.mjs');
 export const EXAMPLE = join(ROOT, 'examples', 'two-region.yaml');
 
+/** This test file's journal of direct runs, apart from the machine's and other files'. */
+const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
+
 export function ensureBuilt(): void {
   if (!existsSync(join(ROOT, 'dist', 'vipctl.mjs'))) {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
@@ -43,6 +46,8 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     HOME: tmpdir(),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_EC2_METADATA_DISABLED: 'true',
+    // Never the machine's journal of direct runs (/var/lib/...): one of this test file's own.
+    VIPCTL_JOURNAL: JOURNAL,
     ...extra,
   };
 }

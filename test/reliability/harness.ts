@@ -10,6 +10,9 @@
  */
 
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { TestContext } from 'vitest';
@@ -29,6 +32,7 @@ export const BIN = `${ROOT}bin/vipctl.mjs`;
 export const TWO_REGION = `${ROOT}examples/two-region.yaml`;
 const MAXRSS = fileURLToPath(new URL('./maxrss.mjs', import.meta.url));
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 
 export interface Cluster {
   readonly local: LocalAws;
@@ -88,6 +92,8 @@ export function baseEnv(url: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     ...localEnvironment(url),
+    // Never the machine's journal of direct runs (/var/lib/...): one of this test file's own.
+    VIPCTL_JOURNAL: JOURNAL,
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
