@@ -7,6 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Ec2ClientFor } from '../tasks/ec2/clients';
 import { regionsOf } from '../tasks/routing';
+import type { RecordReader } from '../tasks/run-store';
 import type { Topology } from '../tasks/topology';
 import type { GlobalOptions } from './context';
 import { agentFactory, configuredProxies } from './network';
@@ -30,6 +31,8 @@ export interface AwsClients {
    * own region's STS endpoint.
    */
   account(region?: string): Promise<string>;
+  /** Reads the stored records of large runs from each region's run bucket (S3, loaded on first use). */
+  records(): Promise<RecordReader>;
   /** The profile in use, to name it in credential errors. */
   readonly profile: string | undefined;
   /** The proxies the environment configures (HTTPS_PROXY, ...), to name them when AWS is unreachable. */
@@ -42,6 +45,7 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_EC2',
   'AWS_ENDPOINT_URL_SFN',
   'AWS_ENDPOINT_URL_STS',
+  'AWS_ENDPOINT_URL_S3',
 ];
 
 /** True when calls go to an emulator on this machine (an explicit or environment endpoint on loopback). */
@@ -113,6 +117,7 @@ export function createAwsClients(
   };
   let account: Promise<string> | undefined;
   const ec2 = new Map<number, Promise<Ec2ClientFor>>();
+  let records: Promise<RecordReader> | undefined;
   return {
     ec2(budgetMs = 5000) {
       const built = ec2.get(budgetMs);
@@ -140,6 +145,18 @@ export function createAwsClients(
     },
     sfn,
     quickSfn,
+    records() {
+      records ??= (async () => {
+        // Imported here: only show and rollback of a large run read its record.
+        const { s3RecordReader } = await import('../tasks/run-store');
+        return s3RecordReader({
+          ...common,
+          // An emulator on this machine serves buckets path-style, on its own address.
+          forcePathStyle: targetsLocalAws(globals, env),
+        });
+      })();
+      return records;
+    },
     profile: globals.profile,
     proxies: configuredProxies(env),
     account(hint) {

@@ -24,6 +24,7 @@ import { runApply } from '../tasks/run-apply';
 import { runPlan } from '../tasks/run-plan';
 import { runVerify } from '../tasks/run-verify';
 import { assertSnapshotHolds } from '../tasks/snapshot-guard';
+import { rebuiltResults } from '../tasks/step-results';
 import type { Topology } from '../tasks/topology';
 import { DIRECT_STEP_NAMES, stepRecordsOf } from './direct-steps';
 import type { StepRecord } from './executions';
@@ -129,7 +130,7 @@ export async function executeDirect(
       for (const s of STEPS) {
         await step(DIRECT_STEP_NAMES[s], async () => {
           // A drill writes nothing (every write is a DryRun), so nothing it does can undo a newer run.
-          if (plan.mode !== 'drill' && plan.plan.changes.some((c) => c.step === s)) {
+          if (plan.mode !== 'drill' && plan.plan?.changes.some((c) => c.step === s)) {
             // Another writer since the plan (a newer failover) wins: stop before undoing its routes.
             const observation = await readWorld(deps.ec2, topology);
             assertSnapshotHolds(plan.plan.snapshot, written(run), observation, DIRECT_STEP_NAMES[s]);
@@ -178,9 +179,13 @@ async function verifyWithRetry(
   }
 }
 
-/** The routes this run has written so far. */
+/** The routes this run has written so far: its steps report counts, the routes come from its plan. */
 function written(run: DirectRun): ChangeResult[] {
-  return [run.applied.localVpc, run.applied.tgw, run.applied.remoteVpc].flatMap((a) => a?.results ?? []);
+  const plan = run.plan?.plan;
+  if (!plan) return [];
+  return [run.applied.localVpc, run.applied.tgw, run.applied.remoteVpc]
+    .flatMap((out) => (out ? rebuiltResults({ plan }, out) : []))
+    .filter((r) => r.result === 'applied');
 }
 
 function failureOf(error: unknown): { error: string; cause: string } {

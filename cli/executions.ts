@@ -12,7 +12,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { ApplyOutput, type ExecutionInput, GuardSkip, PlanOutput, RunOutput } from '../tasks/contracts';
+import { type ExecutionInput, GuardSkip, PlanOutput, RunOutput } from '../tasks/contracts';
 import {
   executionName,
   parseExecutionName,
@@ -20,7 +20,6 @@ import {
   stateMachineName,
 } from '../tasks/execution-name';
 import { partitionOf } from '../tasks/partition';
-import type { ChangeResult } from '../tasks/plan';
 import { errorCode, isUnreachable } from './aws-errors';
 import { StartUnavailableError, unreachableError, usageError } from './cli-error';
 
@@ -546,31 +545,6 @@ export function parseCause(cause: string | undefined): { type: string | undefine
     }
   }
   return { type: undefined, message: cause };
-}
-
-/**
- * The routes the update steps of a run reported as written, from their task results in the history.
- * A step that was still running when the run stopped reported nothing: its writes are not listed.
- */
-export function writtenOf(events: readonly HistoryEvent[]): ChangeResult[] {
-  const written: ChangeResult[] = [];
-  for (const event of events) {
-    const output = parseJson(
-      event.taskSucceededEventDetails?.output ?? event.lambdaFunctionSucceededEventDetails?.output,
-    );
-    const candidates =
-      typeof output === 'object' && output !== null
-        ? [output, (output as { Payload?: unknown }).Payload]
-        : [];
-    for (const candidate of candidates) {
-      const parsed = ApplyOutput.safeParse(candidate);
-      if (parsed.success) {
-        written.push(...parsed.data.results.filter((r) => r.result === 'applied'));
-        break;
-      }
-    }
-  }
-  return written;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Starts a run and follows it to the end: shared by failover, rollback and check --repair, so all
  * three report and exit the same way (0 SUCCEEDED, 3 DEGRADED, 1 anything else).
  */
-import type { ExecutionInput } from '../tasks/contracts';
+import { type ExecutionInput, RunOutput } from '../tasks/contracts';
 import type { ChangeResult } from '../tasks/plan';
 import { regionOfNode } from '../tasks/routing';
 import { errorCode } from './aws-errors';
@@ -14,11 +14,11 @@ import {
   type StartResult,
   stepsOf,
   supersedingRunOf,
-  writtenOf,
 } from './executions';
 import { ExitCode } from './exit-codes';
 import { duration, plural } from './render';
 import { StepPrinter } from './render-steps';
+import { recordOf, recordOptions } from './run-record';
 import type { Session } from './session';
 
 export interface FollowOptions {
@@ -140,6 +140,14 @@ function announce(ctx: CommandContext, started: StartResult, region: string): vo
   );
 }
 
+/** A large run keeps its full output in the run bucket; `--json` reports every change either way. */
+async function fullOutput(session: Session, detail: RunDetail): Promise<RunOutput | undefined> {
+  const record = detail.output?.record;
+  if (!record) return detail.output;
+  const stored = RunOutput.safeParse(await (await session.clients.records())(detail.region, record));
+  return stored.success ? stored.data : detail.output;
+}
+
 async function report(
   ctx: CommandContext,
   session: Session,
@@ -161,9 +169,10 @@ async function report(
     return { ...base, status: 'RUNNING', exitCode: ExitCode.Failed };
   }
   if (detail.status === 'SUCCEEDED') {
-    const output = detail.output;
+    const output = await fullOutput(session, detail);
     const degraded = output?.status === 'DEGRADED';
-    const changed = output?.changes.filter((c) => c.result === 'applied').length ?? 0;
+    const changed =
+      output?.summary?.applied ?? output?.changes.filter((c) => c.result === 'applied').length ?? 0;
     if (degraded) {
       ctx.print(
         ctx.style.yellow(
@@ -234,7 +243,10 @@ async function stopOnTimeout(
   if (detail.status !== 'ABORTED') return report(ctx, session, base, detail, { ...options, stop: false });
 
   const events = await session.executions.history(detail.arn);
-  const written = writtenOf(events);
+  // Every route the finished steps wrote, a large run's included (they are in its record).
+  const written = (await recordOf(detail, events, recordOptions(session))).changes.filter(
+    (c) => c.result === 'applied',
+  );
   const inFlight = [...stepsOf(events)].reverse().find((s) => s.type === 'Task' && !s.exitedAt)?.name;
   ctx.print(
     ctx.style.red(

@@ -22,19 +22,19 @@ export function stepSummary(step: StepRecord): string {
   if (step.failure) return `failed: ${step.failure.error}`;
   const output = record(step.output);
   if (step.name === 'Plan') {
-    const plan = record(record(output?.plan)?.plan);
-    const changes = Array.isArray(plan?.changes) ? plan.changes.length : undefined;
-    const unchanged = Array.isArray(plan?.unchanged) ? plan.unchanged.length : undefined;
-    if (changes !== undefined) return `${plural(changes, 'change')}, ${unchanged ?? 0} unchanged`;
+    const summary = record(record(output?.plan)?.summary);
+    const changes = record(summary?.changes);
+    if (changes) {
+      const total = Object.values(changes).reduce<number>((n, c) => n + (typeof c === 'number' ? c : 0), 0);
+      return `${plural(total, 'change')}, ${Number(summary?.unchanged ?? 0)} unchanged`;
+    }
   }
   const key = APPLIED_KEYS[step.name];
   if (key) {
     const applied = record(record(output?.applied)?.[key]);
-    const results = applied?.results;
-    if (Array.isArray(results)) {
-      const by = (r: string) => results.filter((x) => record(x)?.result === r).length;
-      const failed = by('failed') + by('unreachable');
-      return `${by('applied')} changed, ${by('already-right')} unchanged${failed ? `, ${failed} failed` : ''}${pacingText(applied?.pacing)}`;
+    if (typeof applied?.applied === 'number') {
+      const failed = Number(applied.failureCount ?? 0);
+      return `${applied.applied} changed, ${Number(applied.alreadyRight ?? 0)} unchanged${failed ? `, ${failed} failed` : ''}${pacingText(applied?.pacing)}`;
     }
   }
   if (step.name === 'VerifyReachability') {

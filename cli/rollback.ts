@@ -4,6 +4,8 @@
  */
 import type { ExecutionInput } from '../tasks/contracts';
 import type { SnapshotRoute } from '../tasks/plan';
+import { encodeRestoreTargets } from '../tasks/restore-targets';
+import { INLINE_ROUTES } from '../tasks/state-size';
 import type { Topology } from '../tasks/topology';
 import { CliError } from './cli-error';
 import type { CommandContext } from './context';
@@ -33,6 +35,19 @@ export function restoreTarget(topology: Topology, snapshot: readonly SnapshotRou
     if (node) return node[0];
   }
   return undefined;
+}
+
+/**
+ * The restore input: the snapshot's routes as they are, or, when they would take a large part of
+ * the execution input's 256 KiB (tasks/state-size.ts), in the compact form of tasks/restore-targets.ts.
+ */
+export function restoreOf(
+  from: string,
+  snapshot: readonly SnapshotRoute[],
+): NonNullable<ExecutionInput['restore']> {
+  return snapshot.length > INLINE_ROUTES
+    ? { from, targets: encodeRestoreTargets(snapshot) }
+    : { from, routes: [...snapshot] };
 }
 
 export async function rollbackCommand(ctx: CommandContext, options: RollbackOptions): Promise<number> {
@@ -73,7 +88,7 @@ export async function rollbackCommand(ctx: CommandContext, options: RollbackOpti
     requestedAt: ctx.deps.now().toISOString(),
     requestedBy: ctx.deps.requestedBy,
     reason: options.reason ?? `rollback of ${detail.name}`,
-    restore: { from: detail.arn, routes: run.snapshot },
+    restore: restoreOf(detail.arn, run.snapshot),
   };
   const report = await startOrRunDirect(ctx, session, input, {
     ...options,

@@ -2,6 +2,7 @@
 
 import { isDrillName } from '../tasks/execution-name';
 import { tablesOf } from '../tasks/routing';
+import { type StoredRecord, s3Url } from '../tasks/stored-record';
 import { usageError } from './cli-error';
 import type { CommandContext } from './context';
 import { parseCause } from './executions';
@@ -11,7 +12,7 @@ import { describeOutcome, describeTarget } from './names';
 import { duration, table, timestamp } from './render';
 import { gantt } from './render-gantt';
 import { stepDuration, stepSummary } from './render-steps';
-import { loadRun, type RunRecord, recordOfDirect } from './run-record';
+import { loadSessionRun, type RunRecord, recordOfDirect } from './run-record';
 import { openSession, type Session } from './session';
 
 export interface RunSelector {
@@ -60,10 +61,15 @@ export async function selectRecord(
       if (!newestExecution || newestExecution.startedAt.toISOString() < newestDirect.startedAt) {
         return recordOfDirect(newestDirect);
       }
-      return loadRun(session.executions, newestExecution.arn);
+      return loadSessionRun(session, newestExecution.arn);
     }
   }
-  return loadRun(session.executions, await selectRun(session, options, command));
+  return loadSessionRun(session, await selectRun(session, options, command));
+}
+
+/** The run's objects in the run bucket (large runs keep their plan and output there). */
+function recordsOf(run: RunRecord): StoredRecord[] {
+  return [run.plan?.record, run.detail.output?.record].filter((r): r is StoredRecord => r !== undefined);
 }
 
 export async function showCommand(ctx: CommandContext, options: RunSelector): Promise<number> {
@@ -71,10 +77,10 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
   const { topology } = session;
   const owners = new Map(tablesOf(topology).map((t) => [t.table, t.owner]));
   const run = await selectRecord(ctx, session, options, 'show');
-  const { detail } = run;
+  const { detail, output } = run;
   const took = detail.stoppedAt ? detail.stoppedAt.getTime() - detail.startedAt.getTime() : undefined;
-  const status = detail.output?.status ?? detail.status;
-  const verdict = detail.output?.trace;
+  const status = output?.status ?? detail.status;
+  const verdict = output?.trace;
   const cause = run.failure ? parseCause(run.failure.cause) : undefined;
 
   ctx.printJson({
@@ -82,7 +88,7 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
       arn: detail.arn,
       name: detail.name,
       region: detail.region,
-      target: detail.output?.target ?? detail.input?.target ?? detail.target ?? null,
+      target: output?.target ?? detail.input?.target ?? detail.target ?? null,
       status,
       direct: run.direct === true,
       startedAt: detail.startedAt.toISOString(),
@@ -103,6 +109,7 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
     changes: run.changes,
     snapshot: run.snapshot ?? null,
     trace: verdict ?? null,
+    record: recordsOf(run),
     failure: run.failure ? { ...run.failure, cause: cause?.message ?? '' } : null,
     guardSkipped: run.guardSkipped,
   });
@@ -118,6 +125,7 @@ export async function showCommand(ctx: CommandContext, options: RunSelector): Pr
   );
   if (detail.input?.reason) ctx.print(`reason: ${detail.input.reason}`);
   if (detail.input?.restore) ctx.print(`restores the snapshot of ${detail.input.restore.from}`);
+  for (const stored of recordsOf(run)) ctx.print(`record: ${s3Url(stored)}`);
   ctx.print();
   if (run.steps.length > 0) ctx.print(gantt(run.steps, 40, ctx.deps.now()));
   if (run.guardSkipped.length > 0) {

@@ -6,9 +6,14 @@
 
 export function localEnvironment(url: string, ec2Endpoint?: string): Record<string, string> {
   return {
-    // With an external EC2 emulator, only Step Functions and STS come here.
+    // With an external EC2 emulator, only Step Functions, STS and S3 (the run buckets) come here.
     ...(ec2Endpoint
-      ? { AWS_ENDPOINT_URL_SFN: url, AWS_ENDPOINT_URL_STS: url, AWS_ENDPOINT_URL_EC2: ec2Endpoint }
+      ? {
+          AWS_ENDPOINT_URL_SFN: url,
+          AWS_ENDPOINT_URL_STS: url,
+          AWS_ENDPOINT_URL_S3: url,
+          AWS_ENDPOINT_URL_EC2: ec2Endpoint,
+        }
       : { AWS_ENDPOINT_URL: url }),
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',

@@ -8,10 +8,16 @@
  *   Update*       -> $.applied.<localVpc|tgw|remoteVpc> = ApplyOutput
  *   Verify        -> $.verify   = RunOutput (also the execution output)
  *   any failure   -> $.error    = { Error, Cause }  -> Fail state
+ *
+ * Size (tasks/state-size.ts): each route is in the state once, in the plan. The update steps return
+ * counts and failures, not copies. A run of more than INLINE_ROUTES routes keeps its plan, each
+ * step's results and its verification in the stack's run bucket (`record`: key and digest), and the
+ * state carries only summaries.
  */
 import { z } from 'zod';
 import { ChangeResult, Plan, SnapshotRoute } from './plan';
 import { Step } from './routing';
+import { StoredRecord } from './stored-record';
 import { Name, Topology } from './topology';
 import { Trace } from './trace';
 import { RegionFault } from './world';
@@ -27,6 +33,16 @@ const ExecutionArn = z
 /** ISO 8601 with a timezone, e.g. 2026-11-25T12:03:56.123Z. */
 const Timestamp = z.iso.datetime({ offset: true });
 
+/**
+ * Routes to restore, compactly: VIP -> target -> the tables whose route for that VIP pointed there.
+ * Kind and region come from the topology, so each route costs little more than its table ID.
+ */
+export const RestoreTargets = z.record(
+  z.string().max(64),
+  z.record(z.string().max(128), z.array(z.string().max(64)).min(1).max(10_000)),
+);
+export type RestoreTargets = z.infer<typeof RestoreTargets>;
+
 /** What a caller (vipctl) passes to StartExecution. Strict: unknown fields are refused. */
 export const ExecutionInput = z.strictObject({
   target: Name,
@@ -34,10 +50,14 @@ export const ExecutionInput = z.strictObject({
   requestedBy: z.string().max(128).optional(),
   requestedAt: Timestamp,
   restore: z
-    .strictObject({
-      from: ExecutionArn,
-      routes: z.array(SnapshotRoute).min(1).max(10_000),
-    })
+    .union([
+      z.strictObject({
+        from: ExecutionArn,
+        routes: z.array(SnapshotRoute).min(1).max(10_000),
+      }),
+      /** The compact form of a large restore: tables by VIP and target (tasks/restore-targets.ts). */
+      z.strictObject({ from: ExecutionArn, targets: RestoreTargets }),
+    ])
     .optional(),
   /** `drill`: every write is sent with DryRun, nothing changes, and the run says READY or NotReady. @default failover */
   mode: z.enum(['failover', 'drill']).optional(),
@@ -71,14 +91,32 @@ export const GuardSkip = z.strictObject({
 });
 export type GuardSkip = z.infer<typeof GuardSkip>;
 
+/** Counts of a plan, shown wherever the plan itself is stored. */
+export const PlanSummary = z.strictObject({
+  /** VIP routes the run is responsible for (the snapshot's length). */
+  routes: z.number().int().nonnegative(),
+  /** Routes to write, per step. */
+  changes: z.record(Step, z.number().int().nonnegative()),
+  unchanged: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+export type PlanSummary = z.infer<typeof PlanSummary>;
+
 export const PlanOutput = z.strictObject({
+  /** The request; a stored plan's state copy leaves out the restore routes (`restoreFrom` names their run). */
   request: ExecutionInput,
   mode: z.enum(['failover', 'restore', 'drill']),
   /** The node that must be active at the end. */
   target: Name,
   /** True when there is nothing to write. */
   converged: z.boolean(),
-  plan: Plan,
+  /** Absent in the records of runs planned before summaries existed. */
+  summary: PlanSummary.optional(),
+  /** The plan itself, unless it is stored (`record`). */
+  plan: Plan.optional(),
+  /** Large runs: the whole PlanOutput (plan and full request included) as an object of the run bucket. */
+  record: StoredRecord.optional(),
+  restoreFrom: z.string().optional(),
   /** Restore only: snapshot routes that cannot be restored (they were missing before; routes are never deleted). */
   skipped: z.array(SnapshotRoute),
   /** Regions that could not be read; their tables are planned as `replace` with state `unknown`. */
@@ -122,9 +160,20 @@ export const PacingSummary = z.strictObject({
 });
 export type PacingSummary = z.infer<typeof PacingSummary>;
 
+/**
+ * What an update step did: counts and its failures. Every planned change of the step that is not a
+ * failure was applied; `record` (large runs) holds every result of the step.
+ */
 export const ApplyOutput = z.strictObject({
   step: Step,
-  results: z.array(ChangeResult),
+  applied: z.number().int().nonnegative(),
+  alreadyRight: z.number().int().nonnegative(),
+  /** `failed` and `unreachable` results; with a `record`, the first LISTED_IN_STATE of them. */
+  failures: z.array(ChangeResult),
+  failureCount: z.number().int().nonnegative(),
+  /** Attempts per planned change of the step, in the plan's order (SDK retries included). */
+  attempts: z.array(z.number().int().nonnegative()).optional(),
+  record: StoredRecord.optional(),
   /** Present when writes of this step waited for EC2 tokens. */
   pacing: z.array(PacingSummary).max(100).optional(),
   /** Regions the stale-run guard skipped before this step wrote. */
@@ -153,7 +202,22 @@ export type VerifyInput = z.infer<typeof VerifyInput>;
 export const RunStatus = z.enum(['SUCCEEDED', 'DEGRADED', 'READY']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
-/** The execution output of a run that ends in Succeeded or Degraded. */
+/** The results of the run's routes, counted. */
+export const ResultSummary = z.strictObject({
+  routes: z.number().int().nonnegative(),
+  applied: z.number().int().nonnegative(),
+  alreadyRight: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  unreachable: z.number().int().nonnegative(),
+});
+export type ResultSummary = z.infer<typeof ResultSummary>;
+
+/**
+ * The execution output of a run that ends in Succeeded or Degraded. With a `record` (large runs), the
+ * full output is that object, and the lists here hold only what went wrong, at most LISTED_IN_STATE
+ * entries each: changes that are not applied or already right, trace starts that do not arrive,
+ * unreached tables. `snapshot` and `skipped` are then empty.
+ */
 export const RunOutput = z.strictObject({
   status: RunStatus,
   mode: z.enum(['failover', 'restore', 'drill']),
@@ -168,6 +232,9 @@ export const RunOutput = z.strictObject({
   unreached: z.array(z.strictObject({ table: z.string(), region: z.string(), vip: z.string() })),
   /** Milliseconds per step, measured by the tasks. */
   timings: z.record(z.string(), z.number().nonnegative()),
+  /** Absent in the outputs of runs made before summaries existed. */
+  summary: ResultSummary.optional(),
+  record: StoredRecord.optional(),
 });
 export type RunOutput = z.infer<typeof RunOutput>;
 

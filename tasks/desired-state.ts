@@ -4,6 +4,7 @@
  */
 import type { ExecutionInput } from './contracts';
 import { restoreRoutes, type SnapshotRoute } from './plan';
+import { decodeRestoreTargets } from './restore-targets';
 import { type DesiredRoute, desiredRoutes } from './routing';
 import type { Topology } from './topology';
 
@@ -18,7 +19,11 @@ export interface DesiredState {
 
 export function desiredState(topology: Topology, request: ExecutionInput): DesiredState {
   if (request.restore) {
-    const { desired, skipped } = restoreRoutes(topology, request.restore.routes);
+    const routes =
+      'routes' in request.restore
+        ? request.restore.routes
+        : decodeRestoreTargets(topology, request.restore.targets).routes;
+    const { desired, skipped } = restoreRoutes(topology, routes);
     return { mode: 'restore', desired, skipped };
   }
   // A drill wants exactly what a failover to its target wants; only its writes are dry runs.

@@ -186,7 +186,10 @@ export const ChangeResult = z.strictObject({
   action: z.enum(['create', 'replace', 'none']),
   code: z.string().optional(),
   message: z.string().optional(),
-  /** Attempts the SDK made, retries included (1 when the first call succeeded). */
-  attempts: z.number().int().nonnegative(),
+  /**
+   * Attempts the SDK made, retries included (1 when the first call succeeded). Absent on results
+   * rebuilt from a step's counts: the step reports attempts for its failures only.
+   */
+  attempts: z.number().int().nonnegative().optional(),
 });
 export type ChangeResult = z.infer<typeof ChangeResult>;

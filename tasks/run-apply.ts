@@ -1,6 +1,7 @@
 /**
  * An update task: write one step's changes of the plan, wave by wave (destination first), each wave
  * concurrently. Idempotent: a re-run replaces routes with the same target, which is harmless.
+ * Returns counts and failures, not a copy of every route (tasks/state-size.ts).
  */
 
 import { alreadyRightResults } from './already-right';
@@ -11,8 +12,11 @@ import { applyChanges, PacingReport } from './ec2/write-routes';
 import { RouteUpdateFailedError } from './errors';
 import { type ChangeResult, wavesOf } from './plan';
 import { regionOfNode, type Step } from './routing';
+import { type FullPlan, fullPlan, recordKey, stepObjectName } from './run-records';
 import { parseExecutionArn } from './sfn';
 import { assertNotSuperseded, reportSkipped } from './stale-run-guard';
+import { clip, LISTED_IN_STATE, MESSAGE_LIMIT_CHARS } from './state-size';
+import { recordMarker, type StoredRecord } from './stored-record';
 import { timingOf } from './timing';
 
 export interface ApplyTime {
@@ -26,10 +30,11 @@ export async function runApply(
   time: ApplyTime = {},
 ): Promise<ApplyOutput> {
   const startedAt = deps.now();
-  const { topology, plan, step } = input;
-  if (plan.mode === 'drill') return dryRunStep(input, deps, startedAt);
+  const { topology, step } = input;
+  if (input.plan.mode === 'drill') return dryRunStep(input, deps, startedAt);
   const guard = await assertNotSuperseded(deps.sfn, topology, input.execution);
   const guardSkipped = reportSkipped(guard, { step, execution: input.execution.id }, deps.log);
+  const plan = await fullPlan(input.plan, deps.store);
 
   const targetRegion = regionOfNode(topology, plan.target);
   const isFatal = (r: ChangeResult) =>
@@ -54,19 +59,50 @@ export async function runApply(
     const fatal = written.filter(isFatal);
     // Later waves point at the tables of this one; writing them now could close a loop.
     if (fatal.length > 0) {
-      const written = results.filter((r) => r.result === 'applied');
+      // The step's output is lost with the error: its record keeps every write it did make, so the
+      // audit trail shows every route that changed however long the list.
+      const record = deps.store
+        ? await deps.store.put(recordKey(input.execution, stepObjectName(step, true)), { step, results })
+        : undefined;
+      deps.log?.({ message: 'route update failed', step, results, record });
       const { partition, account } = parseExecutionArn(input.execution.id);
       const arns = (r: ChangeResult) => writeResourceArns(r, partition, account);
-      throw routeUpdateFailed(step, fatal, written, waves.length - index - 1, arns);
+      throw routeUpdateFailed(step, fatal, results, waves.length - index - 1, arns, record);
     }
   }
 
   const pacing = report.summaries(deps.ec2);
+  const output = await stepOutput(input, deps, results, alreadyRightResults(topology, plan, step), startedAt);
+  return { ...output, ...(pacing.length > 0 ? { pacing } : {}), ...guardSkipped };
+}
+
+/**
+ * Counts and failures of a step; a large run's step also keeps every result in its record, so the
+ * state lists only the first failures.
+ */
+async function stepOutput(
+  input: Pick<ApplyInput, 'plan' | 'step' | 'execution'>,
+  deps: Pick<TaskDeps, 'store' | 'now'>,
+  results: readonly ChangeResult[],
+  alreadyRight: readonly ChangeResult[],
+  startedAt: Date,
+): Promise<ApplyOutput> {
+  const { step } = input;
+  const failures = results.filter((r) => r.result === 'failed' || r.result === 'unreachable');
+  const record =
+    input.plan.record && deps.store
+      ? await deps.store.put(recordKey(input.execution, stepObjectName(step)), {
+          step,
+          results: [...results, ...alreadyRight],
+        })
+      : undefined;
   return {
     step,
-    results: [...results, ...alreadyRightResults(topology, plan, step)],
-    ...(pacing.length > 0 ? { pacing } : {}),
-    ...guardSkipped,
+    applied: results.filter((r) => r.result === 'applied').length,
+    alreadyRight: alreadyRight.length,
+    failures: record ? failures.slice(0, LISTED_IN_STATE) : failures,
+    failureCount: failures.length,
+    ...(record ? { record } : { attempts: results.map((r) => r.attempts ?? 1) }),
     timing: timingOf(startedAt, deps.now()),
   };
 }
@@ -76,39 +112,46 @@ export async function runApply(
  * no order to keep and no guard to ask; a refusal is a result for Verify to report, not an error.
  */
 export async function dryRunStep(
-  input: Pick<ApplyInput, 'plan' | 'step'>,
-  deps: Pick<TaskDeps, 'ec2' | 'now'>,
+  input: Pick<ApplyInput, 'plan' | 'step' | 'execution'>,
+  deps: Pick<TaskDeps, 'ec2' | 'now' | 'store'>,
   startedAt = deps.now(),
 ): Promise<ApplyOutput> {
-  const changes = input.plan.plan.changes.filter((c) => c.step === input.step);
+  const plan: FullPlan = await fullPlan(input.plan, deps.store);
+  const changes = plan.plan.changes.filter((c) => c.step === input.step);
   const results = await applyChanges(deps.ec2, changes, { dryRun: true });
-  return { step: input.step, results, timing: timingOf(startedAt, deps.now()) };
+  return stepOutput(input, deps, results, [], startedAt);
 }
 
-function routeUpdateFailed(
+const describeWrite = (r: ChangeResult) => `${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region})`;
+
+/**
+ * The error of a step that stopped: the refused writes first, then the writes it made, as many as fit
+ * MESSAGE_LIMIT_CHARS; the record's marker at the end names the object that lists them all.
+ */
+export function routeUpdateFailed(
   step: Step,
   failed: readonly ChangeResult[],
-  written: readonly ChangeResult[],
+  results: readonly ChangeResult[],
   skippedWaves: number,
   arnsOf: (r: ChangeResult) => string[],
+  record: StoredRecord | undefined,
 ): RouteUpdateFailedError {
+  const written = results.filter((r) => r.result === 'applied');
   // A refused write names the action and the resources IAM checked, as a drill does: AWS's own message
   // is encoded and does not say which one was missing from the policy.
   const lines = failed.map(
     (r) =>
-      `${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region}): ${r.result === 'unreachable' ? 'region unreachable' : 'failed'} ` +
+      `${describeWrite(r)}: ${r.result === 'unreachable' ? 'region unreachable' : 'failed'} ` +
       `${r.code ?? ''}${r.code === 'UnauthorizedOperation' ? ` (${ec2ActionOf(r)} on ${arnsOf(r).join(', ')})` : ''} ${r.message ?? ''}`.trimEnd(),
   );
   const rest = skippedWaves > 0 ? `; ${skippedWaves} later wave(s) of ${step} were not written` : '';
-  // The step's output is lost with the error, so the writes it did make are listed here: the audit
-  // trail must show every route that changed.
   const done =
     written.length > 0
-      ? `\nwritten before the failure (${written.length}):\n  ${written.map((r) => `${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region})`).join('\n  ')}`
+      ? `\nwritten before the failure (${written.length}):\n  ${written.map(describeWrite).join('\n  ')}`
       : '';
-  return new RouteUpdateFailedError(
-    `${failed.length} route update(s) of step ${step} failed${rest}:\n  ${lines.join('\n  ')}${done}`,
-  );
+  const text = `${failed.length} route update(s) of step ${step} failed${rest}:\n  ${lines.join('\n  ')}${done}`;
+  const marker = record ? `\n${recordMarker(record)}` : '';
+  return new RouteUpdateFailedError(`${clip(text, MESSAGE_LIMIT_CHARS - marker.length)}${marker}`);
 }
 
 function outOfTime(

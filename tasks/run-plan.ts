@@ -3,15 +3,16 @@
  * read the whole world in one wave, check the target's preconditions and compute the changes.
  * Nothing is written.
  */
-import type { PlanInput, PlanOutput } from './contracts';
+import type { PlanInput, PlanOutput, PlanSummary } from './contracts';
 import type { TaskDeps } from './deps';
 import { desiredState } from './desired-state';
 import { classifyError } from './ec2/classify-error';
 import { readWorld } from './ec2/read-world';
 import { NotReadyError, PreconditionFailedError, RegionUnreachableError } from './errors';
-import { planChanges, reassertAll } from './plan';
+import { type Plan, planChanges, reassertAll } from './plan';
 import { assertPreconditions, preconditionProblems } from './preconditions';
-import { regionOfNode } from './routing';
+import { regionOfNode, STEPS, type Step } from './routing';
+import { type FullPlan, planForState } from './run-records';
 import { assertNotSuperseded, reportSkipped } from './stale-run-guard';
 import { timingOf } from './timing';
 import type { Topology } from './topology';
@@ -49,11 +50,12 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   const observed = planChanges(desired, observation);
   const concurrent = guard.value.olderRunning.length > 0;
   const plan = concurrent ? reassertAll(desired, observed) : observed;
-  return {
+  const full: FullPlan = {
     request,
     mode,
     target: request.target,
     converged: plan.changes.length === 0,
+    summary: summaryOf(plan, skipped.length),
     plan,
     skipped,
     unreachable: observation.unreachable,
@@ -61,6 +63,14 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
     ...reportSkipped(guard.value, { step: 'plan', execution: input.execution.id }, deps.log),
     timing: timingOf(startedAt, deps.now()),
   };
+  return planForState(full, deps.store, input.execution);
+}
+
+function summaryOf(plan: Plan, skipped: number): PlanSummary {
+  const changes = Object.fromEntries(
+    STEPS.map((step) => [step, plan.changes.filter((c) => c.step === step).length]),
+  ) as Record<Step, number>;
+  return { routes: plan.snapshot.length, changes, unchanged: plan.unchanged.length, skipped };
 }
 
 /**
@@ -99,17 +109,19 @@ async function planDrill(
     );
   }
   const plan = reassertAll(desired, planChanges(desired, observation));
-  return {
+  const full: FullPlan = {
     request,
     mode: 'drill',
     target: request.target,
     converged: false,
+    summary: summaryOf(plan, 0),
     plan,
     skipped: [],
     unreachable: observation.unreachable,
     notReady: preconditionProblems(topology, observation, request.target).map((p) => `precondition: ${p}`),
     timing: timingOf(startedAt, deps.now()),
   };
+  return planForState(full, deps.store, input.execution);
 }
 
 /**

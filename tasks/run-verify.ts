@@ -6,7 +6,7 @@
  */
 
 import { alreadyRightResults } from './already-right';
-import type { RunOutput, VerifyInput } from './contracts';
+import type { ResultSummary, RunOutput, VerifyInput } from './contracts';
 import type { TaskDeps } from './deps';
 import { desiredState } from './desired-state';
 import { plannedWorld, refusedWrites, traceReasons } from './drill';
@@ -14,8 +14,12 @@ import { readWorld } from './ec2/read-world';
 import { NotConvergedError, NotReadyError } from './errors';
 import { type Change, type ChangeResult, planChanges } from './plan';
 import { regionOfNode, STEPS } from './routing';
+import { type FullPlan, fullPlan, outputForState, readStepResults } from './run-records';
+import type { RunStore } from './run-store';
 import { parseExecutionArn } from './sfn';
+import { rebuiltResults } from './step-results';
 import { durationMs, timingOf } from './timing';
+import type { Topology } from './topology';
 import { type Trace, type TraceStart, trace } from './trace';
 import { type Observation, routeKey } from './world';
 
@@ -24,15 +28,18 @@ const REPORTED_FAILURES = 5;
 
 export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<RunOutput> {
   const startedAt = deps.now();
-  const { topology, plan } = input;
-  if (plan.mode === 'drill') return verifyDrill(input, deps, startedAt);
+  const { topology } = input;
+  if (input.plan.mode === 'drill') return verifyDrill(input, deps, startedAt);
+  const plan = await fullPlan(input.plan, deps.store);
   const observation = await readWorld(deps.ec2, topology);
   const observed = trace(topology, observation, plan.target);
   const unreachable = new Set(observation.unreachable.map((f) => f.region));
   const targetRegion = regionOfNode(topology, plan.target);
 
   const problems =
-    plan.mode === 'restore' ? restoreProblems(input, observation) : traceProblems(observed, plan.target);
+    plan.mode === 'restore'
+      ? restoreProblems(topology, plan, observation)
+      : traceProblems(observed, plan.target);
   // Explained: the problem sits in, or lies beyond, a region that could not be read.
   const unexplained = problems.filter((p) => !p.unknown && !unreachable.has(p.region));
   const targetDown = unreachable.has(targetRegion);
@@ -49,10 +56,10 @@ export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<Run
   }
 
   const status = problems.length === 0 ? 'SUCCEEDED' : 'DEGRADED';
-  const changes = allResults(input);
+  const changes = await allResults(input, plan, deps.store);
   const { restore, ...request } = plan.request;
   const finishedAt = deps.now();
-  return {
+  const output: RunOutput = {
     status,
     mode: plan.mode,
     target: plan.target,
@@ -63,6 +70,19 @@ export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<Run
     trace: observed,
     unreached: status === 'DEGRADED' ? unreached(changes, plan.plan.changes, unreachable) : [],
     timings: timings(input, durationMs(timingOf(startedAt, finishedAt))),
+    summary: summaryOf(changes),
+  };
+  return outputForState(output, input.plan.record !== undefined, deps.store, input.execution);
+}
+
+function summaryOf(changes: readonly ChangeResult[]): ResultSummary {
+  const count = (result: ChangeResult['result']) => changes.filter((c) => c.result === result).length;
+  return {
+    routes: changes.length,
+    applied: count('applied'),
+    alreadyRight: count('already-right'),
+    failed: count('failed'),
+    unreachable: count('unreachable'),
   };
 }
 
@@ -73,14 +93,15 @@ export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<Run
  */
 export async function verifyDrill(
   input: Pick<VerifyInput, 'topology' | 'plan' | 'applied' | 'execution'>,
-  deps: Pick<TaskDeps, 'ec2' | 'now'>,
+  deps: Pick<TaskDeps, 'ec2' | 'now' | 'store'>,
   startedAt = deps.now(),
 ): Promise<RunOutput> {
-  const { topology, plan } = input;
+  const { topology } = input;
+  const plan = await fullPlan(input.plan, deps.store);
   const observation = await readWorld(deps.ec2, topology);
   const observed = trace(topology, plannedWorld(observation, plan.plan.changes), plan.target);
   const { partition, account } = parseExecutionArn(input.execution.id);
-  const results = STEPS.flatMap((step) => input.applied[APPLIED_KEY[step]]?.results ?? []);
+  const results = await allResults(input, plan, deps.store);
   const unreachable = observation.unreachable.map((f) => `region: ${f.region} could not be read: ${f.code}`);
   const reasons = [
     ...new Set([
@@ -96,7 +117,7 @@ export async function verifyDrill(
     );
   }
   const { restore: _, ...request } = plan.request;
-  return {
+  const output: RunOutput = {
     status: 'READY',
     mode: 'drill',
     target: plan.target,
@@ -107,7 +128,9 @@ export async function verifyDrill(
     trace: observed,
     unreached: [],
     timings: timings(input, durationMs(timingOf(startedAt, deps.now()))),
+    summary: summaryOf(results),
   };
+  return outputForState(output, input.plan.record !== undefined, deps.store, input.execution);
 }
 
 interface Problem {
@@ -158,7 +181,7 @@ function describeOutcome(start: TraceStart): string {
 }
 
 /** A restore is back when planning the restored routes against the world again finds nothing to do. */
-function restoreProblems({ topology, plan }: VerifyInput, observation: Observation): Problem[] {
+function restoreProblems(topology: Topology, plan: FullPlan, observation: Observation): Problem[] {
   const { desired } = desiredState(topology, plan.request);
   return planChanges(desired, observation).changes.map((c) => ({
     region: c.region,
@@ -167,11 +190,25 @@ function restoreProblems({ topology, plan }: VerifyInput, observation: Observati
   }));
 }
 
-/** The results of the three update steps; a step that did not run reports its routes as already right. */
-function allResults({ topology, plan, applied }: VerifyInput): ChangeResult[] {
-  return STEPS.flatMap(
-    (step) => applied[APPLIED_KEY[step]]?.results ?? alreadyRightResults(topology, plan, step),
+/**
+ * The results of the three update steps: read back from a step's record, else rebuilt from its counts
+ * (every planned change that is not one of its failures was applied). A step that did not run reports
+ * its routes as already right.
+ */
+async function allResults(
+  { topology, applied }: Pick<VerifyInput, 'topology' | 'applied'>,
+  plan: FullPlan,
+  store: RunStore | undefined,
+): Promise<ChangeResult[]> {
+  const perStep = await Promise.all(
+    STEPS.map(async (step) => {
+      const out = applied[APPLIED_KEY[step]];
+      if (!out) return alreadyRightResults(topology, plan, step);
+      if (out.record) return (await readStepResults(store, out.record)).results;
+      return [...rebuiltResults(plan, out), ...alreadyRightResults(topology, plan, step)];
+    }),
   );
+  return perStep.flat();
 }
 
 /** Tables in unreachable regions whose change was not applied. */

@@ -7,6 +7,7 @@ import { ExecutionInput } from './contracts';
 import { InvalidRequestError, UnknownNodeError } from './errors';
 import { describeIssues, poisonKeyPaths } from './issues';
 import type { SnapshotRoute } from './plan';
+import { decodeRestoreTargets } from './restore-targets';
 import { tablesOf } from './routing';
 import type { Topology } from './topology';
 import { routeKey } from './world';
@@ -41,10 +42,19 @@ export function validateRequest(topology: Topology, raw: unknown): ExecutionInpu
     );
   }
   if (request.restore) {
-    const problems = restoreProblems(topology, request.restore.routes);
+    // The compact form becomes the plain one here, so everything after validation sees routes.
+    const decoded =
+      'targets' in request.restore
+        ? decodeRestoreTargets(topology, request.restore.targets)
+        : { routes: request.restore.routes, problems: [] };
+    const problems = [...decoded.problems, ...restoreProblems(topology, decoded.routes)];
+    if (decoded.routes.length === 0 || decoded.routes.length > 10_000) {
+      problems.push(`input.restore: ${decoded.routes.length} routes; a restore names 1 to 10000`);
+    }
     if (problems.length > 0) {
       throw new InvalidRequestError(`restore input refused:\n  ${problems.join('\n  ')}`);
     }
+    return { ...request, restore: { from: request.restore.from, routes: decoded.routes } };
   }
   return request;
 }

@@ -18,6 +18,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import { TopologyError } from '../tasks/errors';
@@ -103,6 +104,14 @@ export interface VipFailoverStackProps extends StackProps {
   readonly readiness?: TopologyReadiness;
 
   /**
+   * How long the run bucket keeps a run's records: the plan, step results and output of runs too
+   * large for the state data (tasks/state-size.ts), and the list of writes of a failed step.
+   * `vipctl show` and `rollback` of a run need its records.
+   * @default Duration.days(365)
+   */
+  readonly recordRetention?: Duration;
+
+  /**
    * The task handler's source file.
    * @default tasks/handlers/main.ts
    */
@@ -119,6 +128,8 @@ export class VipFailoverStack extends Stack {
   readonly stateMachine: StateMachine;
   /** Scheduled drills and alarms, when enabled (props or topology). */
   readonly readiness?: Readiness;
+  /** The run bucket: records of runs too large for Step Functions' state data. */
+  readonly runRecords: Bucket;
 
   constructor(scope: Construct, id: string, props: VipFailoverStackProps) {
     validateProps(props);
@@ -152,6 +163,31 @@ export class VipFailoverStack extends Stack {
         }),
       );
     }
+    // Step Functions state data is limited to 256 KiB; large runs keep their records here
+    // (tasks/run-records.ts). Names are generated, as for the log groups, and the records are kept on
+    // delete (the audit trail) but removed when the create that made them rolls back.
+    this.runRecords = new Bucket(this, 'RunRecords', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [
+        {
+          id: 'ExpireRunRecords',
+          prefix: 'runs/',
+          expiration: props.recordRetention ?? Duration.days(365),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'RunRecords',
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [this.runRecords.arnForObjects('runs/*')],
+      }),
+    );
     role.addToPolicy(
       new PolicyStatement({
         sid: 'WriteOwnLogs',
@@ -180,6 +216,7 @@ export class VipFailoverStack extends Stack {
       environment: {
         RETRY_BUDGET_MS: String(retryBudget.toMilliseconds()),
         RUN_BUDGET_MS: String(timeouts.runSeconds * 1000),
+        RUN_BUCKET: this.runRecords.bucketName,
       },
       ...(props.reservedConcurrency !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrency }
@@ -249,7 +286,17 @@ export class VipFailoverStack extends Stack {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::${this.arnRef(functionLogs)}:*]`,
         reason: 'Log streams of the function’s own log group only.',
       },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${this.arnRef(this.runRecords)}/runs/*]`,
+        reason:
+          'Run records of this stack’s own run bucket only (one object per run and step, named at run time).',
+      },
     );
+    Validations.of(this.runRecords).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-S1',
+      reason:
+        'The run bucket is written only by the task function; CloudTrail data events, not a second log bucket (which would need its own logging), are the way to audit access to it.',
+    });
     Validations.of(this.stateMachine).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',

@@ -11,6 +11,7 @@ import { runMetricsOf } from '../metrics';
 import { runApply } from '../run-apply';
 import { runPlan } from '../run-plan';
 import { runVerify } from '../run-verify';
+import { clip } from '../state-size';
 import { publishEmf } from './emf';
 
 /** Sent by a scheduler or local AWS to load the function before a failover needs it. */
@@ -47,7 +48,16 @@ export function createTaskHandler(
           return runVerify(input, deps);
       }
     };
-    if (!deps.publishMetrics) return run();
+    const clipped = (error: unknown) => {
+      // Step Functions cuts a longer cause off mid-JSON (tasks/state-size.ts).
+      if (error instanceof Error) error.message = clip(error.message);
+      return error;
+    };
+    if (!deps.publishMetrics) {
+      return run().catch((error: unknown) => {
+        throw clipped(error);
+      });
+    }
     const publish = deps.publishMetrics;
     return run().then(
       (value) => {
@@ -58,7 +68,7 @@ export function createTaskHandler(
       (error: unknown) => {
         const metrics = runMetricsOf(input, { ok: false, error }, deps.now());
         if (metrics) publish(metrics);
-        throw error;
+        throw clipped(error);
       },
     );
   };

@@ -300,10 +300,43 @@ describe('vipctl failover', () => {
 
   it('stops the run when --timeout expires, and reports the routes its finished steps wrote', async () => {
     const change = runOutput('server-b').changes[0]!;
-    const applied = {
+    const timing = { startedAt: NOW.toISOString(), finishedAt: NOW.toISOString() };
+    const plan = {
+      request: { target: 'server-b', requestedAt: NOW.toISOString() },
+      mode: 'failover',
+      target: 'server-b',
+      converged: false,
+      plan: {
+        changes: [
+          {
+            table: change.table,
+            kind: change.kind,
+            region: change.region,
+            vip: change.vip,
+            step: change.step,
+            wave: 0,
+            action: 'replace',
+            previous: change.previous,
+            previousState: 'active',
+            target: change.target,
+          },
+        ],
+        unchanged: [],
+        snapshot: [],
+      },
+      skipped: [],
+      unreachable: [],
+      timing,
+    };
+    // The update step reports a count; the route comes from the plan, its attempts from the step.
+    const localVpc = {
       step: 'local-vpc',
-      results: [change],
-      timing: { startedAt: NOW.toISOString(), finishedAt: NOW.toISOString() },
+      applied: 1,
+      alreadyRight: 0,
+      failures: [],
+      failureCount: 0,
+      attempts: [1],
+      timing,
     };
     let stopped = false;
     sfn.on(StopExecutionCommand).callsFake(() => {
@@ -318,35 +351,35 @@ describe('vipctl failover', () => {
     }));
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
-        {
-          id: 1,
-          type: 'TaskStateEntered',
-          timestamp: at(0),
-          stateEnteredEventDetails: { name: 'UpdateLocalVpcRoutes' },
-        },
+        { id: 1, type: 'TaskStateEntered', timestamp: at(0), stateEnteredEventDetails: { name: 'Plan' } },
         {
           id: 2,
-          type: 'TaskSucceeded',
-          timestamp: at(300),
-          taskSucceededEventDetails: {
-            resourceType: 'lambda',
-            resource: 'invoke',
-            output: JSON.stringify(applied),
-          },
+          type: 'TaskStateExited',
+          timestamp: at(100),
+          stateExitedEventDetails: { name: 'Plan', output: JSON.stringify({ plan, applied: {} }) },
         },
         {
           id: 3,
-          type: 'TaskStateExited',
-          timestamp: at(301),
-          stateExitedEventDetails: { name: 'UpdateLocalVpcRoutes', output: '{}' },
+          type: 'TaskStateEntered',
+          timestamp: at(101),
+          stateEnteredEventDetails: { name: 'UpdateLocalVpcRoutes' },
         },
         {
           id: 4,
+          type: 'TaskStateExited',
+          timestamp: at(301),
+          stateExitedEventDetails: {
+            name: 'UpdateLocalVpcRoutes',
+            output: JSON.stringify({ plan, applied: { localVpc } }),
+          },
+        },
+        {
+          id: 5,
           type: 'TaskStateEntered',
           timestamp: at(302),
           stateEnteredEventDetails: { name: 'UpdateTgwRouteTables' },
         },
-        { id: 5, type: 'ExecutionAborted', timestamp: at(5000) },
+        { id: 6, type: 'ExecutionAborted', timestamp: at(5000) },
       ],
     });
 
@@ -440,7 +473,7 @@ describe('vipctl failover', () => {
       stopDate: at(400),
       output: JSON.stringify(runOutput('server-b')),
     });
-    const results = [{ result: 'applied' }, { result: 'applied' }, { result: 'already-right' }];
+    const tgw = { step: 'tgw', applied: 2, alreadyRight: 1, failures: [], failureCount: 0 };
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
         {
@@ -455,7 +488,7 @@ describe('vipctl failover', () => {
           timestamp: at(312),
           stateExitedEventDetails: {
             name: 'UpdateTgwRouteTables',
-            output: JSON.stringify({ applied: { tgw: { results } } }),
+            output: JSON.stringify({ applied: { tgw } }),
           },
         },
       ],

@@ -130,6 +130,7 @@ export function runOutput(target: string, status: 'SUCCEEDED' | 'DEGRADED' = 'SU
         ? [{ table: 'rtb-0a1c3e5f7b9d2a4c6', region: 'us-east-1', vip: '172.16.0.1/32' }]
         : [],
     timings: {},
+    summary: { routes: 1, applied: 1, alreadyRight: 0, failed: 0, unreachable: 0 },
   };
 }
 

@@ -25,6 +25,7 @@ const planOutput: PlanOutput = {
   mode: 'failover',
   target: 'server-b',
   converged: false,
+  summary: { routes: 6, changes: { 'local-vpc': 0, tgw: 0, 'remote-vpc': 0 }, unchanged: 0, skipped: 0 },
   plan: {
     changes: [],
     unchanged: [],
@@ -270,7 +271,7 @@ describe('vipctl rollback', () => {
       requestedAt: NOW.toISOString(),
       requestedBy: 'test',
       reason: `rollback of ${FAILED}`,
-      restore: { from: FAILED_ARN, routes: planOutput.plan.snapshot },
+      restore: { from: FAILED_ARN, routes: planOutput.plan?.snapshot },
     });
   });
 

@@ -22,6 +22,7 @@ import { type LocalAws, type RouteRecord, startLocalAws } from '../../local';
 import { localEnvironment } from '../../local/client-env';
 import { executionName, stateMachineArn } from '../../tasks/execution-name';
 import { regionOfNode, regionsOf } from '../../tasks/routing';
+import { s3RecordReader } from '../../tasks/run-store';
 import { loadTopology, type Topology } from '../../tasks/topology';
 import { ensureBuilt as buildIfMissing } from '../e2e/local-harness';
 import { fetchWorld, readTopologyFile, unreachedFrom } from '../oracle/route-walker';
@@ -155,6 +156,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     sfnClients.set(region, client);
     return client;
   };
+  const records = s3RecordReader({ endpoint: local.url, forcePathStyle: true, credentials: CREDENTIALS });
   const executions = new Executions({
     sfn,
     cluster: topology.cluster,
@@ -203,7 +205,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     async settle(arn, timeoutMs = 240_000) {
       const detail = await executions.wait(arn, { timeoutMs });
       if (detail.status === 'RUNNING') throw new Error(`${arn} still RUNNING after ${timeoutMs} ms`);
-      return loadRun(executions, arn);
+      return loadRun(executions, arn, { topology, read: records });
     },
     close: () => local.close(),
   };

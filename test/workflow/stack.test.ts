@@ -253,10 +253,62 @@ describe('cdk-nag', () => {
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledgements) {
-      // Wildcards AWS requires, and the readiness topic's encryption (workflow/readiness.ts says why).
-      expect(id).toMatch(/^AwsSolutions::AwsSolutions-(IAM5\[Resource::.+\]|SNS2)$/);
+      // Wildcards AWS requires, the readiness topic's encryption (workflow/readiness.ts says why), and
+      // the run bucket's missing access-log bucket (S1).
+      expect(id).toMatch(/^AwsSolutions::AwsSolutions-(IAM5\[Resource::.+\]|SNS2|S1)$/);
       expect(reason.length).toBeGreaterThan(30);
     }
+  });
+});
+
+describe('the run bucket', () => {
+  const resourcesOf = (region: string, type: string) =>
+    Object.entries(templates[region]!.Resources).filter(([, r]) => (r as { Type: string }).Type === type) as [
+      string,
+      { Properties: Record<string, unknown>; DeletionPolicy?: string },
+    ][];
+
+  it.each(REGIONS)('in %s is encrypted, private, SSL only, and expires run records', (region) => {
+    const buckets = resourcesOf(region, 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(1);
+    const [id, bucket] = buckets[0]!;
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [expect.objectContaining({ Prefix: 'runs/', ExpirationInDays: 365, Status: 'Enabled' })],
+      },
+    });
+    expect(bucket.Properties).not.toHaveProperty('BucketName');
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
+    const policies = resourcesOf(region, 'AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(1);
+    expect(JSON.stringify(policies[0]![1].Properties)).toContain('"aws:SecureTransport":"false"');
+    expect(JSON.stringify(policies[0]![1].Properties)).toContain(id);
+  });
+
+  it.each(REGIONS)('in %s is the only S3 resource of the task role, and only its runs/ objects', (region) => {
+    const s3 = statements(region).filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+    expect(s3).toHaveLength(1);
+    const [id] = resourcesOf(region, 'AWS::S3::Bucket')[0]!;
+    expect(s3[0]!.actions.sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(s3[0]!.resources).toEqual([`<${id}.Arn>/runs/*`]);
+  });
+
+  it.each(REGIONS)('in %s is named to the task function as RUN_BUCKET', (region) => {
+    const [id] = resourcesOf(region, 'AWS::S3::Bucket')[0]!;
+    const functions = resourcesOf(region, 'AWS::Lambda::Function');
+    const env = functions.map(
+      ([, f]) => (f.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables,
+    );
+    expect(env.some((v) => JSON.stringify(v?.RUN_BUCKET) === JSON.stringify({ Ref: id }))).toBe(true);
   });
 });
 

@@ -37,15 +37,15 @@ describe('plan task', () => {
       skipped: [],
       unreachable: [],
     });
-    expect(plan.plan.changes.map((c) => [c.step, c.wave, c.table, c.action, c.previous, c.target])).toEqual([
+    expect(plan.plan?.changes.map((c) => [c.step, c.wave, c.table, c.action, c.previous, c.target])).toEqual([
       ['local-vpc', 0, ID.rtbB1, 'replace', ID.tgwB, ID.eniB],
       ['tgw', 0, ID.tgwRtbB, 'replace', ID.peering, ID.attachB],
       ['tgw', 1, ID.tgwRtbA, 'replace', ID.attachA, ID.peering],
       ['remote-vpc', 0, ID.rtbA1, 'replace', ID.eniA, ID.tgwA],
       ['remote-vpc', 0, ID.rtbA2, 'replace', ID.eniA, ID.tgwA],
     ]);
-    expect(plan.plan.snapshot).toHaveLength(5);
-    expect(plan.plan.snapshot).toContainEqual({
+    expect(plan.plan?.snapshot).toHaveLength(5);
+    expect(plan.plan?.snapshot).toContainEqual({
       table: ID.rtbA1,
       kind: 'vpc',
       region: REGION_A,
@@ -64,8 +64,8 @@ describe('plan task', () => {
     const plan = await tasks(aws, topology).plan(failoverToB());
 
     expect(plan.converged).toBe(true);
-    expect(plan.plan.changes).toEqual([]);
-    expect(plan.plan.unchanged).toHaveLength(5);
+    expect(plan.plan?.changes).toEqual([]);
+    expect(plan.plan?.unchanged).toHaveLength(5);
   });
 
   it('plans a missing route as a create', async () => {
@@ -75,7 +75,7 @@ describe('plan task', () => {
 
     const plan = await tasks(aws, topology).plan(failoverToB());
 
-    expect(plan.plan.changes.find((c) => c.table === ID.rtbB1)).toMatchObject({
+    expect(plan.plan?.changes.find((c) => c.table === ID.rtbB1)).toMatchObject({
       action: 'create',
       previous: null,
       previousState: 'missing',
@@ -103,7 +103,7 @@ describe('plan task', () => {
 
     expect(plan.unreachable).toEqual([expect.objectContaining({ region: REGION_A, code: 'ECONNREFUSED' })]);
     expect(
-      plan.plan.changes.filter((c) => c.region === REGION_A).map((c) => [c.table, c.previousState]),
+      plan.plan?.changes.filter((c) => c.region === REGION_A).map((c) => [c.table, c.previousState]),
     ).toEqual([
       [ID.tgwRtbA, 'unknown'],
       [ID.rtbA1, 'unknown'],
@@ -128,7 +128,7 @@ describe('plan task', () => {
 
     expect(plan.mode).toBe('restore');
     expect(plan.skipped).toEqual([snapshot[2]]);
-    expect(plan.plan.changes.map((c) => [c.step, c.wave, c.table, c.target])).toEqual([
+    expect(plan.plan?.changes.map((c) => [c.step, c.wave, c.table, c.target])).toEqual([
       ['local-vpc', 0, ID.rtbA1, ID.eniA],
       ['local-vpc', 0, ID.rtbA2, ID.eniA],
       ['tgw', 0, ID.tgwRtbA, ID.attachA],
