@@ -110,7 +110,7 @@ describe.runIf(process.env.VIP_FULL_RELIABILITY === '1')('state that fits (2,008
       timeoutMs: 300_000,
     });
 
-    expect(failover.code, failover.stderr).toBe(0);
+    expect(failover.code, `${failover.stderr}\n${failover.stdout.slice(0, 3000)}`).toBe(0);
     const report = json<{ run: { arn: string }; changes: { result: string }[] }>(failover);
     expect(report.changes.filter((c) => c.result === 'applied')).toHaveLength(ROUTES);
     const largest = largestState(await cluster.executions.history(report.run.arn));
