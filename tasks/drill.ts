@@ -3,7 +3,7 @@
  * planned world, the IAM resources a write names, and the reasons a drill is not ready.
  */
 import type { Change, ChangeResult } from './plan';
-import type { Trace, TraceStart } from './trace';
+import { failedOutcomeText, type Trace, type TraceStart } from './trace';
 import { type Observation, routeKey } from './world';
 
 /** The world as the plan would leave it: the observation with every planned change applied in memory. */
@@ -66,28 +66,7 @@ export function traceReasons(trace: Trace, target: string): string[] {
   return [
     ...trace.starts
       .filter((s) => !arrives(s))
-      .map((s) => `trace: ${s.table} (${s.region}) ${s.vip}: ${outcomeText(s)}`),
+      .map((s) => `trace: ${s.table} (${s.region}) ${s.vip}: ${failedOutcomeText(s.outcome)}`),
     ...trace.health.map((h) => `health: ${h.resource}: ${h.problem}`),
   ];
-}
-
-function outcomeText({ outcome }: TraceStart): string {
-  switch (outcome.kind) {
-    case 'arrives':
-      return `arrives at ${outcome.node}, not the target`;
-    case 'loop':
-      return `loop ${outcome.cycle.join(' -> ')}`;
-    case 'blackhole':
-      return `blackhole at ${outcome.at}`;
-    case 'filtered':
-      return `filtered at ${outcome.at}`;
-    case 'pending':
-      return `pending at ${outcome.at} (not active yet)`;
-    case 'no-route':
-      return `no route at ${outcome.at}`;
-    case 'leaves':
-      return `leaves the topology at ${outcome.at} towards ${outcome.target}`;
-    case 'unknown':
-      return `unknown beyond ${outcome.at} (${outcome.region} unreachable)`;
-  }
 }

@@ -20,7 +20,7 @@ import { parseExecutionArn } from './sfn';
 import { rebuiltResults } from './step-results';
 import { durationMs, timingOf } from './timing';
 import type { Topology } from './topology';
-import { type Trace, type TraceStart, trace } from './trace';
+import { failedOutcomeText, type Trace, type TraceStart, trace } from './trace';
 import { type Observation, routeKey } from './world';
 
 const APPLIED_KEY = { 'local-vpc': 'localVpc', tgw: 'tgw', 'remote-vpc': 'remoteVpc' } as const;
@@ -147,7 +147,7 @@ function traceProblems(observed: Trace, target: string): Problem[] {
     .map((s) => ({
       region: s.region,
       unknown: s.outcome.kind === 'unknown',
-      text: `${s.table} (${s.region}) ${s.vip}: ${describeOutcome(s)}`,
+      text: `${s.table} (${s.region}) ${s.vip}: ${failedOutcomeText(s.outcome)}`,
     }));
   // The trace leaves out resources of unreachable regions, so every health problem is a real one.
   const health = observed.health.map((h) => ({
@@ -156,28 +156,6 @@ function traceProblems(observed: Trace, target: string): Problem[] {
     text: `${h.resource}: ${h.problem}`,
   }));
   return [...starts, ...health];
-}
-
-function describeOutcome(start: TraceStart): string {
-  const { outcome } = start;
-  switch (outcome.kind) {
-    case 'arrives':
-      return `arrives at ${outcome.node}, not the target`;
-    case 'loop':
-      return `loop ${outcome.cycle.join(' -> ')}`;
-    case 'blackhole':
-      return `blackhole at ${outcome.at}`;
-    case 'filtered':
-      return `filtered at ${outcome.at}`;
-    case 'pending':
-      return `pending at ${outcome.at} (not active yet)`;
-    case 'no-route':
-      return `no route at ${outcome.at}`;
-    case 'leaves':
-      return `leaves the topology at ${outcome.at} towards ${outcome.target}`;
-    case 'unknown':
-      return `unknown beyond ${outcome.at} (${outcome.region} unreachable)`;
-  }
 }
 
 /** A restore is back when planning the restored routes against the world again finds nothing to do. */

@@ -249,3 +249,25 @@ function healthProblems(
   }
   return problems;
 }
+
+/** Where a traced path that missed the target ends, in words: the reason Verify and drills give. */
+export function failedOutcomeText(outcome: TraceStart['outcome']): string {
+  switch (outcome.kind) {
+    case 'arrives':
+      return `arrives at ${outcome.node}, not the target`;
+    case 'loop':
+      return `loop ${outcome.cycle.join(' -> ')}`;
+    case 'blackhole':
+      return `blackhole at ${outcome.at}`;
+    case 'filtered':
+      return `filtered at ${outcome.at}`;
+    case 'pending':
+      return `pending at ${outcome.at} (not active yet)`;
+    case 'no-route':
+      return `no route at ${outcome.at}`;
+    case 'leaves':
+      return `leaves the topology at ${outcome.at} towards ${outcome.target}`;
+    case 'unknown':
+      return `unknown beyond ${outcome.at} (${outcome.region} unreachable)`;
+  }
+}
