@@ -81,6 +81,8 @@ export type Node = z.infer<typeof Node>;
 
 export const Vpc = z.strictObject({
   id: VpcId,
+  /** The key of the owning account under `accounts`; absent for the home account. */
+  account: Name.optional(),
   region: Region,
   cidr: Ipv4Cidr,
   transitGateway: Name,
@@ -93,6 +95,8 @@ export type Vpc = z.infer<typeof Vpc>;
 
 export const TransitGateway = z.strictObject({
   id: TgwId,
+  /** The key of the owning account under `accounts` (a RAM-shared TGW's owner); absent for the home account. */
+  account: Name.optional(),
   region: Region,
   routeTables: z.array(TgwRouteTableId).min(1, 'a transit gateway needs at least one route table'),
 });
@@ -126,12 +130,50 @@ export type Readiness = z.infer<typeof Readiness>;
 export const readinessMinutes = (every: string): number =>
   every.endsWith('h') ? Number.parseInt(every, 10) * 60 : Number.parseInt(every, 10);
 
+const ACCOUNT_ID_MESSAGE = 'must be a 12-digit AWS account ID in quotes, e.g. "123456789012"';
+export const AccountId = z
+  .string({ error: ACCOUNT_ID_MESSAGE })
+  .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID (quote it in YAML)');
+
+/**
+ * An IAM role ARN: `arn:<partition>:iam::<account>:role/<path/><name>`. The name is 1-64 of
+ * `[\w+=,.@-]`, the path `/` or `/…/` of ASCII `!` to `~` (CreateRole's RoleName and Path):
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html and
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+ */
+export const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[!-~]*\/)?[\w+=,.@-]{1,64}$/;
+
+/** The account ID inside a role ARN, or undefined when it is no role ARN. */
+export const accountOfRole = (arn: string): string | undefined => ROLE_ARN.exec(arn)?.[2];
+
+/**
+ * Another account that owns tables of this topology, and the role the task function assumes to write
+ * them. ExternalId is 2-1224 of `[\w+=,.@:/-]` (AssumeRole's ExternalId):
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ */
+export const Account = z.strictObject({
+  id: AccountId,
+  role: z
+    .string()
+    .regex(
+      ROLE_ARN,
+      'must be an IAM role ARN like arn:aws:iam::222222222222:role/vip-failover-orders-db (the access role the VipFailoverAccess stack creates in that account)',
+    ),
+  externalId: z
+    .string()
+    .regex(
+      /^[\w+=,.@:/-]{2,1224}$/,
+      'must be 2-1224 letters, digits or _+=,.@:/- (what AssumeRole accepts as ExternalId)',
+    )
+    .optional(),
+});
+export type Account = z.infer<typeof Account>;
+
 export const Topology = z.strictObject({
   cluster: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be 1-32 lowercase letters, digits or -'),
-  account: z
-    .string({ error: 'must be a 12-digit AWS account ID in quotes, e.g. "123456789012"' })
-    .regex(/^\d{12}$/, 'must be a 12-digit AWS account ID (quote it in YAML)')
-    .optional(),
+  account: AccountId.optional(),
+  /** Other accounts that own VPCs or TGWs of this topology, by key (DESIGN section 3). */
+  accounts: z.record(Name, Account).optional(),
   vips: z.array(Vip).min(1, 'list at least one VIP'),
   nodes: z.record(
     Name.refine(
@@ -160,6 +202,7 @@ const FIELDS: Record<string, readonly string[]> = {
   vpc: Object.keys(Vpc.shape),
   transitGateway: Object.keys(TransitGateway.shape),
   peering: Object.keys(Peering.shape),
+  account: Object.keys(Account.shape),
 };
 
 /**
@@ -269,6 +312,9 @@ interface PathProblem {
  * is not reported a second time as dangling.
  */
 interface Checkable {
+  /** The home account's ID, when the file gives one. */
+  readonly home: string | undefined;
+  readonly accounts: readonly (readonly [string, Account])[];
   readonly vips: readonly (readonly [number, string])[];
   readonly nodes: readonly (readonly [string, Node])[];
   readonly vpcs: readonly (readonly [string, Vpc])[];
@@ -279,6 +325,7 @@ interface Checkable {
     readonly nodes: number | undefined;
     readonly vpcs: Set<string>;
     readonly transitGateways: Set<string>;
+    readonly accounts: Set<string>;
   };
   /** False when some TGW or peering failed the schema: the peering graph cannot be judged then. */
   readonly graphComplete: boolean;
@@ -286,6 +333,8 @@ interface Checkable {
 
 function fromTopology(t: Topology): Checkable {
   return {
+    home: t.account,
+    accounts: Object.entries(t.accounts ?? {}),
     vips: t.vips.map((v, i) => [i, v] as const),
     nodes: Object.entries(t.nodes),
     vpcs: Object.entries(t.vpcs),
@@ -295,6 +344,7 @@ function fromTopology(t: Topology): Checkable {
       nodes: Object.keys(t.nodes).length,
       vpcs: new Set(Object.keys(t.vpcs)),
       transitGateways: new Set(Object.keys(t.transitGateways)),
+      accounts: new Set(Object.keys(t.accounts ?? {})),
     },
     graphComplete: true,
   };
@@ -321,6 +371,8 @@ function salvage(data: unknown): Checkable {
   const transitGateways = valid(root.transitGateways, z.object(TransitGateway.shape));
   const peerings = items(root.peerings ?? [], z.object(Peering.shape));
   return {
+    home: AccountId.safeParse(root.account).data,
+    accounts: valid(root.accounts, z.object(Account.shape)),
     vips: items(root.vips, Vip),
     nodes: valid(root.nodes, z.object(Node.shape)),
     vpcs: valid(root.vpcs, z.object(Vpc.shape)),
@@ -330,6 +382,7 @@ function salvage(data: unknown): Checkable {
       nodes: isRecord(root.nodes) ? entries(root.nodes).length : undefined,
       vpcs: new Set(entries(root.vpcs).map(([key]) => key)),
       transitGateways: new Set(entries(root.transitGateways).map(([key]) => key)),
+      accounts: new Set(entries(root.accounts).map(([key]) => key)),
     },
     graphComplete:
       isRecord(root.transitGateways) &&
@@ -375,6 +428,9 @@ function crossCheck(t: Checkable): PathProblem[] {
       claim(table, ['transitGateways', name, 'routeTables', i]);
   }
   for (const [i, peering] of t.peerings) claim(peering.attachment, ['peerings', i, 'attachment']);
+  for (const [key, account] of t.accounts) claim(account.id, ['accounts', key, 'id']);
+
+  checkAccounts(t, add);
 
   // One account lives in one partition, and TGW peering stays inside it: a topology that mixes, say,
   // cn-north-1 with us-east-1 cannot be one cluster.
@@ -481,6 +537,59 @@ function crossCheck(t: Checkable): PathProblem[] {
   return problems;
 }
 
+/**
+ * The accounts map and the `account:` keys: every key is defined, each access role lives in its own
+ * account, and the nodes are in the home account (where the state machines and the task function run).
+ */
+function checkAccounts(t: Checkable, add: (path: PropertyKey[], message: string) => void): void {
+  const accounts = new Map(t.accounts);
+  for (const [key, account] of t.accounts) {
+    const owner = accountOfRole(account.role);
+    if (owner !== undefined && owner !== account.id)
+      add(
+        ['accounts', key, 'role'],
+        `the role is in account ${owner}, but accounts.${key}.id is ${account.id}; ` +
+          `the access role must live in the account it opens: fix the id or the role ARN`,
+      );
+    if (t.home !== undefined && account.id === t.home)
+      add(
+        ['accounts', key, 'id'],
+        `${account.id} is the home account (account:), which needs no role; remove ${key} from accounts ` +
+          `and its account: keys (VPCs and TGWs without account: belong to the home account)`,
+      );
+  }
+  const owned: [PropertyKey[], string | undefined][] = [
+    ...t.vpcs.map(([name, vpc]): [PropertyKey[], string | undefined] => [
+      ['vpcs', name, 'account'],
+      vpc.account,
+    ]),
+    ...t.transitGateways.map(([name, tgw]): [PropertyKey[], string | undefined] => [
+      ['transitGateways', name, 'account'],
+      tgw.account,
+    ]),
+  ];
+  for (const [path, key] of owned) {
+    if (key !== undefined && !t.names.accounts.has(key))
+      add(
+        path,
+        `account "${key}" is not defined under accounts (defined: ${listOf(accounts.keys())}); ` +
+          'add it there with its id and role, or drop account: for the home account',
+      );
+  }
+  const vpcs = new Map(t.vpcs);
+  for (const [name, node] of t.nodes) {
+    const key = vpcs.get(node.vpc)?.account;
+    if (key === undefined) continue;
+    const id = accounts.get(key)?.id;
+    add(
+      ['nodes', name, 'vpc'],
+      `${name} is in VPC ${node.vpc} of account ${key}${id ? ` (${id})` : ''}, but nodes must be in the home ` +
+        'account, where the state machines and the task function run: make that account the home one ' +
+        `(account:${id ? ` "${id}"` : ''}) and list the others under accounts`,
+    );
+  }
+}
+
 /** Transit gateways reachable from `start` over the peerings. */
 function connected(start: string, peerings: Checkable['peerings']): Set<string> {
   const reached = new Set([start]);
@@ -557,7 +666,13 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): PathProblem[] {
 /** The kind of object at `path` (for the list of allowed fields). */
 function kindAt(path: readonly PropertyKey[]): string {
   if (path.length === 0) return 'topology';
-  const section = { nodes: 'node', vpcs: 'vpc', transitGateways: 'transitGateway', peerings: 'peering' };
+  const section = {
+    nodes: 'node',
+    vpcs: 'vpc',
+    transitGateways: 'transitGateway',
+    peerings: 'peering',
+    accounts: 'account',
+  };
   return path.length === 2 ? (section[String(path[0]) as keyof typeof section] ?? '') : '';
 }
 

@@ -36,15 +36,17 @@ function expectationsOf(text: string): Expected[] {
 }
 
 describe('parseTopology on good files', () => {
-  it.each(['examples/two-region.yaml', 'examples/three-region.yaml', `${FIXTURES}/good/base.yaml`])(
-    'loads %s with no problem',
-    async (file) => {
-      const topology = await loadTopology(file);
+  it.each([
+    'examples/two-region.yaml',
+    'examples/three-region.yaml',
+    'examples/multi-account.yaml',
+    `${FIXTURES}/good/base.yaml`,
+  ])('loads %s with no problem', async (file) => {
+    const topology = await loadTopology(file);
 
-      expect(topology.cluster).toBe('orders-db');
-      expect(validateTopology(topology)).toEqual([]);
-    },
-  );
+    expect(topology.cluster).toBe('orders-db');
+    expect(validateTopology(topology)).toEqual([]);
+  });
 
   it('reads the seed topology as DESIGN section 3 describes it', async () => {
     const topology = await loadTopology('examples/two-region.yaml');
@@ -70,6 +72,19 @@ describe('parseTopology on good files', () => {
       ['tgw-b', 'tgw-c'],
     ]);
     expect(topology.vips).toHaveLength(2);
+  });
+
+  it('reads the owner accounts of the multi-account example, the home account owning the nodes', async () => {
+    const topology = await loadTopology('examples/multi-account.yaml');
+
+    expect(topology.account).toBe('111111111111');
+    expect(topology.accounts?.clients).toEqual({
+      id: '333333333333',
+      role: 'arn:aws:iam::333333333333:role/vip-failover-orders-db',
+      externalId: 'orders-db-clients',
+    });
+    expect(Object.values(topology.transitGateways).map((t) => t.account)).toEqual(['network', 'network']);
+    expect(Object.values(topology.vpcs).map((v) => v.account)).toEqual([undefined, undefined, 'clients']);
   });
 
   it('defaults peerings to an empty list when a single TGW needs none', () => {
