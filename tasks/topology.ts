@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { TopologyError, type TopologyProblem } from './errors';
+import { type Cidr, canonicalCidr, familyOf, overlaps, parseCidr } from './ip-cidr';
 import { partitionOf } from './partition';
 
 /** User-chosen key for a node, VPC or TGW; also used inside execution names. */
@@ -69,9 +70,44 @@ const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 export const Ipv4Cidr = z.string().regex(CIDR, 'must be an IPv4 CIDR like 10.0.0.0/16');
 
+/**
+ * A VPC's IPv6 CIDR, e.g. `2600:1f18:abcd:1200::/56`. An Amazon-provided one is a /56
+ * (CreateVpc, AmazonProvidedIpv6CidrBlock: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html);
+ * IPAM and BYOIP blocks have other sizes, so the length is not restricted here.
+ */
+export const Ipv6Cidr = z.string().refine((value) => value.includes(':') && parseCidr(value)?.family === 6, {
+  message: 'must be an IPv6 CIDR like 2600:1f18:abcd:1200::/56',
+});
+
+/**
+ * A VIP: an IPv4 /32 or an IPv6 /128, written in its canonical form (RFC 5952: lower case, zeros
+ * compressed), so that the topology's spelling is the one compared with routes everywhere.
+ */
 export const Vip = z.string().superRefine((value, ctx) => {
+  if (value.includes(':')) {
+    const cidr = parseCidr(value);
+    if (cidr?.family !== 6)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'an IPv6 VIP must be an IPv6 /128 like fd00:172:16::1/128',
+      });
+    else if (cidr.prefix !== 128)
+      ctx.addIssue({
+        code: 'custom',
+        message: `an IPv6 VIP must be a /128 (one address), e.g. ${value.split('/')[0]}/128`,
+      });
+    else if (canonicalCidr(value) !== value)
+      ctx.addIssue({
+        code: 'custom',
+        message: `write the IPv6 VIP in its canonical form ${canonicalCidr(value)} (lower case, zeros compressed), as AWS reports it`,
+      });
+    return;
+  }
   if (!CIDR.test(value))
-    ctx.addIssue({ code: 'custom', message: 'a VIP must be an IPv4 /32 like 172.16.0.1/32' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a VIP must be an IPv4 /32 like 172.16.0.1/32 or an IPv6 /128 like fd00:172:16::1/128',
+    });
   else if (!value.endsWith('/32'))
     ctx.addIssue({ code: 'custom', message: `a VIP must be a /32, e.g. ${value.split('/')[0]}/32` });
 });
@@ -85,6 +121,8 @@ export const Vpc = z.strictObject({
   account: Name.optional(),
   region: Region,
   cidr: Ipv4Cidr,
+  /** The VPC's IPv6 CIDR, when it has one: IPv6 VIPs must lie outside it. */
+  ipv6Cidr: Ipv6Cidr.optional(),
   transitGateway: Name,
   attachment: TgwAttachmentId,
   routeTables: z
@@ -472,7 +510,7 @@ function crossCheck(t: Checkable): PathProblem[] {
         `VPC ${name} is in ${vpc.region} but its transit gateway ${vpc.transitGateway} is in ${tgw.region}; ` +
           'a VPC attaches to a transit gateway in its own region: fix the region or the transitGateway',
       );
-    const cidr = parseCidr(vpc.cidr);
+    const cidr = ipv4(vpc.cidr);
     if (cidr.prefix < 16 || cidr.prefix > 28)
       add(['vpcs', name, 'cidr'], `a VPC CIDR is /16 to /28 in AWS; ${vpc.cidr} is not`);
     else if (cidr.hostBits)
@@ -480,14 +518,27 @@ function crossCheck(t: Checkable): PathProblem[] {
         ['vpcs', name, 'cidr'],
         `${vpc.cidr} has host bits set; did you mean ${cidr.network}/${cidr.prefix}?`,
       );
+    const v6 = vpc.ipv6Cidr === undefined ? undefined : parseCidr(vpc.ipv6Cidr);
+    if (v6?.hostBits)
+      add(
+        ['vpcs', name, 'ipv6Cidr'],
+        `${vpc.ipv6Cidr} has host bits set; did you mean ${v6.network}/${v6.prefix}?`,
+      );
   }
 
   t.vpcs.forEach(([name, vpc], i) => {
     for (const [other, earlier] of t.vpcs.slice(0, i)) {
-      if (overlaps(parseCidr(vpc.cidr), parseCidr(earlier.cidr)))
+      if (overlaps(ipv4(vpc.cidr), ipv4(earlier.cidr)))
         add(
           ['vpcs', name, 'cidr'],
           `${vpc.cidr} overlaps ${earlier.cidr} of VPC ${other}; VPCs joined by transit gateways need distinct CIDRs`,
+        );
+      const mine = vpc.ipv6Cidr === undefined ? undefined : parseCidr(vpc.ipv6Cidr);
+      const theirs = earlier.ipv6Cidr === undefined ? undefined : parseCidr(earlier.ipv6Cidr);
+      if (mine && theirs && overlaps(mine, theirs))
+        add(
+          ['vpcs', name, 'ipv6Cidr'],
+          `${vpc.ipv6Cidr} overlaps ${earlier.ipv6Cidr} of VPC ${other}; VPCs joined by transit gateways need distinct CIDRs`,
         );
     }
   });
@@ -498,12 +549,17 @@ function crossCheck(t: Checkable): PathProblem[] {
     if (first !== undefined)
       add(['vips', i], `${vip} is listed twice (also vips.${first}); list each VIP once`);
     else firstVip.set(vip, i);
+    const address = parseCidr(vip);
     for (const [name, vpc] of t.vpcs) {
-      if (overlaps(parseCidr(vip), parseCidr(vpc.cidr)))
+      // Each family against the VPC CIDR of that family: an IPv6 VIP may share no VPC's ipv6Cidr.
+      const own = familyOf(vip) === 6 ? vpc.ipv6Cidr : vpc.cidr;
+      const range = own === undefined ? undefined : parseCidr(own);
+      if (address && range && overlaps(address, range))
         add(
           ['vips', i],
-          `${vip} lies inside ${vpc.cidr} of VPC ${name}; a VIP must be outside every VPC CIDR, ` +
-            'or the VPC local route would carry it: pick an address from an unused range such as 172.16.0.0/12',
+          `${vip} lies inside ${own} of VPC ${name}; a VIP must be outside every VPC CIDR, ` +
+            'or the VPC local route would carry it: pick an address from an unused range such as ' +
+            (familyOf(vip) === 6 ? 'fd00::/8 (unique local)' : '172.16.0.0/12'),
         );
     }
   }
@@ -606,25 +662,12 @@ function connected(start: string, peerings: Checkable['peerings']): Set<string> 
   return reached;
 }
 
-interface Cidr {
-  readonly base: number;
-  readonly prefix: number;
-  readonly network: string;
-  readonly hostBits: boolean;
+/** An IPv4 CIDR the schema accepted (the regex guarantees that it parses). */
+function ipv4(cidr: string): Cidr {
+  const parsed = parseCidr(cidr);
+  if (!parsed) throw new Error(`not a CIDR: ${cidr}`);
+  return parsed;
 }
-
-function parseCidr(cidr: string): Cidr {
-  const [address = '', bits = '32'] = cidr.split('/');
-  const prefix = Number(bits);
-  const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
-  const size = 2 ** (32 - prefix);
-  const base = Math.floor(value / size) * size;
-  const network = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join('.');
-  return { base, prefix, network, hostBits: base !== value };
-}
-
-const overlaps = (a: Cidr, b: Cidr) =>
-  a.base < b.base + 2 ** (32 - b.prefix) && b.base < a.base + 2 ** (32 - a.prefix);
 
 /** Turns one zod issue into problems with friendly messages (one per unknown key). */
 function describeIssue(issue: z.core.$ZodIssue, data: unknown): PathProblem[] {
