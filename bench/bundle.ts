@@ -27,6 +27,7 @@ export async function bundleTasks(): Promise<string> {
     target: 'node22',
     format: 'cjs',
     sourcemap: false,
+    mainFields: ['module', 'main'],
     external: [],
     logLevel: 'warning',
   });

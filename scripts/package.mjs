@@ -53,6 +53,8 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   minify: true,
+  // The packages' ES module builds: esbuild drops the SDK commands and schemas vipctl never calls.
+  mainFields: ['module', 'main'],
   legalComments: 'linked',
   metafile: true,
   logLevel: 'warning',

@@ -230,7 +230,10 @@ export class VipFailoverStack extends Stack {
         format: OutputFormat.CJS,
         sourceMap: false,
         // Bundle the AWS SDK too: the function runs the client versions that the tests ran, not
-        // whatever the Lambda runtime ships.
+        // whatever the Lambda runtime ships. From the packages' ES module builds, so that esbuild
+        // drops the commands and schemas the tasks never call: a smaller bundle, a shorter cold start
+        // (bench/bundle.ts measures both).
+        mainFields: ['module', 'main'],
         externalModules: [],
       },
     });

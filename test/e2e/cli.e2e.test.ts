@@ -212,25 +212,44 @@ describe('vipctl against local AWS', () => {
 });
 
 describe('the built CLI', () => {
-  it('loads no AWS SDK for --help: the entry and its static imports leave @aws-sdk out', async () => {
-    const seen = new Set<string>();
-    const visit = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const text = readFileSync(file, 'utf8');
-      expect(text, file).not.toMatch(/from\s*["']@aws-sdk\//);
-      for (const [, spec] of text.matchAll(/^import[^;]*?from\s*["'](\.[^"']+)["']/gm)) {
-        visit(fileURLToPath(new URL(spec ?? '', `file://${file}`)));
-      }
-    };
-    visit(`${ROOT}dist/vipctl.mjs`);
-
-    const help = await new Promise<Result>((resolve) =>
-      execFile(process.execPath, [BIN, '--help'], (error, stdout, stderr) =>
-        resolve({ code: error ? 1 : 0, stdout, stderr }),
+  /** The dist/ files a vipctl process loads, traced by a module resolve hook, and the packages each holds. */
+  const loaded = async (args: string[]) => {
+    const run = await new Promise<Result>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--import', `${ROOT}bench/module-log.mjs`, BIN, '--config', CONFIG, ...args],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? '', ...localEnvironment(local.url), VIPCTL_JOURNAL: JOURNAL },
+        },
+        (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
       ),
     );
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain('failover');
+    // Written by esbuild's metafile at build time: output file -> the npm packages bundled into it.
+    const packagesOf = JSON.parse(readFileSync(`${ROOT}dist/chunk-packages.json`, 'utf8')) as Record<
+      string,
+      string[]
+    >;
+    const files = [...run.stderr.matchAll(/^\[module\] file:\/\/.*?\/dist\/(\S+)$/gm)].map((m) => m[1] ?? '');
+    const packages = new Set(files.flatMap((file) => packagesOf[file] ?? []));
+    const fromNodeModules = [...run.stderr.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map(
+      (m) => m[1] ?? '',
+    );
+    return { run, files, packages: [...packages, ...fromNodeModules].sort() };
+  };
+
+  it('loads no AWS SDK for --help: no chunk it loads holds an @aws-sdk or @smithy package', async () => {
+    const help = await loaded(['--help']);
+    expect(help.run.code).toBe(0);
+    expect(help.run.stdout).toContain('failover');
+    expect(help.files).toContain('vipctl.mjs');
+    expect(help.packages.filter((name) => /^@(aws-sdk|smithy)\//.test(name))).toEqual([]);
+  });
+
+  it('traces the SDK where a command needs it (the control of the test above): check loads the EC2 client', async () => {
+    const check = await loaded(['check', '--active', 'server-a']);
+    // Whichever node the earlier tests left active: the check reads EC2 in both cases.
+    expect(check.run.stdout).toMatch(/server-[ab]/);
+    expect(check.packages).toContain('@aws-sdk/client-ec2');
   });
 });
