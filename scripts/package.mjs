@@ -45,10 +45,15 @@ await rm(staging, { recursive: true, force: true });
 await mkdir(join(staging, 'lib'), { recursive: true });
 
 const bundle = join(staging, 'lib', 'vipctl.mjs');
+// Split like dist/: `lib/vipctl.mjs` is the entry, and each command's code and SDK clients are chunks
+// under lib/chunks/ that load only when the command needs them, so `vipctl check` in a monitor loads
+// the EC2 client and not the rest. Chunk names are content hashes: install.sh copies new chunks
+// beside the old ones and then swaps the entry, so a vipctl started meanwhile finds either version whole.
 const result = await build({
-  entryPoints: [join(root, 'cli', 'index.ts')],
-  outfile: bundle,
+  entryPoints: { vipctl: join(root, 'cli', 'index.ts') },
+  outdir: join(staging, 'lib'),
   bundle: true,
+  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
@@ -59,11 +64,15 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
   plugins: [repositoryOnly],
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
   // Bundled CommonJS modules call require() for Node built-ins; an ES module has none of its own.
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __vipctlRequire } from 'node:module';\nconst require = __vipctlRequire(import.meta.url);",
+    js: "import { createRequire as __vipctlRequire } from 'node:module';\nconst require = __vipctlRequire(import.meta.url);",
   },
 });
+// Only the entry is executed directly (bin/vipctl links to it): it alone gets the interpreter line.
+await writeFile(bundle, `#!/usr/bin/env node\n${await readFile(bundle, 'utf8')}`);
 await chmod(bundle, 0o755);
 const inputs = Object.keys(result.metafile.inputs);
 for (const forbidden of [
@@ -95,9 +104,11 @@ await writeFile(join(staging, 'VERSION'), `${version}\n`);
 const tarball = join(out, `${name}.tar.gz`);
 execFileSync('tar', ['-czf', tarball, '--owner=0', '--group=0', '-C', out, name]);
 const size = (await stat(tarball)).size;
-const bundleSize = (await stat(bundle)).size;
+const bundleSize = Object.entries(result.metafile.outputs)
+  .filter(([file]) => file.endsWith('.mjs'))
+  .reduce((sum, [, output]) => sum + output.bytes, 0);
 console.log(
-  `${relative(process.cwd(), tarball) || tarball}: ${(size / 1024).toFixed(0)} KiB (vipctl.mjs ${(bundleSize / 1024).toFixed(0)} KiB, ${inputs.length} modules)`,
+  `${relative(process.cwd(), tarball) || tarball}: ${(size / 1024).toFixed(0)} KiB (lib ${(bundleSize / 1024).toFixed(0)} KiB, ${inputs.length} modules)`,
 );
 
 if (args.includes('--sea')) await singleExecutable();
@@ -116,6 +127,7 @@ async function singleExecutable() {
     platform: 'node',
     target: 'node20',
     minify: true,
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
     plugins: [repositoryOnly],
   });

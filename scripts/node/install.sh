@@ -40,10 +40,20 @@ if [ "$major" -lt 20 ]; then
     exit 1
 fi
 
-mkdir -p "$prefix/lib" "$prefix/bin" "$prefix/expresscluster" "$prefix/pacemaker" "$prefix/examples" "$bin_dir"
+mkdir -p "$prefix/lib/chunks" "$prefix/bin" "$prefix/expresscluster" "$prefix/pacemaker" "$prefix/examples" "$bin_dir"
+# The chunks are named by their content hash: a chunk already there is the same file and is left
+# alone, and a new one is written beside the chunks of the installed version, which a vipctl started
+# earlier may still load.
+for chunk in "$here"/lib/chunks/*; do
+    name=$(basename "$chunk")
+    [ -e "$prefix/lib/chunks/$name" ] && continue
+    cp -f "$chunk" "$prefix/lib/chunks/.$name.new"
+    mv -f "$prefix/lib/chunks/.$name.new" "$prefix/lib/chunks/$name"
+done
 cp -f "$here/lib/vipctl.mjs" "$prefix/lib/vipctl.mjs.new"
 chmod 755 "$prefix/lib/vipctl.mjs.new"
-# Replaced in one step, so that a monitor starting vipctl meanwhile never reads half a file.
+# Then the entry, replaced in one step, so that a monitor starting vipctl meanwhile never reads half
+# a file nor an entry whose chunks are missing.
 mv -f "$prefix/lib/vipctl.mjs.new" "$prefix/lib/vipctl.mjs"
 for extra in "$here"/lib/*.LEGAL.txt; do
     [ -e "$extra" ] && cp -f "$extra" "$prefix/lib/"

@@ -64,7 +64,13 @@ function routesLeadTo(target: string): boolean {
 describe('the cluster-node artifact', () => {
   it('is named vipctl-<version>-linux-<arch>.tar.gz and holds no node_modules, CDK or local AWS', async () => {
     const listing = (await run('tar', ['-tzf', tarball])).stdout.split('\n').filter(Boolean);
-    const bundle = readFileSync(join(unpacked, 'lib', 'vipctl.mjs'), 'utf8');
+    const lib = join(unpacked, 'lib');
+    const bundle = [
+      join(lib, 'vipctl.mjs'),
+      ...readdirSync(join(lib, 'chunks')).map((f) => join(lib, 'chunks', f)),
+    ]
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
 
     expect(tarball).toMatch(new RegExp(`vipctl-${version}-linux-${process.arch}\\.tar\\.gz$`));
     expect(listing.filter((entry) => entry.includes('node_modules'))).toEqual([]);
