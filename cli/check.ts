@@ -136,7 +136,13 @@ export async function concludeCheck(
     requestedBy: ctx.deps.requestedBy,
     reason: 'vipctl check --repair: routes not converged',
   };
-  const repair = await startAndFollow(ctx, session, input, { wait: true, timeoutMs: options.timeout * 1000 });
+  // Like failover: a repair still running when --timeout expires is stopped, so that it cannot write
+  // after the monitor has given up on it.
+  const repair = await startAndFollow(ctx, session, input, {
+    wait: true,
+    timeoutMs: options.timeout * 1000,
+    stop: true,
+  });
   ctx.printJson({ ...result, repair });
   return repair.exitCode;
 }

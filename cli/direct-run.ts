@@ -18,6 +18,7 @@ import type { Ec2ClientFor } from '../tasks/ec2/clients';
 import { readWorld } from '../tasks/ec2/read-world';
 import { ErrorName } from '../tasks/errors';
 import { executionName, stateMachineName } from '../tasks/execution-name';
+import { partitionOf } from '../tasks/partition';
 import type { ChangeResult } from '../tasks/plan';
 import { STEPS } from '../tasks/routing';
 import { runApply } from '../tasks/run-apply';
@@ -26,17 +27,12 @@ import { runVerify } from '../tasks/run-verify';
 import { assertSnapshotHolds } from '../tasks/snapshot-guard';
 import { rebuiltResults } from '../tasks/step-results';
 import type { Topology } from '../tasks/topology';
+import { VERIFY_RETRY_POLICY, verifyRetryDelayMs } from '../tasks/workflow-states';
 import { DIRECT_STEP_NAMES, stepRecordsOf } from './direct-steps';
 import type { StepRecord } from './executions';
 import type { DirectRun, DirectStep } from './journal';
 
 const APPLIED_KEY = { 'local-vpc': 'localVpc', tgw: 'tgw', 'remote-vpc': 'remoteVpc' } as const;
-
-/**
- * The state machine's retry of VerifyReachability on NotConverged (workflow/state-machine.ts
- * `VERIFY_RETRY`: 1 s, then 1.5x, 4 retries), as plain numbers so that vipctl does not load the CDK.
- */
-export const DIRECT_VERIFY_RETRY = { intervalMs: 1000, maxAttempts: 4, backoffRate: 1.5 } as const;
 
 export interface DirectRunDeps {
   /** EC2 clients for the reads (Plan, the snapshot guard, VerifyReachability). */
@@ -59,6 +55,7 @@ export interface DirectIdentity {
   readonly account: string;
   /** The target's region: the region whose state machine would have run it. */
   readonly region: string;
+  /** @default the partition of `region` (tasks/partition.ts) */
   readonly partition?: string;
 }
 
@@ -69,7 +66,7 @@ export function directRunId(
   identity: DirectIdentity,
 ): { name: string; arn: string } {
   const name = `direct-${executionName(input.target, input.requestedAt)}`;
-  const arn = `arn:${identity.partition ?? 'aws'}:states:${identity.region}:${identity.account}:execution:${stateMachineName(topology.cluster)}:${name}`;
+  const arn = `arn:${identity.partition ?? partitionOf(identity.region)}:states:${identity.region}:${identity.account}:execution:${stateMachineName(topology.cluster)}:${name}`;
   return { name, arn };
 }
 
@@ -166,15 +163,14 @@ async function verifyWithRetry(
   deps: TaskDeps,
   sleep: (ms: number) => Promise<void>,
 ): Promise<RunOutput> {
-  let interval = DIRECT_VERIFY_RETRY.intervalMs;
+  // The state machine's Retrier of VerifyReachability, from the same policy (tasks/workflow-states.ts).
   for (let retry = 0; ; retry++) {
     try {
       return await runVerify({ task: 'verify', topology, plan, applied: run.applied, execution }, deps);
     } catch (error) {
       const settling = error instanceof Error && error.name === ErrorName.NotConverged;
-      if (!settling || retry >= DIRECT_VERIFY_RETRY.maxAttempts) throw error;
-      await sleep(interval);
-      interval *= DIRECT_VERIFY_RETRY.backoffRate;
+      if (!settling || retry >= VERIFY_RETRY_POLICY.maxAttempts) throw error;
+      await sleep(verifyRetryDelayMs(retry));
     }
   }
 }

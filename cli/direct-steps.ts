@@ -3,16 +3,15 @@
  * step list and `show` render for executions. Type imports only, so show and runs stay light.
  */
 import { STEPS, type Step } from '../tasks/routing';
+import { StateName, UPDATE_STATE } from '../tasks/workflow-states';
 import type { StepRecord } from './executions';
 import type { DirectRun } from './journal';
 
-/** The workflow's state names for the same tasks (workflow/state-machine.ts `StateName`). */
+/** The workflow's state names for the same tasks: one source (tasks/workflow-states.ts) for both. */
 export const DIRECT_STEP_NAMES = {
-  plan: 'Plan',
-  'local-vpc': 'UpdateLocalVpcRoutes',
-  tgw: 'UpdateTgwRouteTables',
-  'remote-vpc': 'UpdateRemoteVpcRoutes',
-  verify: 'VerifyReachability',
+  plan: StateName.Plan,
+  ...UPDATE_STATE,
+  verify: StateName.VerifyReachability,
 } as const;
 
 /**

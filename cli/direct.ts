@@ -4,6 +4,7 @@
  * like a followed execution: the same live step list, the same verdict lines, the same exit codes.
  */
 import type { ExecutionInput } from '../tasks/contracts';
+import { partitionOf } from '../tasks/partition';
 import { regionOfNode } from '../tasks/routing';
 import { StartUnavailableError, usageError } from './cli-error';
 import type { CommandContext } from './context';
@@ -165,8 +166,9 @@ export function missingPermissions(cause: string, account: string): string[] {
     const tgw = table.startsWith('tgw-rtb-');
     const verb = action === 'create' ? 'Create' : 'Replace';
     const kind = tgw ? 'transit-gateway-route-table' : 'route-table';
+    // The table's own region's partition: arn:aws-cn: in China, arn:aws-us-gov: in GovCloud.
     found.add(
-      `ec2:${verb}${tgw ? 'TransitGateway' : ''}Route on arn:aws:ec2:${region}:${account}:${kind}/${table}`,
+      `ec2:${verb}${tgw ? 'TransitGateway' : ''}Route on arn:${partitionOf(region)}:ec2:${region}:${account}:${kind}/${table}`,
     );
   }
   return [...found];

@@ -67,6 +67,7 @@ export const NODE_STATES_ACTIONS: readonly string[] = [
   'states:GetExecutionHistory',
 ];
 export const NODE_STOP_ACTIONS: readonly string[] = ['states:StopExecution'];
+export const NODE_RECORD_ACTIONS: readonly string[] = ['s3:GetObject'];
 
 const partitionFor = (region: string, options: PolicyOptions): string =>
   options.partition ?? partitionOf(region);
@@ -137,6 +138,29 @@ export function executionArns(topology: Topology, account: string, options: Poli
 }
 
 /**
+ * The objects of the cluster's run buckets that show, rollback and failover --json read for runs of
+ * more than INLINE_ROUTES routes (tasks/run-records.ts): the keys under `runs/` of every bucket whose
+ * name starts with `vipfailover-<cluster>-`, once per partition of the topology. S3 ARNs name no region or account, only the bucket and the key:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html (GetObject acts
+ * on the `object` resource type, `arn:${Partition}:s3:::${BucketName}/${ObjectName}`).
+ *
+ * Each regional stack's bucket has a name CloudFormation generates (workflow/stack.ts keeps it so, as
+ * for the log groups): the stack name `VipFailover-<cluster>` lowercased, the logical ID and a random
+ * suffix. AWS documents that a generated name holds the stack name and logical ID, but not how it is
+ * shortened to S3's 63 characters; with a long cluster name check the deployed bucket's name against
+ * this prefix.
+ */
+export function runRecordArns(topology: Topology, options: PolicyOptions = {}): string[] {
+  const partitions = new Set(regionsOf(topology).map((region) => partitionFor(region, options)));
+  return [...partitions].map(
+    (partition) => `arn:${partition}:s3:::${stackName(topology.cluster).toLowerCase()}-*/runs/*`,
+  );
+}
+
+/** `VipFailover-<cluster>`: the CloudFormation stack name in every region (workflow/stack.ts). */
+export const stackName = (cluster: string): string => `VipFailover-${cluster}`;
+
+/**
  * The task function's policy. The function in any one region writes the VIP routes of the tables of
  * ALL regions, so every table is addressed by its own region's ARN. No Delete action is granted:
  * the workflow never removes a route. Logging and X-Ray permissions are not included; they belong to
@@ -205,6 +229,14 @@ export function nodePolicy(topology: Topology, account: string, options: PolicyO
         Resource: executionArns(topology, account, options),
       },
       { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
+      {
+        // A run of more than 64 routes keeps its plan, step results and output in its stack's run
+        // bucket; show, rollback and failover --json read them.
+        Sid: 'ReadLargeRunRecords',
+        Effect: 'Allow',
+        Action: NODE_RECORD_ACTIONS,
+        Resource: runRecordArns(topology, options),
+      },
     ],
   };
 }

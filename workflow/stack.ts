@@ -32,7 +32,7 @@ import {
   type Readiness as TopologyReadiness,
   validateTopology,
 } from '../tasks/topology';
-import { lambdaPolicy } from './policy';
+import { lambdaPolicy, stackName } from './policy';
 import { Readiness } from './readiness';
 import { failoverChain } from './state-machine';
 
@@ -42,8 +42,8 @@ export const TASKS_ENTRY = fileURLToPath(new URL('../tasks/handlers/main.ts', im
 /** `vip-failover-<cluster>-tasks`: deterministic, so local AWS can bind the ASL's Lambda ARN to a handler. */
 export const tasksFunctionName = (cluster: string): string => `vip-failover-${cluster}-tasks`;
 
-/** `VipFailover-<cluster>`: the CloudFormation stack name in every region. */
-export const stackName = (cluster: string): string => `VipFailover-${cluster}`;
+/** `VipFailover-<cluster>`: the CloudFormation stack name in every region (the node policy names it too). */
+export { stackName };
 
 const MIN_RETRY_BUDGET = Duration.seconds(1);
 const MIN_RUN_BUDGET = Duration.seconds(30);

@@ -25,38 +25,16 @@ import type { Construct } from 'constructs';
 import { ErrorName } from '../tasks/errors';
 import type { Step } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
+import { StateName, UPDATE_STATE, VERIFY_RETRY_POLICY } from '../tasks/workflow-states';
 
-/** The state names; the CLI's step timeline and the tests read them. */
-export const StateName = {
-  LoadTopology: 'LoadTopology',
-  Plan: 'Plan',
-  Converged: 'Converged?',
-  UpdateLocalVpcRoutes: 'UpdateLocalVpcRoutes',
-  UpdateTgwRouteTables: 'UpdateTgwRouteTables',
-  UpdateRemoteVpcRoutes: 'UpdateRemoteVpcRoutes',
-  VerifyReachability: 'VerifyReachability',
-  Outcome: 'Outcome',
-  Succeeded: 'Succeeded',
-  Degraded: 'Degraded',
-  Failed: 'Failed',
-  Unverified: 'Unverified',
-} as const;
-export type StateName = (typeof StateName)[keyof typeof StateName];
+export { StateName } from '../tasks/workflow-states';
 
-/**
- * Verification retries while routes are still settling, for about 30 s: waits of 1, 2, 4, 8, 8 and
- * 8 s (31 s), plus the six reads. The EC2 API is eventually consistent, so a route just written may
- * not show in the next Describe, and AWS advises retrying reads with backoff for "a couple of
- * seconds ... up to a few minutes": https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html
- * A TGW route also reports `pending` before `active`. Eight seconds in all (the old window) turned
- * slow propagation into a false NotConverged, which a cluster manager takes as a failed start; 30 s
- * still leaves most of the run budget (tasks/time-budget.ts) to the writes.
- */
+/** The state machine's Retrier of VerifyReachability on NotConverged (tasks/workflow-states.ts). */
 export const VERIFY_RETRY = {
-  interval: Duration.seconds(1),
-  maxAttempts: 6,
-  backoffRate: 2,
-  maxDelay: Duration.seconds(8),
+  interval: Duration.seconds(VERIFY_RETRY_POLICY.intervalSeconds),
+  maxAttempts: VERIFY_RETRY_POLICY.maxAttempts,
+  backoffRate: VERIFY_RETRY_POLICY.backoffRate,
+  maxDelay: Duration.seconds(VERIFY_RETRY_POLICY.maxDelaySeconds),
 } as const;
 
 /**
@@ -137,9 +115,9 @@ export function failoverChain(scope: Construct, props: FailoverChainProps): ICha
     },
     '$.plan',
   );
-  const updateLocal = apply(StateName.UpdateLocalVpcRoutes, 'local-vpc', '$.applied.localVpc');
-  const updateTgw = apply(StateName.UpdateTgwRouteTables, 'tgw', '$.applied.tgw');
-  const updateRemote = apply(StateName.UpdateRemoteVpcRoutes, 'remote-vpc', '$.applied.remoteVpc');
+  const updateLocal = apply(UPDATE_STATE['local-vpc'], 'local-vpc', '$.applied.localVpc');
+  const updateTgw = apply(UPDATE_STATE.tgw, 'tgw', '$.applied.tgw');
+  const updateRemote = apply(UPDATE_STATE['remote-vpc'], 'remote-vpc', '$.applied.remoteVpc');
   const verify = task(
     StateName.VerifyReachability,
     {

@@ -11,6 +11,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
+import { missingPermissions } from '../../cli/direct';
+import { directRunId } from '../../cli/direct-run';
 import { ACCOUNT, FIXTURE, NOW, vipctl } from './harness';
 
 const sfn = mockClient(SFNClient);
@@ -82,5 +84,28 @@ describe.each(cases)('a topology in $home and $away', ({ home, away, partition }
     }
     expect(shown.stderr).toBe('');
     expect(shown.code).toBe(0);
+  });
+});
+
+describe('direct runs', () => {
+  it.each([
+    ['cn-north-1', 'aws-cn'],
+    ['us-gov-west-1', 'aws-us-gov'],
+    ['eu-west-1', 'aws'],
+  ])('name a refused write in %s by an arn:%s: ARN', (region, partition) => {
+    const cause = `1 route update(s) of step local-vpc failed:\n  replace 172.16.0.1/32 -> eni-0b2e4a6c8f1d3b5e7 in rtb-0b1d3f5a7c9e2b4d6 (${region}): failed UnauthorizedOperation`;
+
+    expect(missingPermissions(cause, ACCOUNT)).toEqual([
+      `ec2:ReplaceRoute on arn:${partition}:ec2:${region}:${ACCOUNT}:route-table/rtb-0b1d3f5a7c9e2b4d6`,
+    ]);
+  });
+
+  it('names a direct run by an execution ARN of its region’s partition', () => {
+    const topology = { cluster: 'orders-db' } as Parameters<typeof directRunId>[0];
+    const input = { target: 'server-b', requestedAt: NOW.toISOString() };
+
+    const { arn } = directRunId(topology, input, { account: ACCOUNT, region: 'cn-northwest-1' });
+
+    expect(arn).toMatch(/^arn:aws-cn:states:cn-northwest-1:/);
   });
 });

@@ -4,6 +4,7 @@ import {
   GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -140,6 +141,30 @@ describe('vipctl check', () => {
       target: 'server-a',
       reason: 'vipctl check --repair: routes not converged',
     });
+  });
+
+  it('stops a repair that is still running when --timeout expires, as failover does', async () => {
+    const name = 'server-a-20261125T120356123';
+    const arn = EXEC('us-east-1', name);
+    let stopped = false;
+    sfn.on(StartExecutionCommand).resolves({ executionArn: arn, startDate: NOW });
+    sfn.on(StopExecutionCommand).callsFake(() => {
+      stopped = true;
+      return {};
+    });
+    sfn
+      .on(DescribeExecutionCommand)
+      .callsFake(() => ({ name, status: stopped ? 'ABORTED' : 'RUNNING', startDate: NOW }));
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+
+    const result = await vipctl(['check', '--active', 'server-a', '--repair', '--timeout', '5'], {
+      world: oneWrongRoute(),
+      tickMs: 1000,
+    });
+
+    expect(result.code).toBe(ExitCode.Failed);
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { executionArn: arn });
+    expect(result.stdout).toContain('so vipctl stopped it');
   });
 
   it('does not start anything with --repair when the routes are converged', async () => {

@@ -2,7 +2,7 @@
  * Security assertions: the IAM of the synthesized stacks is scoped to the topology, the node policy
  * is exactly what vipctl calls, and a canary secret never leaks into output, history or logs.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,7 +78,19 @@ describe('against local AWS', () => {
   const cliCalls: { action: string; body: string }[] = [];
 
   beforeAll(async () => {
-    cluster = await startCluster({ log: (line) => logLines.push(line) });
+    // Eleven VIPs, 66 routes: more than INLINE_ROUTES, so runs keep their records in the run bucket
+    // and show, rollback and failover read them (s3:GetObject) as for a large cluster.
+    const dir = mkdtempSync(join(tmpdir(), 'vipctl-security-'));
+    const config = join(dir, 'cluster.yaml');
+    const vips = Array.from({ length: 11 }, (_, i) => `172.16.0.${i + 1}/32`).join(', ');
+    writeFileSync(
+      config,
+      readFileSync(join(ROOT, 'examples/two-region.yaml'), 'utf8').replace(
+        'vips: [172.16.0.1/32]',
+        `vips: [${vips}]`,
+      ),
+    );
+    cluster = await startCluster({ config, log: (line) => logLines.push(line) });
     proxy = http.createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -87,6 +99,9 @@ describe('against local AWS', () => {
         const target = request.headers['x-amz-target'];
         if (typeof target === 'string')
           cliCalls.push({ action: `states:${target.split('.')[1]}`, body: body.toString() });
+        else if (request.method === 'GET' && /\/s3\/aws4_request/.test(String(request.headers.authorization)))
+          // Path-style: /<bucket>/<key>.
+          cliCalls.push({ action: 's3:GetObject', body: (request.url ?? '').split('?')[0] ?? '' });
         else if (request.method === 'POST') {
           const action = new URLSearchParams(body.toString()).get('Action') ?? '';
           const sts = /\/sts\/aws4_request/.test(String(request.headers.authorization));
@@ -163,6 +178,12 @@ describe('against local AWS', () => {
       const body = JSON.parse(call.body) as Record<string, unknown>;
       const arn = (body.executionArn ?? body.stateMachineArn) as string;
       expect(covered(arn), `${call.action} ${arn}`).toBe(true);
+    }
+    const objects = cliCalls.filter((c) => c.action === 's3:GetObject');
+    expect(objects.length, 'records of the 66-route runs read').toBeGreaterThan(0);
+    for (const call of objects) {
+      const arn = `arn:aws:s3:::${call.body.slice(1)}`;
+      expect(covered(arn), `s3:GetObject ${arn}`).toBe(true);
     }
     expect(nodePolicy(cluster.topology, cluster.local.account)).toEqual(policy);
     record(ctx, 'node policy = actions vipctl calls', `${called.size} actions, exact match`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DIRECT_STEP_NAMES } from '../../cli/direct-steps';
 import { ErrorName } from '../../tasks/errors';
 import {
   CLI_WAIT_SECONDS,
@@ -9,6 +10,7 @@ import {
   runTimeouts,
 } from '../../tasks/time-budget';
 import { loadTopology, type Topology } from '../../tasks/topology';
+import { VERIFY_RETRY_POLICY, verifyRetryDelayMs } from '../../tasks/workflow-states';
 import { synthesizeAsl } from '../../workflow/asl';
 
 interface AslState {
@@ -241,6 +243,20 @@ describe('the workflow', () => {
     const window = waits.reduce((a, b) => a + b, 0);
     expect(window).toBeGreaterThanOrEqual(25);
     expect(window).toBeLessThanOrEqual(35);
+  });
+
+  it('gives a direct run the synthesized state names and the same verification waits', () => {
+    for (const name of Object.values(DIRECT_STEP_NAMES)) expect(state(name).Type).toBe('Task');
+    const [verify] = state('VerifyReachability').Retry!.filter((r) =>
+      r.ErrorEquals.includes(ErrorName.NotConverged),
+    );
+    const synthesized = Array.from(
+      { length: verify!.MaxAttempts! },
+      (_, i) =>
+        1000 * Math.min(verify!.MaxDelaySeconds!, verify!.IntervalSeconds! * verify!.BackoffRate! ** i),
+    );
+    expect(VERIFY_RETRY_POLICY.maxAttempts).toBe(verify!.MaxAttempts);
+    expect(synthesized.map((_, i) => verifyRetryDelayMs(i))).toEqual(synthesized);
   });
 
   it.each(TASKS)('retries a throttled invocation of %s with jittered backoff', (name) => {

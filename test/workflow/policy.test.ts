@@ -117,6 +117,19 @@ describe('nodePolicy', () => {
     );
   });
 
+  it('lets a node read the records of large runs in the cluster run buckets, and no other object', () => {
+    const records = nodePolicy(topology, ACCOUNT).Statement.filter((s) => s.Action.includes('s3:GetObject'));
+
+    expect(records).toEqual([
+      {
+        Sid: 'ReadLargeRunRecords',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [`arn:aws:s3:::vipfailover-${topology.cluster}-*/runs/*`],
+      },
+    ]);
+  });
+
   it('reads EC2 without writing anything', () => {
     const actions = nodePolicy(topology, ACCOUNT).Statement.flatMap((s) => s.Action);
     const ec2 = actions.filter((a) => a.startsWith('ec2:'));
@@ -138,7 +151,11 @@ describe('partitions', () => {
     ].flatMap((s) => s.Resource.filter((r) => r !== '*'));
     expect(resources.length).toBeGreaterThan(0);
     for (const arn of resources)
-      expect(arn).toMatch(new RegExp(`^arn:${partition}:(ec2|states):(${first}|${second}):`));
+      expect(arn).toMatch(
+        new RegExp(
+          `^arn:${partition}:((ec2|states):(${first}|${second}):|s3:::vipfailover-${moved.cluster}-\\*/runs/\\*$)`,
+        ),
+      );
     expect(resources).toContain(
       `arn:${partition}:states:${first}:${ACCOUNT}:execution:vip-failover-${moved.cluster}:*`,
     );
