@@ -10,12 +10,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 export interface ConvergencePoint {
-  readonly tables: number;
+  readonly writes: number;
   readonly series: string;
   readonly seconds: number;
 }
 
-/** Convergence time vs route tables per region: this project, the sequential baseline, the bound. */
+/** Convergence time vs route writes: this project, the measured baselines, the bounds. */
 export function convergenceChart(points: readonly ConvergencePoint[], title: string): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -26,7 +26,7 @@ export function convergenceChart(points: readonly ConvergencePoint[], title: str
     data: { values: [...points] },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'tables', type: 'quantitative', title: 'route tables per region', scale: { type: 'log' } },
+      x: { field: 'writes', type: 'quantitative', title: 'route writes', scale: { type: 'log' } },
       y: { field: 'seconds', type: 'quantitative', title: 'time to converge (s)', scale: { type: 'log' } },
       color: { field: 'series', type: 'nominal', title: null },
     },

@@ -1,19 +1,22 @@
 /**
  * Benchmark 1: the failover critical path on local AWS (realistic profile) for a topology, measured
  * from `vipctl failover` process start to exit, against the model's lower bound; and the same route
- * changes made the way hand-written scripts make them, one fresh process per call.
+ * changes made by the three baselines (bench/baselines.ts), side by side in the same run.
  */
 
-import http from 'node:http';
-import { EC2Client, ReplaceRouteCommand, ReplaceTransitGatewayRouteCommand } from '@aws-sdk/client-ec2';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ORIGIN_HEADER } from '../local/index';
 import { regionOfNode, regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
-import { awsEnv, type BenchAws, spawnNode, startBenchAws, vipctl, wavesOf, writeConfig } from './harness';
+import type { AwsCli } from './aws-cli';
+import {
+  awsCliBaseline,
+  type MoveIpBaseline,
+  moveIpBaseline,
+  sdkScriptBaseline,
+  type TimedBaseline,
+} from './baselines';
+import { type BenchAws, startBenchAws, vipctl, wavesOf, writeConfig } from './harness';
 import { executionHistory, type StepTiming, summarize } from './history';
-import { failoverLowerBound, type LowerBound, sequentialBaselineMs } from './lower-bound';
-import { median } from './stats';
+import { failoverLowerBound, type LowerBound } from './lower-bound';
 
 export interface Change {
   readonly table: string;
@@ -123,91 +126,24 @@ export async function measureFailover(
   };
 }
 
-// ------------------------------------------------------------------------------------------------
-// The sequential baseline
-// ------------------------------------------------------------------------------------------------
-
-/** Wall time of a fresh node process that loads the SDK and makes one EC2 call (latency off). */
-export async function processStartMs(url: string, repeats: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const run = await spawnNode(['bench/one-call.mjs'], awsEnv(url));
-    if (run.code !== 0) throw new Error(`one-call.mjs exited ${run.code}: ${run.stderr}`);
-    times.push(run.wallMs);
-  }
-  return times;
-}
-
-/**
- * Makes each change as its own request on a new connection, one after another, from the target's
- * region (the cluster node running the script); returns each call's time.
- */
-export async function sequentialCalls(
-  url: string,
-  origin: string,
-  changes: readonly Change[],
-): Promise<number[]> {
-  const times: number[] = [];
-  for (const change of changes) {
-    const client = new EC2Client({
-      region: change.region,
-      endpoint: url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-      // No keep-alive: every call of a script is a new process, so a new connection.
-      requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }),
-    });
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { headers?: Record<string, string> };
-        if (request.headers) request.headers[ORIGIN_HEADER] = origin;
-        return next(args);
-      },
-      { step: 'build', name: 'benchOrigin' },
-    );
-    const t = performance.now();
-    if (change.kind === 'vpc') {
-      await client.send(
-        new ReplaceRouteCommand({
-          RouteTableId: change.table,
-          DestinationCidrBlock: change.vip,
-          ...(change.target.startsWith('eni-')
-            ? { NetworkInterfaceId: change.target }
-            : { TransitGatewayId: change.target }),
-        }),
-      );
-    } else {
-      await client.send(
-        new ReplaceTransitGatewayRouteCommand({
-          TransitGatewayRouteTableId: change.table,
-          DestinationCidrBlock: change.vip,
-          TransitGatewayAttachmentId: change.target,
-        }),
-      );
-    }
-    times.push(performance.now() - t);
-    client.destroy();
-  }
-  return times;
-}
-
 export interface SeedResult {
   readonly runs: FailoverRun[];
-  readonly processStartMs: number[];
-  /** Per repeat: each sequential call's time. */
-  readonly sequentialCallMs: number[][];
-  readonly sequentialTotalMs: number[];
+  /** The baselines, on the route changes of the first failover. */
+  readonly baselines: {
+    readonly awsCli: TimedBaseline;
+    readonly moveIp: MoveIpBaseline;
+    readonly sdkScript: TimedBaseline;
+  };
 }
 
 export async function seedBenchmark(
   topology: Topology,
   target: string,
   repeats: number,
+  cli: AwsCli,
 ): Promise<SeedResult> {
   const config = writeConfig(topology);
   const runs: FailoverRun[] = [];
-  const sequentialCallMs: number[][] = [];
-  let processStarts: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const aws = await startBenchAws(topology, { profile: 'realistic' });
     try {
@@ -218,27 +154,13 @@ export async function seedBenchmark(
   }
   const changes = runs[0]?.changes.filter((c) => c.result === 'applied') ?? [];
   const origin = regionOfNode(topology, target);
-  {
-    const aws = await startBenchAws(topology, { profile: 'off' });
-    try {
-      processStarts = await processStartMs(aws.local.url, repeats);
-    } finally {
-      await aws.close();
-    }
-  }
-  for (let i = 0; i < repeats; i++) {
-    const aws = await startBenchAws(topology, { profile: 'realistic' });
-    try {
-      sequentialCallMs.push(await sequentialCalls(aws.local.url, origin, changes));
-    } finally {
-      await aws.close();
-    }
-  }
-  const p = median(processStarts);
+  const models = { profile: 'realistic' } as const;
   return {
     runs,
-    processStartMs: processStarts,
-    sequentialCallMs,
-    sequentialTotalMs: sequentialCallMs.map((calls) => sequentialBaselineMs(p, calls)),
+    baselines: {
+      awsCli: await awsCliBaseline(cli, topology, origin, changes, models, repeats),
+      moveIp: await moveIpBaseline(cli, topology, target, changes, models, repeats),
+      sdkScript: await sdkScriptBaseline(topology, origin, changes, models, repeats),
+    },
   };
 }

@@ -160,15 +160,16 @@ export function awsEnv(url: string, extra: Record<string, string> = {}): Record<
   };
 }
 
-/** Runs `node <args>` and times it from just before the spawn to the exit. */
-export function spawnNode(
+/** Runs `command <args>` and times it from just before the spawn to the exit. */
+export function spawnTimed(
+  command: string,
   args: readonly string[],
   env: Record<string, string>,
   timeoutMs = 600_000,
 ): Promise<Spawned> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, timeout: timeoutMs });
+    const child = spawn(command, args, { cwd: ROOT, env, timeout: timeoutMs });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -182,6 +183,15 @@ export function spawnNode(
       resolve({ code: code ?? -1, stdout, stderr, startedAt, wallMs: performance.now() - startedAt }),
     );
   });
+}
+
+/** Runs `node <args>` and times it from just before the spawn to the exit. */
+export function spawnNode(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 600_000,
+): Promise<Spawned> {
+  return spawnTimed(process.execPath, args, env, timeoutMs);
 }
 
 export function vipctl(config: string, args: readonly string[], url: string): Promise<Spawned> {

@@ -77,14 +77,6 @@ export function tokenBucketBoundMs(
 }
 
 /**
- * The hand-written-script baseline: one fresh process per AWS call, run one after another; each call
- * opens a new connection (TLS setup) and makes one request.
- */
-export function sequentialBaselineMs(processStartMs: number, callMs: readonly number[]): number {
-  return callMs.reduce((sum, call) => sum + processStartMs + call, 0);
-}
-
-/**
  * The token-bucket bound of this workflow's order: the steps run one after another (destination first),
  * so each step waits for its own slowest bucket. Assumes every bucket is full when its step begins,
  * which holds here because no bucket is written by two steps of one failover.

@@ -1,6 +1,7 @@
 /** Turns the raw measurements into bench/RESULTS.md: tables for every figure, gaps explained. */
 import { loadavg } from 'node:os';
 import { profileSettings } from '../local/models';
+import { type MoveIpBaseline, SDK_SCRIPT_MAX_ATTEMPTS, type TimedBaseline } from './baselines';
 import type { BundleResult } from './bundle';
 import type { TimelineBar } from './charts';
 import {
@@ -16,22 +17,35 @@ import { type Bucket, latencyMs } from './lower-bound';
 import type { ScalePoint } from './scale';
 import type { StartupResult } from './startup';
 import { max, median, min } from './stats';
+import type { ScaleShape } from './topologies';
+
+/** What a mode measures (bench/run.ts), kept with the results so the report can say it. */
+export interface BenchPlan {
+  readonly mode: string;
+  readonly seedRepeats: number;
+  readonly scaleRepeats: number;
+  readonly bucket: Bucket;
+  readonly shapes: readonly ScaleShape[];
+  /** Baseline 1 runs at scale points of at most this many writes. */
+  readonly awsCliMaxWrites: number;
+  readonly startupRepeats: number;
+  readonly bundleRepeats: number;
+  /** The run time the plan is sized for, s. */
+  readonly targetS: number;
+}
 
 export interface BenchResults {
   readonly mode: string;
   readonly date: string;
   readonly durationS: number;
   readonly machine: { cpu: string; cores: number; node: string; platform: string };
-  readonly bucket: Bucket;
+  readonly plan: BenchPlan;
+  /** The AWS CLI of baselines 1 and 2, or why there is none. */
+  readonly awsCli: { readonly version?: string; readonly error?: string };
   readonly failover: SeedResult;
   readonly scale: ScalePoint[];
   readonly startup: StartupResult;
   readonly bundle: BundleResult;
-  /** Baselines measured side by side (absent in results of older runs). */
-  readonly baselines?: {
-    /** Baseline 1: the AWS CLI, one process per call; `error` says why it could not run. */
-    readonly awsCli?: { readonly totalMs?: number[]; readonly error?: string };
-  };
 }
 
 /** The goals of the benchmark (issue "benchmarks a skeptic accepts"). */
@@ -53,6 +67,12 @@ const ms = (value: number): string =>
   Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} ms` : 'n/a';
 const s = (value: number): string => `${(value / 1000).toFixed(1)} s`;
 const x = (value: number): string => `${value.toFixed(2)}x`;
+/** "1.20x", or "1.10x–1.35x" when the values differ. */
+const xRange = (values: readonly number[]): string =>
+  x(min(values)) === x(max(values)) ? x(min(values)) : `${x(min(values))}–${x(max(values))}`;
+/** Seconds, median (min–max). */
+const seconds = (values: readonly number[]): string =>
+  `${(median(values) / 1000).toFixed(1)} s (${(min(values) / 1000).toFixed(1)}–${(max(values) / 1000).toFixed(1)})`;
 const spread = (values: readonly number[]): string =>
   `${ms(median(values))} (${Math.round(min(values))}–${Math.round(max(values))})`;
 const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
@@ -73,26 +93,81 @@ export function medianRun(results: BenchResults): FailoverRun {
   return run;
 }
 
-/**
- * The sequential baseline of a scale point: per change one process start plus one call on a new
- * connection; the call is the model's latency with TLS setup plus the overhead measured on the seed.
- */
-export function baselineCallMs(results: BenchResults): (point: ScalePoint) => number {
-  const seedChanges = results.failover.runs[0]?.changes.filter((c) => c.result === 'applied') ?? [];
-  const overheads = results.failover.sequentialCallMs.flatMap((calls) =>
-    calls.map(
-      (call, i) =>
-        call - (1 + REALISTIC.tlsHandshakeRtts) * rtt(seedChanges[i]?.region ?? SCRIPT_ORIGIN, SCRIPT_ORIGIN),
-    ),
+/** A scale point's figures over its runs: medians, and the worst second run. */
+export function pointFigures(p: ScalePoint) {
+  return {
+    executionMs: median(p.runs.map((r) => r.executionMs)),
+    wallMs: median(p.runs.map((r) => r.wallMs)),
+    throttled: median(p.runs.map((r) => r.throttled)),
+    secondRunWrites: max(p.runs.map((r) => r.secondRunWrites)),
+  };
+}
+
+/** The median of a baseline that ran, else undefined. */
+export function baselineMedian(b: TimedBaseline | undefined): number | undefined {
+  return b && !b.error && b.totalMs.length > 0 ? median(b.totalMs) : undefined;
+}
+
+/** The convergence chart's points: vipctl, both bounds and every measured baseline, per point. */
+export function convergencePoints(r: BenchResults): { writes: number; series: string; seconds: number }[] {
+  return r.scale
+    .filter((p) => !p.error)
+    .flatMap((p) => {
+      const f = pointFigures(p);
+      const points = [
+        { writes: p.writes, series: 'vipctl failover (wall)', seconds: f.wallMs / 1000 },
+        { writes: p.writes, series: 'ordered token-bucket bound', seconds: p.orderedBoundMs / 1000 },
+      ];
+      const sdk = baselineMedian(p.sdkScript);
+      if (sdk !== undefined)
+        points.push({ writes: p.writes, series: 'baseline 3: SDK script', seconds: sdk / 1000 });
+      const cli = baselineMedian(p.awsCli);
+      if (cli !== undefined)
+        points.push({ writes: p.writes, series: 'baseline 1: AWS CLI', seconds: cli / 1000 });
+      return points;
+    });
+}
+
+/** "the AWS CLI ... took 7.2 s, 1.71x vipctl's wall time", or why it did not run. */
+export function baselineSentence(what: string, b: TimedBaseline, wallMs: number): string {
+  const m = baselineMedian(b);
+  return m === undefined
+    ? `${what} did not run (${b.error ?? 'no runs'})`
+    : `${what} took ${s(m)}, ${x(m / wallMs)} vipctl's wall time`;
+}
+
+/** What the agent did, from its calls and its `ip` commands. */
+export function agentWork(b: MoveIpBaseline): string {
+  const run = b.runs[0];
+  if (!run) return '';
+  const calls = Object.entries(run.calls)
+    .map(([action, n]) => `${n} ${action}`)
+    .join(', ');
+  return `${calls} (AWS CLI, one process each), \`sleep 1\` after each (${run.sleepS} s), ${run.ipCommands.length} \`ip\` commands (stub)`;
+}
+
+/** Which regime of the mutating bucket a point is in. */
+export function regime(p: Pick<ScalePoint, 'maxBucketWrites'>, bucket: Bucket): string {
+  if (p.maxBucketWrites < bucket.burst) return 'under the burst';
+  if (p.maxBucketWrites === bucket.burst) return 'exactly the burst';
+  return 'throttled';
+}
+
+/** Why this run measured the points it did, from its plan and its points. */
+export function scalePlanSentence(r: BenchResults): string {
+  const points = r.scale
+    .map(
+      (p) =>
+        `${p.tablesPerRegion}×${p.vips}×${p.regions} (${p.writes} writes, ${p.maxBucketWrites} on the busiest bucket: ${regime(p, r.plan.bucket)})`,
+    )
+    .join('; ');
+  const near = pointNear500(r.scale);
+  return (
+    `This run measured ${r.scale.length} point(s), tables/region × VIPs × regions, ${r.plan.scaleRepeats} runs each: ${points}. ` +
+    `Regimes of the bucket covered: ${[...new Set(r.scale.map((p) => regime(p, r.plan.bucket)))].join(', ')}${near ? `; ${near.writes} writes for the 500-write goal, spread over ${near.regions} regions` : ''}. The points ` +
+    `keep the whole run near its target of ${Math.round(r.plan.targetS / 60)} minutes on this machine (it took ${Math.round(r.durationS / 60)}): ` +
+    `a larger point costs its baseline 3 one round trip per write, and its failover ${(1 / r.plan.bucket.refillPerSecond).toFixed(1)} s per write past the burst.`
   );
-  const overhead = median(overheads);
-  const processStart = median(results.failover.processStartMs);
-  return (point) =>
-    point.changes.reduce(
-      (sum, change) =>
-        sum + processStart + overhead + (1 + REALISTIC.tlsHandshakeRtts) * rtt(change.region, SCRIPT_ORIGIN),
-      0,
-    );
 }
 
 /** The CLI's own floor: a node process, StartExecution on a new connection, one final poll. */
@@ -132,16 +207,17 @@ export function goalResults(r: BenchResults): GoalResult[] {
   const failedScale = r.scale.filter((p) => p.error);
   const at500 = near
     ? (() => {
+        const f = pointFigures(near);
         const goal = ratioGoal(
           `${near.writes} writes (${near.tablesPerRegion} tables/region, ${near.vips} VIPs, ${near.regions} regions) against the ordered token-bucket bound`,
-          near.executionMs,
+          f.executionMs,
           near.orderedBoundMs,
           GOALS.at500Ratio,
-          [{ name: 'execution', ms: near.executionMs - near.orderedBoundMs }],
+          [{ name: 'execution', ms: f.executionMs - near.orderedBoundMs }],
         );
         return {
           ...goal,
-          reason: `${goal.reason}; ${near.throttled} write(s) throttled and retried, ${near.maxBucketWrites} on the busiest bucket`,
+          reason: `${goal.reason}; median of ${near.runs.length} runs, ${f.throttled} write(s) throttled and retried, ${near.maxBucketWrites} on the busiest bucket`,
         };
       })()
     : {
@@ -155,17 +231,13 @@ export function goalResults(r: BenchResults): GoalResult[] {
             ? `; failed: ${failedScale.map((p) => `${p.tablesPerRegion}×${p.vips}×${p.regions} (${p.error})`).join('; ')}`
             : ''),
       };
-  const cli = r.baselines?.awsCli;
-  const sequential = median(r.failover.sequentialTotalMs);
+  const cli = r.failover.baselines.awsCli;
   const speedUp = speedUpGoal(
     'seed failover, cold, end to end, against baseline 1 (AWS CLI, one process per call)',
-    cli?.totalMs && cli.totalMs.length > 0 ? median(cli.totalMs) : undefined,
+    baselineMedian(cli),
     wall,
     GOALS.speedUpVsCli,
-    cli?.error
-      ? `baseline 1 could not run: ${cli.error}`
-      : `baseline 1 was not measured in this run (the one-Node-process-per-call script took ${Math.round(sequential).toLocaleString('en-US')} ms, ` +
-          `${(sequential / wall).toFixed(2)}x vipctl's wall time; it does not stand in for the AWS CLI)`,
+    `baseline 1 did not run: ${cli.error ?? 'no runs'}`,
   );
   const rss = r.startup.checkPeakRssKiB;
   const check = allOf('`vipctl check` on the seed, latency off', [
@@ -217,22 +289,23 @@ export function gapLines(r: BenchResults): string[] {
       `(a bare node start, ${ms(median(r.startup.nodeStartMs))}, plus StartExecution on a new connection); execution end → exit took ` +
       `${ms(median(runs.map((x) => x.tailMs)))} against one poll round trip of ${ms(floor.pollMs)}.`,
   ];
-  const calm = r.scale.filter((p) => !p.error && p.throttled === 0);
+  const ok = r.scale.filter((p) => !p.error);
+  const calm = ok.filter((p) => pointFigures(p).throttled === 0);
   if (calm.length > 0) {
     lines.push(
       `- **Scale without throttling.** Against the token-bucket bound (no waits, so the latency floor): ${calm
-        .map((p) => `${p.tablesPerRegion}×${p.vips}×${p.regions} ${x(p.executionMs / p.boundMs)}`)
-        .join(', ')} (tables/region × VIPs × regions).`,
+        .map((p) => `${p.writes} writes ${x(pointFigures(p).executionMs / p.boundMs)}`)
+        .join(', ')} (median executions).`,
     );
   }
-  const throttled = r.scale.filter((p) => !p.error && p.throttled > 0);
+  const throttled = ok.filter((p) => pointFigures(p).throttled > 0);
   if (throttled.length > 0) {
-    const ratios = throttled.map((p) => p.executionMs / p.orderedBoundMs);
+    const ratios = throttled.map((p) => pointFigures(p).executionMs / p.orderedBoundMs);
+    const single = throttled.map((p) => pointFigures(p).executionMs / p.boundMs);
     lines.push(
       `- **Throttling against the ordered bound.** ${throttled.length} point(s) were throttled ` +
-        `(${throttled.map((p) => p.throttled).reduce((a, b) => a + b, 0)} writes retried in all); their executions took ` +
-        `${x(min(ratios))}–${x(max(ratios))} the ordered bound and ${x(min(throttled.map((p) => p.executionMs / p.boundMs)))}–` +
-        `${x(max(throttled.map((p) => p.executionMs / p.boundMs)))} the single-bucket bound.`,
+        `(median ${throttled.map((p) => `${pointFigures(p).throttled} of ${p.writes}`).join(', ')} writes retried); their executions took ` +
+        `${xRange(ratios)} the ordered bound and ${xRange(single)} the single-bucket bound.`,
     );
   }
   const failed = r.scale.filter((p) => p.error);
@@ -241,18 +314,58 @@ export function gapLines(r: BenchResults): string[] {
       `- **Failed points.** ${failed.map((p) => `${p.tablesPerRegion}×${p.vips}×${p.regions}: ${p.error}`).join('; ')}.`,
     );
   }
-  const baseline = baselineCallMs(r);
-  const largest = r.scale.filter((p) => !p.error).sort((a, b) => b.writes - a.writes)[0];
-  const sequential = median(r.failover.sequentialTotalMs);
-  const wall = median(runs.map((x) => x.wallMs));
-  lines.push(
-    `- **One Node.js process per call.** On the seed it took ${ms(sequential)} (${x(sequential / wall)} vipctl's wall time); ` +
-      `one such process costs ${ms(median(r.failover.processStartMs))} here` +
-      (largest
-        ? `; at ${largest.writes} writes the computed script takes ${x(baseline(largest) / largest.wallMs)} vipctl's wall time.`
-        : '.'),
-  );
+  lines.push(...baselineLines(r));
   return lines;
+}
+
+/** What the baselines show, each sentence from the measured figures. */
+export function baselineLines(r: BenchResults): string[] {
+  const { awsCli, moveIp, sdkScript } = r.failover.baselines;
+  const lines: string[] = [];
+  const cli = baselineMedian(awsCli);
+  const sdk = baselineMedian(sdkScript);
+  if (cli !== undefined && sdk !== undefined) {
+    const n = r.failover.runs[0]?.changes.filter((c) => c.result === 'applied').length ?? 0;
+    lines.push(
+      `- **Process start per call.** On the seed the AWS CLI took ${ms(cli)} for ${n} calls and the one-process SDK script ${ms(sdk)}: ` +
+        `${ms((cli - sdk) / Math.max(1, n))} more per call, the cost of a new process and a new connection for each.`,
+    );
+  }
+  const agent =
+    moveIp.runs.length > 0 && !moveIp.error ? median(moveIp.runs.map((x) => x.wallMs)) : undefined;
+  if (agent !== undefined) {
+    const run = moveIp.runs[0]!;
+    lines.push(
+      `- **aws-vpc-move-ip.** Its start took ${ms(agent)} (${run.sleepS} s of it in \`sleep 1\` after each AWS call) and wrote ` +
+        `${run.writes} of the ${moveIp.failoverChanges} routes the failover writes; ${moveIp.left.length} stayed on the old node (${leftSummary(moveIp.left)}), ` +
+        `so ${moveIp.left.length > 0 ? 'traffic from other VPCs does not reach the new node' : 'nothing was left'}.`,
+    );
+  }
+  const largest = r.scale
+    .filter((p) => !p.error && baselineMedian(p.sdkScript) !== undefined)
+    .sort((a, b) => b.writes - a.writes)[0];
+  if (largest) {
+    const script = baselineMedian(largest.sdkScript)!;
+    const f = pointFigures(largest);
+    lines.push(
+      `- **Scale.** At ${largest.writes} writes the SDK script took ${ms(script)} against vipctl's ${ms(f.wallMs)} (${x(script / f.wallMs)}); ` +
+        `the script writes one route at a time, each a round trip${(largest.sdkScript.retries ?? []).some((n) => n > 0) ? `, and was throttled too (median ${median(largest.sdkScript.retries ?? [])} retries)` : ''}.`,
+    );
+  } else if (sdk !== undefined) {
+    lines.push(`- **Scale.** No scale point measured the SDK script in this run.`);
+  }
+  return lines;
+}
+
+/** "2 tgw in ap-southeast-1, 2 vpc in us-east-1": the tables a baseline left, by kind and region. */
+export function leftSummary(left: MoveIpBaseline['left']): string {
+  const counts = new Map<string, number>();
+  for (const t of left)
+    counts.set(
+      `${t.kind === 'tgw' ? 'TGW' : 'VPC'} route table(s) in ${t.region}`,
+      (counts.get(`${t.kind === 'tgw' ? 'TGW' : 'VPC'} route table(s) in ${t.region}`) ?? 0) + 1,
+    );
+  return [...counts].map(([what, n]) => `${n} ${what}`).join(', ') || 'none';
 }
 
 export function timelineBars(results: BenchResults): TimelineBar[] {
@@ -275,9 +388,16 @@ export function headlineLines(r: BenchResults): string[] {
   const run = medianRun(r);
   const wall = median(r.failover.runs.map((x) => x.wallMs));
   const execution = median(r.failover.runs.map((x) => x.executionMs));
+  const { awsCli, sdkScript, moveIp } = r.failover.baselines;
+  const agent =
+    moveIp.runs.length > 0 && !moveIp.error ? median(moveIp.runs.map((a) => a.wallMs)) : undefined;
   return [
     `- a seed-topology failover runs ${s(execution)} (${s(wall)} from \`vipctl failover\` start to exit), ` +
       `${x(execution / run.bound.totalMs)} the model's lower bound of ${s(run.bound.totalMs)} for the execution;`,
+    `- the same route changes: ${baselineSentence('the AWS CLI, one process per call,', awsCli, wall)}; ${baselineSentence('one Node.js SDK process', sdkScript, wall)}; ` +
+      (agent === undefined
+        ? `aws-vpc-move-ip did not run;`
+        : `aws-vpc-move-ip took ${s(agent)} and wrote ${moveIp.runs[0]?.writes ?? 0} of the ${moveIp.failoverChanges} routes;`),
     ...goalResults(r).map((g) => `- ${g.goal}: ${g.figure} (goal ${g.limit}), ${verdict(g.met)};`),
     `- \`vipctl --help\` loads ${r.startup.helpSdkModules.length === 0 ? 'no' : 'some'} AWS SDK module; a failover costs ` +
       `$${failoverCost(run.transitions, run.lambdaDurationsMs).per1000.total.toFixed(2)} per 1,000 runs.`,
@@ -302,7 +422,6 @@ export function renderResults(r: BenchResults): string {
   const origin = run.changes.find((c) => c.step === 'local-vpc')?.region ?? SCRIPT_ORIGIN;
   const floor = cliFloorParts(nodeStart, origin);
   const cliFloor = floor.startMs + floor.pollMs;
-  const sequential = median(r.failover.sequentialTotalMs);
   const stepNames = run.steps.filter((step) => step.type === 'Task').map((step) => step.name);
   const stepMs = (name: string) =>
     runs.map((x) => {
@@ -310,8 +429,14 @@ export function renderResults(r: BenchResults): string {
       return step ? step.endMs - step.startMs : Number.NaN;
     });
   const cost = failoverCost(run.transitions, run.lambdaDurationsMs);
-  const baseline = baselineCallMs(r);
   const goals = goalResults(r);
+  const { awsCli, moveIp, sdkScript } = r.failover.baselines;
+  const changesMade = run.changes.filter((c) => c.result === 'applied').length;
+  const versus = (b: number | undefined) => (b === undefined ? '' : `, ${x(b / wall)} vipctl's wall time`);
+  const cliMs = baselineMedian(awsCli);
+  const sdkMs = baselineMedian(sdkScript);
+  const agentMs =
+    moveIp.runs.length > 0 && !moveIp.error ? median(moveIp.runs.map((a) => a.wallMs)) : undefined;
 
   const out: string[] = [];
   out.push(`# Benchmarks
@@ -326,13 +451,14 @@ absolute CPU-bound figures such as process start-up are inflated; the modelled n
 Everything runs against local AWS (\`local/\`) on 127.0.0.1. The \`realistic\` profile models ${REALISTIC.latency.withinRegionMs} ms
 round trips within a region, ${Math.min(...crossRegion)}–${Math.max(...crossRegion)} ms across regions (${pairs}; other pairs ${REALISTIC.latency.crossRegionMs} ms), TLS setup of
 ${REALISTIC.tlsHandshakeRtts} round trips per new connection, a ${REALISTIC.coldStartMs} ms Lambda cold start and ${REALISTIC.transitionMs} ms per state transition.
-Medians over ${runs.length} runs, (min–max) where shown. Commands: \`npm run bench\` (full), \`npm run bench -- --quick\`,
-\`npm run bench -- --all\` (adds 250 route tables × 3 VIPs). ${r.mode === 'quick' ? 'A quick run publishes nothing: this report, its charts and its data stay in `bench/results/raw/`.' : 'Raw data: `bench/RESULTS.json` (committed with this report; `npm run bench -- --report` renders it again).'}
+Medians over ${runs.length} runs on the seed and ${r.plan.scaleRepeats} per scale point, (min–max) where shown; each run on a fresh local
+AWS (cold task function, new connections, full token buckets). Commands: \`npm run bench\` (full), \`npm run bench -- --quick\`. ${r.mode === 'quick' ? 'A quick run publishes nothing: this report, its charts and its data stay in `bench/results/raw/`.' : 'Raw data: `bench/RESULTS.json` (committed with this report; `npm run bench -- --report` renders it again).'}
 
 Headline: a failover of the seed topology takes **${s(wall)}** from \`vipctl failover\` start to exit
 (execution ${s(execution)}); the model's lower bound for the same work is ${s(bound.totalMs)}, ${x(execution / bound.totalMs)} for the
-execution and ${x(wall / (bound.totalMs + cliFloor))} for the wall time against the bound plus the CLI's own floor. The same changes
-made by one Node.js process per call take ${s(sequential)}, ${x(sequential / wall)} vipctl's wall time.
+execution and ${x(wall / (bound.totalMs + cliFloor))} for the wall time against the bound plus the CLI's own floor. Measured in the same run on the
+same ${changesMade} route changes: ${baselineSentence('the AWS CLI, one process per call,', awsCli, wall)}; ${baselineSentence('one Node.js process with the SDK', sdkScript, wall)}.
+${agentMs === undefined ? `ClusterLabs' aws-vpc-move-ip did not run: ${moveIp.error ?? 'no runs'}.` : `ClusterLabs' aws-vpc-move-ip took ${s(agentMs)}${versus(agentMs)}, and wrote ${moveIp.runs[0]?.writes ?? 0} of those ${moveIp.failoverChanges} routes.`}
 
 ## Goals
 
@@ -415,23 +541,59 @@ ${table(
 Wall time against the bound plus the CLI's floor (a bare \`node -e ""\` start, ${ms(nodeStart)} here, StartExecution
 on a new connection and one last poll, ${ms(cliFloor)} together): ${ms(bound.totalMs + cliFloor)} → ratio ${x(wall / (bound.totalMs + cliFloor))}.
 
-**Sequential baseline.** The same ${run.changes.filter((c) => c.result === 'applied').length} route changes, one AWS call after another, each from a fresh process on the
-cluster node (${SCRIPT_ORIGIN}): a process that loads the SDK and makes one call costs ${spread(r.failover.processStartMs)} here;
-each call then opens a new connection (TLS) and sends its request to local AWS with latency on
-(calls: ${r.failover.sequentialCallMs[0]?.map((c) => Math.round(c)).join(', ')} ms).
+**Baselines.** The same ${changesMade} route changes, made from the cluster node's region (${origin}), each run on a
+fresh local AWS with the same models and starting routes:
 
-| sequential script | vipctl failover (wall) | speed-up | execution only | speed-up vs execution |
-| --- | --- | --- | --- | --- |
-| ${ms(sequential)} | ${ms(wall)} | ${x(sequential / wall)} | ${ms(execution)} | ${x(sequential / execution)} |
+${table(
+  ['', 'what it does', 'wall time, median (min–max)', 'routes written', 'against vipctl'],
+  [
+    [
+      'vipctl failover',
+      'plans (reads every table), writes in order, verifies hop by hop',
+      spread(runs.map((a) => a.wallMs)),
+      String(run.writes),
+      '1.00x',
+    ],
+    [
+      `1. AWS CLI${r.awsCli.version ? ` (${r.awsCli.version})` : ''}`,
+      'one `aws ec2 replace-(transit-gateway-)route` process per change, one after another',
+      cliMs === undefined ? `not run: ${awsCli.error ?? 'no runs'}` : spread(awsCli.totalMs),
+      cliMs === undefined ? '' : String(changesMade),
+      cliMs === undefined ? '' : x(cliMs / wall),
+    ],
+    [
+      "2. ClusterLabs' aws-vpc-move-ip `start`",
+      agentMs === undefined ? '' : agentWork(moveIp),
+      agentMs === undefined
+        ? `not run: ${(moveIp.error ?? 'no runs').replace(/\|/g, '/')}`
+        : spread(moveIp.runs.map((a) => a.wallMs)),
+      agentMs === undefined
+        ? ''
+        : `${moveIp.runs[0]?.writes ?? 0} of ${moveIp.failoverChanges}; left on the old node: ${leftSummary(moveIp.left)}`,
+      agentMs === undefined ? '' : x(agentMs / wall),
+    ],
+    [
+      '3. SDK script, one Node.js process',
+      `keep-alive connections, one change after another; the SDK's ${SDK_SCRIPT_MAX_ATTEMPTS} attempts per call, then a 1 s wait and again while throttled`,
+      sdkMs === undefined ? `not run: ${sdkScript.error ?? 'no runs'}` : spread(sdkScript.totalMs),
+      sdkMs === undefined ? '' : String(changesMade),
+      sdkMs === undefined ? '' : x(sdkMs / wall),
+    ],
+  ],
+)}
 
-The script neither reads nor verifies; the failover does both.
+"Against vipctl" is the baseline's median wall time over vipctl's; above 1.00x vipctl is faster. No baseline reads or
+verifies; vipctl does both.
 
-## 2. Scale (token buckets on: mutating ${r.bucket.burst} burst, ${r.bucket.refillPerSecond}/s per action per region)
-${r.mode === 'quick' ? `\nQuick mode scales the mutating bucket down to ${r.bucket.burst} burst / ${r.bucket.refillPerSecond}/s so that small topologies already throttle.\n` : ''}
+## 2. Scale (token buckets on: mutating ${r.plan.bucket.burst} burst, ${r.plan.bucket.refillPerSecond}/s per action per region)
+${r.mode === 'quick' ? `\nQuick mode scales the mutating bucket down to ${r.plan.bucket.burst} burst / ${r.plan.bucket.refillPerSecond}/s so that a small topology already throttles.\n` : ''}
+${scalePlanSentence(r)}
+
 The bound is max over region+action of (writes − burst) / refill plus the latency floor of section 1's
 model for that topology. The workflow writes destination first, step after step, so each step waits for
-its own buckets: the ordered bound sums the per-step waits. The sequential baseline is computed from
-section 1's measured process start and per-call overhead (one process and one new connection per write).
+its own buckets: the ordered bound sums the per-step waits. The baselines are measured on each point's own
+route changes, under the same buckets: the SDK script (baseline 3) at every point, the AWS CLI (baseline 1)
+at points of at most ${r.plan.awsCliMaxWrites} writes.
 
 ${table(
   [
@@ -441,53 +603,57 @@ ${table(
     'writes',
     'max per bucket',
     'throttled',
+    'vipctl wall',
     'execution',
     'bound',
     'ratio',
     'ordered bound',
     'ratio',
-    'sequential',
-    'speed-up',
+    'SDK script (3)',
+    'against vipctl',
+    'AWS CLI (1)',
+    'against vipctl',
     '2nd run writes',
   ],
-  r.scale.map((p) =>
-    p.error
-      ? [
-          p.tablesPerRegion,
-          p.vips,
-          p.regions,
-          `**failed**: ${p.error.replace(/\|/g, '/')}`,
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-        ]
-      : [
-          p.tablesPerRegion,
-          p.vips,
-          p.regions,
-          p.writes,
-          p.maxBucketWrites,
-          p.throttled,
-          s(p.executionMs),
-          s(p.boundMs),
-          x(p.executionMs / p.boundMs),
-          s(p.orderedBoundMs),
-          x(p.executionMs / p.orderedBoundMs),
-          s(baseline(p)),
-          x(baseline(p) / p.wallMs),
-          p.secondRunWrites,
-        ],
-  ),
+  r.scale.map((p) => {
+    if (p.error && p.runs.length === 0) {
+      return [
+        p.tablesPerRegion,
+        p.vips,
+        p.regions,
+        `**failed**: ${p.error.replace(/\|/g, '/')}`,
+        ...Array(13).fill(''),
+      ];
+    }
+    const f = pointFigures(p);
+    const sdk = baselineMedian(p.sdkScript);
+    const cli = baselineMedian(p.awsCli);
+    return [
+      p.tablesPerRegion,
+      p.vips,
+      p.regions,
+      p.writes,
+      p.maxBucketWrites,
+      f.throttled,
+      seconds(p.runs.map((a) => a.wallMs)),
+      seconds(p.runs.map((a) => a.executionMs)),
+      s(p.boundMs),
+      x(f.executionMs / p.boundMs),
+      s(p.orderedBoundMs),
+      x(f.executionMs / p.orderedBoundMs),
+      sdk === undefined
+        ? `not run: ${(p.sdkScript.error ?? '').replace(/\|/g, '/')}`
+        : seconds(p.sdkScript.totalMs),
+      sdk === undefined ? '' : x(sdk / f.wallMs),
+      cli === undefined ? (p.awsCli.error ?? '').replace(/\|/g, '/') : seconds(p.awsCli.totalMs),
+      cli === undefined ? '' : x(cli / f.wallMs),
+      f.secondRunWrites,
+    ];
+  }),
 )}
 
-Speed-up is against vipctl's wall time. Every second run after convergence made ${r.scale.every((p) => p.secondRunWrites === 0) ? 'zero writes' : 'WRITES (see raw data)'}.${r.scale.some((p) => p.error) ? ' A failed point is reported with the error vipctl printed.' : ''}
+Execution, vipctl wall and the baselines are medians over each point's runs (min–max); throttled is the median
+count of writes answered RequestLimitExceeded. Every second run after convergence made ${r.scale.every((p) => pointFigures(p).secondRunWrites === 0) ? 'zero writes' : 'WRITES (see raw data)'}.${r.scale.some((p) => p.error) ? ' A failed point is reported with the error vipctl printed.' : ''}
 
 ![convergence](convergence.svg)
 

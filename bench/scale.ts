@@ -1,30 +1,45 @@
 /**
  * Benchmark 2: convergence time as route tables, VIPs and regions grow, with EC2's token buckets on,
- * against the token-bucket bound; then a second run that must write nothing.
+ * against the token-bucket bound; then a second run that must write nothing. Every point runs
+ * `repeats` times on a fresh local AWS, and its baselines (the SDK script everywhere, the AWS CLI where
+ * it is affordable) are measured on the same changes, never extrapolated.
  */
 import { writeFileSync } from 'node:fs';
-import { type Change, measureFailover } from './failover';
-import { type BenchAws, RAW_DIR, startBenchAws, writeConfig } from './harness';
+import { regionOfNode } from '../tasks/routing';
+import type { AwsCli } from './aws-cli';
+import { awsCliBaseline, sdkScriptBaseline, type TimedBaseline } from './baselines';
+import { type Change, type FailoverRun, measureFailover } from './failover';
+import { RAW_DIR, startBenchAws, writeConfig } from './harness';
 import { type Bucket, orderedTokenBucketBoundMs, tokenBucketBoundMs } from './lower-bound';
 import { type ScaleShape, scaleTopology } from './topologies';
+
+/** One measured run of a scale point: a failover, then a second one that must write nothing. */
+export interface ScaleRun {
+  readonly executionMs: number;
+  readonly wallMs: number;
+  /** Write requests answered RequestLimitExceeded (then retried). */
+  readonly throttled: number;
+  readonly writes: number;
+  readonly secondRunWrites: number;
+  readonly secondRunMs: number;
+}
 
 export interface ScalePoint extends ScaleShape {
   readonly writes: number;
   /** The largest number of writes any one region+action bucket takes. */
   readonly maxBucketWrites: number;
-  readonly executionMs: number;
-  readonly wallMs: number;
-  readonly throttled: number;
   readonly latencyFloorMs: number;
   /** max over region+action of (writes - burst) / refill, plus the latency floor. */
   readonly boundMs: number;
   /** The same per step, summed over the steps (they run one after another). */
   readonly orderedBoundMs: number;
-  readonly secondRunWrites: number;
-  readonly secondRunMs: number;
-  /** Changes per region and kind, for the sequential baseline. */
-  readonly changes: { region: string; kind: Change['kind'] }[];
-  /** Set when the failover did not succeed (the other figures are then zero). */
+  /** Each run on a fresh local AWS (cold task function, full buckets). */
+  readonly runs: ScaleRun[];
+  /** Baseline 3, the SDK script, on the same changes. */
+  readonly sdkScript: TimedBaseline;
+  /** Baseline 1, the AWS CLI; `error` says why it was not measured at this point. */
+  readonly awsCli: TimedBaseline;
+  /** Set when a failover did not succeed (the runs before it are kept). */
   readonly error?: string;
 }
 
@@ -48,61 +63,88 @@ export function writesPerStepBucket(changes: readonly Change[]): Map<string, Map
   return steps;
 }
 
-export async function scalePoint(shape: ScaleShape, bucket: Bucket): Promise<ScalePoint> {
+export interface ScaleOptions {
+  readonly bucket: Bucket;
+  readonly repeats: number;
+  readonly cli: AwsCli;
+  /** Baseline 1 runs at points of at most this many writes (about 1 s of process start per write). */
+  readonly awsCliMaxWrites: number;
+}
+
+const message = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 3).join(' ').slice(0, 300);
+
+export async function scalePoint(shape: ScaleShape, options: ScaleOptions): Promise<ScalePoint> {
   const topology = scaleTopology(shape);
-  const aws = await startBenchAws(topology, {
-    profile: 'realistic',
-    throttle: { enabled: true, mutating: bucket },
-  });
-  try {
-    return await measurePoint(aws, shape, bucket);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { ...shape, ...FAILED, error: message.split('\n').slice(0, 3).join(' ').slice(0, 300) };
-  } finally {
-    await aws.close();
+  const config = writeConfig(topology);
+  const models = { profile: 'realistic', throttle: { enabled: true, mutating: options.bucket } } as const;
+  const runs: ScaleRun[] = [];
+  let first: FailoverRun | undefined;
+  let error: string | undefined;
+  for (let i = 0; i < options.repeats && !error; i++) {
+    const aws = await startBenchAws(topology, models);
+    try {
+      const run = await measureFailover(aws, topology, config, 'server-1');
+      const second = await measureFailover(aws, topology, config, 'server-1');
+      if (i === 0) {
+        first = run;
+        writeFileSync(`${RAW_DIR}${topology.cluster}.json`, JSON.stringify({ first: run, second }, null, 1));
+      }
+      runs.push({
+        executionMs: run.executionMs,
+        wallMs: run.wallMs,
+        throttled: run.throttled,
+        writes: run.writes,
+        secondRunWrites: second.writes,
+        secondRunMs: second.executionMs,
+      });
+    } catch (e) {
+      error = message(e);
+    } finally {
+      await aws.close();
+    }
   }
+  const notRun = (why: string): TimedBaseline => ({ totalMs: [], error: why });
+  if (!first) {
+    return {
+      ...shape,
+      ...FAILED,
+      runs,
+      sdkScript: notRun('the failover failed'),
+      awsCli: notRun('the failover failed'),
+      error: error ?? 'no run',
+    };
+  }
+  const changes = first.changes.filter((c) => c.result === 'applied');
+  const buckets = writesPerBucket(first.changes);
+  const origin = regionOfNode(topology, 'server-1');
+  return {
+    ...shape,
+    writes: first.writes,
+    maxBucketWrites: Math.max(0, ...buckets.values()),
+    latencyFloorMs: first.bound.totalMs,
+    boundMs: tokenBucketBoundMs(buckets, options.bucket, first.bound.totalMs),
+    orderedBoundMs: orderedTokenBucketBoundMs(
+      writesPerStepBucket(first.changes),
+      options.bucket,
+      first.bound.totalMs,
+    ),
+    runs,
+    sdkScript: await sdkScriptBaseline(topology, origin, changes, models, options.repeats),
+    awsCli:
+      changes.length <= options.awsCliMaxWrites
+        ? await awsCliBaseline(options.cli, topology, origin, changes, models, options.repeats)
+        : notRun(
+            `not run at ${changes.length} writes (only up to ${options.awsCliMaxWrites}: one process per write)`,
+          ),
+    ...(error ? { error } : {}),
+  };
 }
 
 const FAILED = {
   writes: 0,
   maxBucketWrites: 0,
-  executionMs: Number.NaN,
-  wallMs: Number.NaN,
-  throttled: 0,
   latencyFloorMs: Number.NaN,
   boundMs: Number.NaN,
   orderedBoundMs: Number.NaN,
-  secondRunWrites: 0,
-  secondRunMs: Number.NaN,
-  changes: [],
 };
-
-async function measurePoint(aws: BenchAws, shape: ScaleShape, bucket: Bucket): Promise<ScalePoint> {
-  const topology = scaleTopology(shape);
-  const config = writeConfig(topology);
-  const first = await measureFailover(aws, topology, config, 'server-1');
-  const second = await measureFailover(aws, topology, config, 'server-1');
-  const buckets = writesPerBucket(first.changes);
-  writeFileSync(`${RAW_DIR}${topology.cluster}.json`, JSON.stringify({ first, second }, null, 1));
-  return {
-    ...shape,
-    writes: first.writes,
-    maxBucketWrites: Math.max(0, ...buckets.values()),
-    executionMs: first.executionMs,
-    wallMs: first.wallMs,
-    throttled: first.throttled,
-    latencyFloorMs: first.bound.totalMs,
-    boundMs: tokenBucketBoundMs(buckets, bucket, first.bound.totalMs),
-    orderedBoundMs: orderedTokenBucketBoundMs(
-      writesPerStepBucket(first.changes),
-      bucket,
-      first.bound.totalMs,
-    ),
-    secondRunWrites: second.writes,
-    secondRunMs: second.executionMs,
-    changes: first.changes
-      .filter((c) => c.result === 'applied')
-      .map((c) => ({ region: c.region, kind: c.kind })),
-  };
-}

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  failoverLowerBound,
-  orderedTokenBucketBoundMs,
-  sequentialBaselineMs,
-  tokenBucketBoundMs,
-} from '../../bench/lower-bound';
+import { failoverLowerBound, orderedTokenBucketBoundMs, tokenBucketBoundMs } from '../../bench/lower-bound';
 import { profileSettings } from '../../local/models';
 
 const realistic = profileSettings('realistic');
@@ -66,11 +61,5 @@ describe('token-bucket bounds', () => {
     ]);
 
     expect(orderedTokenBucketBoundMs(steps, bucket, 1000)).toBe(10_000 + 20_000 + 1000);
-  });
-});
-
-describe('sequential baseline', () => {
-  it('pays one process start per call', () => {
-    expect(sequentialBaselineMs(500, [240, 690, 240])).toBe(3 * 500 + 1170);
   });
 });
