@@ -6,7 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalAws } from '../local/index';
 import type { Topology } from '../tasks/topology';
-import { awsEnv, RAW_DIR, spawnNode, startBenchAws, VIPCTL, vipctl, writeConfig } from './harness';
+import { awsEnv, RAW_DIR, ROOT, spawnNode, startBenchAws, VIPCTL, vipctl, writeConfig } from './harness';
 
 export interface StartupResult {
   /** `node -e ""`: the floor of any node CLI on this machine. */
@@ -23,10 +23,18 @@ export interface StartupResult {
 }
 
 const SDK_PACKAGE = /node_modules\/(@(?:aws-sdk|smithy)\/[a-z0-9-]+)\//g;
+const DIST_FILE = /file:\/\/\S*?\/dist\/(\S+\.mjs)$/gm;
+const IS_SDK = /^@(?:aws-sdk|smithy)\//;
 
-/** The SDK packages named in a module trace (resolve hook and NODE_DEBUG=module lines). */
-export function sdkModules(trace: string): string[] {
-  return [...new Set([...trace.matchAll(SDK_PACKAGE)].map((match) => match[1] ?? ''))].sort();
+/**
+ * The SDK packages named in a module trace (resolve hook and NODE_DEBUG=module lines): those loaded
+ * from node_modules, and those bundled into the dist/ chunks the process loaded, after `chunkPackages`
+ * (dist/chunk-packages.json, which scripts/build.mjs writes from esbuild's metafile).
+ */
+export function sdkModules(trace: string, chunkPackages: Record<string, string[]> = {}): string[] {
+  const fromNodeModules = [...trace.matchAll(SDK_PACKAGE)].map((match) => match[1] ?? '');
+  const bundled = [...trace.matchAll(DIST_FILE)].flatMap((match) => chunkPackages[match[1] ?? ''] ?? []);
+  return [...new Set([...fromNodeModules, ...bundled.filter((name) => IS_SDK.test(name))])].sort();
 }
 
 export async function startupBenchmark(topology: Topology, repeats: number): Promise<StartupResult> {
@@ -69,6 +77,10 @@ export async function startupBenchmark(topology: Topology, repeats: number): Pro
         ...awsEnv(aws.local.url),
         NODE_DEBUG: 'module',
       });
+    const chunks = JSON.parse(readFileSync(`${ROOT}dist/chunk-packages.json`, 'utf8')) as Record<
+      string,
+      string[]
+    >;
     const help = await traced(['--help']);
     const check = await traced(['check', '--active', 'server-a']);
     const failover = await traced(['failover', '--to', 'server-b', '--no-wait']);
@@ -77,9 +89,9 @@ export async function startupBenchmark(topology: Topology, repeats: number): Pro
       toStartExecutionMs,
       checkWallMs,
       checkPeakRssKiB,
-      helpSdkModules: sdkModules(help.stderr),
-      checkSdkModules: sdkModules(check.stderr).length,
-      failoverSdkModules: sdkModules(failover.stderr),
+      helpSdkModules: sdkModules(help.stderr, chunks),
+      checkSdkModules: sdkModules(check.stderr, chunks).length,
+      failoverSdkModules: sdkModules(failover.stderr, chunks),
     };
   } finally {
     await aws.close();

@@ -147,4 +147,19 @@ describe('SDK module trace', () => {
 
     expect(sdkModules(trace)).toEqual(['@aws-sdk/client-sfn', '@smithy/core', '@smithy/types']);
   });
+
+  it('names the SDK packages bundled into the dist/ chunks the process loaded, and no others', async () => {
+    const { sdkModules } = await import('../../bench/startup');
+    const chunks = {
+      'vipctl.mjs': ['commander'],
+      'chunks/chunk-AAAA.mjs': ['@aws-sdk/client-sfn', '@smithy/core', 'zod'],
+      'chunks/chunk-BBBB.mjs': ['@aws-sdk/client-ec2'],
+    };
+    const trace = [
+      '[module] file:///w/dist/vipctl.mjs',
+      '[module] file:///w/dist/chunks/chunk-AAAA.mjs',
+    ].join('\n');
+
+    expect(sdkModules(trace, chunks)).toEqual(['@aws-sdk/client-sfn', '@smithy/core']);
+  });
 });
