@@ -9,6 +9,12 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // Vitest's default on a two-core machine is one worker (cores - 1), so every file ran after the
+    // other. Most of a file's time is spent waiting (child vipctl processes, local AWS's modelled
+    // latencies and token buckets, retry budgets against a closed port), not computing: a single worker
+    // kept one core idle. Three workers overlap those waits; every test waits for conditions, never for
+    // time, so the extra load only makes it slower, not different.
+    maxWorkers: 3,
     setupFiles: ['test/setup.ts'],
     env: {
       AWS_EC2_METADATA_DISABLED: 'true',

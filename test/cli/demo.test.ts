@@ -15,7 +15,7 @@ describe('vipctl demo', () => {
         stdout: { write: (s: string) => (stdout += s) },
         stderr: { write: (s: string) => (stderr += s) },
         isTTY: false,
-        env: {},
+        env: { VIPCTL_JOURNAL: process.env.VIPCTL_JOURNAL },
         cwd: process.cwd(),
       },
       { readWorld: async () => worldFor('server-a') },

@@ -42,7 +42,7 @@ async function discover(argv: readonly string[], endpoint = aws.url) {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     isTTY: false,
-    env: {},
+    env: { VIPCTL_JOURNAL: process.env.VIPCTL_JOURNAL },
     cwd: tmpdir(),
   });
   return { code, stdout, stderr };

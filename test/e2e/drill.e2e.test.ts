@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localEnvironment } from '../../local/client-env';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
-import { ensureBuilt, ROOT } from './local-harness';
+import { ensureBuilt, JOURNAL, ROOT } from './local-harness';
 
 interface Result {
   readonly code: number;
@@ -27,6 +27,8 @@ function vipctl(local: LocalAws, config: string, args: readonly string[]): Promi
           ...localEnvironment(local.url),
           AWS_REGION: 'us-east-1',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          // Never the machine's journal of direct runs (/var/lib/...): this file's own.
+          VIPCTL_JOURNAL: JOURNAL,
         },
         timeout: 60_000,
       },

@@ -14,7 +14,7 @@ export const BIN = join(ROOT, 'bin', 'vipctl.mjs');
 export const EXAMPLE = join(ROOT, 'examples', 'two-region.yaml');
 
 /** This test file's journal of direct runs, apart from the machine's and other files'. */
-const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
+export const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 
 export function ensureBuilt(): void {
   if (!existsSync(join(ROOT, 'dist', 'vipctl.mjs'))) {

@@ -220,7 +220,7 @@ describe('bad topology files', () => {
           stdout: { write: () => true },
           stderr: { write: (s: string) => (stderr += s) },
           isTTY: false,
-          env: {},
+          env: { VIPCTL_JOURNAL: process.env.VIPCTL_JOURNAL },
           cwd: ROOT,
         },
       );

@@ -266,7 +266,7 @@ describe('fault matrix (two regions)', () => {
           stdout: { write: (s: string) => (stdout += s) },
           stderr: { write: (s: string) => (stderr += s) },
           isTTY: false,
-          env: {},
+          env: { VIPCTL_JOURNAL: process.env.VIPCTL_JOURNAL },
           cwd: process.cwd(),
         },
         { now: () => new Date(at), requestedBy: 'cluster start script' },
