@@ -50,7 +50,12 @@ export function seedWorld(topology: Topology, account: string, active: string | 
     const region = world.region(vpc.region);
     const tgw = topology.transitGateways[vpc.transitGateway]!;
     const az = `${vpc.region}a`;
-    region.vpcs[vpc.id] = { id: vpc.id, cidr: vpc.cidr, state: 'available' };
+    region.vpcs[vpc.id] = {
+      id: vpc.id,
+      cidr: vpc.cidr,
+      ...(vpc.ipv6Cidr ? { ipv6Cidr: vpc.ipv6Cidr } : {}),
+      state: 'available',
+    };
     const igw = derive('igw', vpc.id);
     region.internetGateways[igw] = { id: igw, vpcId: vpc.id };
     const subnetIds: string[] = [];
@@ -66,13 +71,17 @@ export function seedWorld(topology: Topology, account: string, active: string | 
       const routes: VpcRoute[] = [
         { destination: vpc.cidr, target: { kind: 'local' }, origin: 'CreateRouteTable' },
       ];
+      // A VPC with an IPv6 CIDR has a local route for it too.
+      if (vpc.ipv6Cidr)
+        routes.push({ destination: vpc.ipv6Cidr, target: { kind: 'local' }, origin: 'CreateRouteTable' });
       for (const other of Object.values(topology.vpcs)) {
         if (other.id === vpc.id) continue;
-        routes.push({
-          destination: other.cidr,
-          target: { kind: 'transitGateway', id: tgw.id },
-          origin: 'CreateRoute',
-        });
+        for (const destination of [other.cidr, ...(vpc.ipv6Cidr && other.ipv6Cidr ? [other.ipv6Cidr] : [])])
+          routes.push({
+            destination,
+            target: { kind: 'transitGateway', id: tgw.id },
+            origin: 'CreateRoute',
+          });
       }
       // The first table of each VPC is the public one (A1 public, A2 private).
       if (index === 0)
@@ -168,7 +177,8 @@ export function seedWorld(topology: Topology, account: string, active: string | 
       }
       if (!route) continue;
       for (const table of tgw.routeTables) {
-        region.tgwRouteTables[table]!.routes.push({ destination: vpc.cidr, ...route });
+        for (const destination of [vpc.cidr, ...(vpc.ipv6Cidr ? [vpc.ipv6Cidr] : [])])
+          region.tgwRouteTables[table]!.routes.push({ destination, ...route });
       }
     }
   }

@@ -8,6 +8,8 @@
 export interface Vpc {
   readonly id: string;
   readonly cidr: string;
+  /** The VPC's IPv6 CIDR, when the topology gives one. */
+  readonly ipv6Cidr?: string;
   state: 'available' | 'pending';
 }
 

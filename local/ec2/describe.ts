@@ -2,6 +2,7 @@
  * What every Describe action shares: select by IDs (an unknown ID fails the whole call, as in AWS),
  * filter by `Filter.N` (an unknown filter name is refused) and paginate with MaxResults/NextToken.
  */
+import { canonicalCidr, parseCidr } from '../../tasks/ip-cidr';
 import { Ec2Error, ec2Errors } from './errors';
 import type { Filter, QueryParams } from './query';
 
@@ -89,9 +90,52 @@ export const CREATED = '2026-01-01T00:00:00.000Z';
 
 const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
-/** The destination of a route write, validated like AWS does. */
+/**
+ * An IPv6 destination, stored in its canonical spelling so that one route has one key. EC2 documents
+ * that it rewrites an IPv4 CIDR to its canonical form (CreateRoute, DestinationCidrBlock:
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html); for IPv6 it does not
+ * say which spelling it reports, so local AWS reports the RFC 5952 one.
+ */
+function ipv6Destination(cidr: string, param: string): string {
+  const parsed = cidr.includes(':') ? parseCidr(cidr) : undefined;
+  if (parsed?.family !== 6) throw ec2Errors.invalidCidr(cidr, param);
+  return canonicalCidr(cidr);
+}
+
+/**
+ * The destination of a transit gateway route write: `DestinationCidrBlock`, "the CIDR range used for
+ * destination matches", which takes IPv4 and IPv6 CIDRs alike
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayRoute.html).
+ */
 export function destinationOf(params: QueryParams): string {
   const cidr = params.require('DestinationCidrBlock');
-  if (!CIDR.test(cidr)) throw ec2Errors.invalidCidr(cidr);
-  return cidr;
+  if (CIDR.test(cidr)) return cidr;
+  return ipv6Destination(cidr, 'destinationCidrBlock');
+}
+
+/**
+ * The destination of a VPC route write: `DestinationCidrBlock` (IPv4) or `DestinationIpv6CidrBlock`
+ * (IPv6), one of them (CreateRoute, ReplaceRoute, DeleteRoute:
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceRoute.html,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteRoute.html). Prefix-list
+ * destinations are not modelled. The code EC2 answers for none or both is not documented; local AWS
+ * answers MissingParameter and InvalidParameterCombination.
+ */
+export function vpcDestinationOf(params: QueryParams): string {
+  const v4 = params.get('DestinationCidrBlock');
+  const v6 = params.get('DestinationIpv6CidrBlock');
+  if (v4 !== undefined && v6 !== undefined)
+    throw new Ec2Error(
+      'InvalidParameterCombination',
+      'The request may contain only one of destinationCidrBlock and destinationIpv6CidrBlock',
+    );
+  if (v6 !== undefined) return ipv6Destination(v6, 'destinationIpv6CidrBlock');
+  if (v4 === undefined)
+    throw new Ec2Error(
+      'MissingParameter',
+      'The request must contain the parameter destinationCidrBlock or destinationIpv6CidrBlock',
+    );
+  if (!CIDR.test(v4)) throw ec2Errors.invalidCidr(v4, 'destinationCidrBlock');
+  return v4;
 }

@@ -62,10 +62,10 @@ export const ec2Errors = {
       'InvalidRoute.NotFound',
       `Route ${cidr} does not exist in Transit Gateway Route Table ${table}.`,
     ),
-  invalidCidr: (cidr: string) =>
+  invalidCidr: (cidr: string, param = 'destinationCidrBlock') =>
     new Ec2Error(
       'InvalidParameterValue',
-      `Value (${cidr}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
+      `Value (${cidr}) for parameter ${param} is invalid. This is not a valid CIDR block.`,
     ),
   invalidFilter: (name: string) => new Ec2Error('InvalidParameterValue', `The filter '${name}' is invalid`),
   /**

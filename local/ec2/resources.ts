@@ -169,6 +169,16 @@ const describeVpcs: Ec2Action = (params, { world, account }) => {
           cidrBlockState: { state: 'associated' },
         },
       ],
+      // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcIpv6CidrBlockAssociation.html
+      ipv6CidrBlockAssociationSet: v.ipv6Cidr
+        ? [
+            {
+              associationId: `vpc-cidr-assoc-6${v.id.slice(5)}`,
+              ipv6CidrBlock: v.ipv6Cidr,
+              ipv6CidrBlockState: { state: 'associated' },
+            },
+          ]
+        : undefined,
       dhcpOptionsId: 'default',
       instanceTenancy: 'default',
       isDefault: false,

@@ -10,7 +10,7 @@ import {
   vpcRouteState,
 } from '../world';
 import type { ActionContext, Ec2Action } from './context';
-import { destinationOf, paginate, select } from './describe';
+import { paginate, select, vpcDestinationOf } from './describe';
 import { Ec2Error, ec2Errors } from './errors';
 import type { QueryParams } from './query';
 import type { XmlObject } from './xml';
@@ -98,11 +98,20 @@ function otherTargetElement(id: string): string {
   return 'gatewayId';
 }
 
+/**
+ * A route names its destination in `destinationCidrBlock` (IPv4) or `destinationIpv6CidrBlock` (IPv6)
+ * (Route: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html).
+ */
+const destinationElement = (destination: string): XmlObject =>
+  destination.includes(':')
+    ? { destinationIpv6CidrBlock: destination }
+    : { destinationCidrBlock: destination };
+
 function renderRoute(world: RegionWorld, route: VpcRoute, account: string): XmlObject {
   const { target } = route;
   if (target.kind === 'other') {
     return {
-      destinationCidrBlock: route.destination,
+      ...destinationElement(route.destination),
       [otherTargetElement(target.id)]: target.id,
       state: vpcRouteState(world, route),
       origin: route.origin,
@@ -110,7 +119,7 @@ function renderRoute(world: RegionWorld, route: VpcRoute, account: string): XmlO
   }
   const eni = target.kind === 'networkInterface' ? world.networkInterfaces[target.id] : undefined;
   return {
-    destinationCidrBlock: route.destination,
+    ...destinationElement(route.destination),
     gatewayId: target.kind === 'local' ? 'local' : target.kind === 'gateway' ? target.id : undefined,
     transitGatewayId: target.kind === 'transitGateway' ? target.id : undefined,
     // Like AWS, a route to an attached ENI also names the instance behind it.
@@ -146,7 +155,10 @@ const describeRouteTables: Ec2Action = (params, { world, account, models, region
       'association.subnet-id': (t) => t.associations.map((a) => a.subnetId),
       'association.route-table-association-id': (t) => t.associations.map((a) => a.id),
       'association.main': (t) => t.associations.map((a) => String(a.main)),
-      'route.destination-cidr-block': (t) => t.routes.map((r) => r.destination),
+      'route.destination-cidr-block': (t) =>
+        t.routes.map((r) => (r.destination.includes(':') ? undefined : r.destination)),
+      'route.destination-ipv6-cidr-block': (t) =>
+        t.routes.map((r) => (r.destination.includes(':') ? r.destination : undefined)),
       'route.transit-gateway-id': (t) =>
         t.routes.map((r) => (r.target.kind === 'transitGateway' ? r.target.id : undefined)),
       'route.gateway-id': (t) => t.routes.map((r) => (r.target.kind === 'gateway' ? r.target.id : undefined)),
@@ -192,7 +204,7 @@ function write(
 
 const createRoute: Ec2Action = (params, context) => {
   const table = tableOf(params, context.world);
-  const destination = destinationOf(params);
+  const destination = vpcDestinationOf(params);
   const target = targetOf(params, context.world, table);
   if (table.routes.some((r) => r.destination === destination))
     throw ec2Errors.routeAlreadyExists(destination);
@@ -202,7 +214,7 @@ const createRoute: Ec2Action = (params, context) => {
 
 const replaceRoute: Ec2Action = (params, context) => {
   const table = tableOf(params, context.world);
-  const destination = destinationOf(params);
+  const destination = vpcDestinationOf(params);
   const target = targetOf(params, context.world, table);
   if (!table.routes.some((r) => r.destination === destination)) throw ec2Errors.noRouteToReplace(destination);
   write(context, table, destination, (routes) =>
@@ -213,7 +225,7 @@ const replaceRoute: Ec2Action = (params, context) => {
 
 const deleteRoute: Ec2Action = (params, context) => {
   const table = tableOf(params, context.world);
-  const destination = destinationOf(params);
+  const destination = vpcDestinationOf(params);
   const route = table.routes.find((r) => r.destination === destination);
   if (!route) throw ec2Errors.routeNotFound(table.id, destination);
   if (route.target.kind === 'local') {

@@ -2,6 +2,7 @@
  * Transit gateways: their route tables (search and write routes), attachments (VPC and peering) and
  * associations. A peering attachment has one ID and is visible in both regions from each side's view.
  */
+import { canonicalCidr, overlaps, parseCidr } from '../../tasks/ip-cidr';
 import { partitionOf } from '../../tasks/partition';
 import {
   type RegionWorld,
@@ -41,17 +42,11 @@ function renderRoute(world: RegionWorld, route: TgwRoute, state?: string): XmlOb
   };
 }
 
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-
-/** True when `outer` contains `inner` (both CIDRs). */
+/** True when `outer` contains `inner` (both CIDRs of one family; different families never). */
 function contains(outer: string, inner: string): boolean {
-  const [outerBase, outerBits] = outer.split('/') as [string, string];
-  const [innerBase, innerBits] = inner.split('/') as [string, string];
-  if (Number(innerBits) < Number(outerBits)) return false;
-  const size = 2 ** (32 - Number(outerBits));
-  return Math.floor(ipv4ToInt(outerBase) / size) === Math.floor(ipv4ToInt(innerBase) / size);
+  const a = parseCidr(outer);
+  const b = parseCidr(inner.includes('/') ? inner : `${inner}/${inner.includes(':') ? 128 : 32}`);
+  return a !== undefined && b !== undefined && b.prefix >= a.prefix && overlaps(a, b);
 }
 
 /**
@@ -104,9 +99,10 @@ const searchTransitGatewayRoutes: Ec2Action = (params, { world, models, region }
     } else {
       const field = fields[filter.name];
       if (!field) throw ec2Errors.invalidFilter(filter.name);
-      routes = routes.filter((r) =>
-        field(r).some((value) => value !== undefined && filter.values.includes(value)),
-      );
+      // An exact match compares addresses, not spellings: `FD00::1/128` finds `fd00::1/128`.
+      const wanted =
+        filter.name === 'route-search.exact-match' ? filter.values.map(canonicalCidr) : filter.values;
+      routes = routes.filter((r) => field(r).some((value) => value !== undefined && wanted.includes(value)));
     }
   }
   // MaxResults 5-1000 and NextToken, with AdditionalRoutesAvailable kept for older callers:

@@ -17,11 +17,13 @@ import { paced } from './pacing';
 import {
   Attachments,
   Instances,
+  isVipDestination,
   NetworkInterfaces,
   RouteTables,
   TgwRoutes,
   tgwRouteState,
   type VpcRoute,
+  vpcDestination,
   vpcRouteState,
   vpcTarget,
 } from './read-shapes';
@@ -103,7 +105,7 @@ export async function readRegion(
           );
         }
         for (const vip of vips) {
-          const route = tableRoutes.find((r) => r.DestinationCidrBlock === vip);
+          const route = tableRoutes.find((r) => isVipDestination(vpcDestination(r), vip));
           routes.push(
             route
               ? {
@@ -145,7 +147,7 @@ export async function readRegion(
         }
         // Deleted routes linger in searches for a while; for routing they are gone.
         const route = found.find(
-          (r) => r.DestinationCidrBlock === vip && tgwRouteState(r.State) !== undefined,
+          (r) => isVipDestination(r.DestinationCidrBlock, vip) && tgwRouteState(r.State) !== undefined,
         );
         const state = tgwRouteState(route?.State);
         routes.push(

@@ -2,10 +2,16 @@
  * The SDK output the world read depends on, validated at the border (STYLE: zod at every boundary).
  */
 import { z } from 'zod';
+import { canonicalCidr } from '../ip-cidr';
 import type { RouteState } from '../world';
 
+/**
+ * A VPC route names its destination in DestinationCidrBlock (IPv4) or DestinationIpv6CidrBlock (IPv6)
+ * (Route: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html).
+ */
 export const VpcRoute = z.object({
   DestinationCidrBlock: z.string().optional(),
+  DestinationIpv6CidrBlock: z.string().optional(),
   State: z.string().optional(),
   NetworkInterfaceId: z.string().optional(),
   TransitGatewayId: z.string().optional(),
@@ -22,6 +28,10 @@ export type VpcRoute = z.infer<typeof VpcRoute>;
 export const RouteTables = z.array(
   z.object({ RouteTableId: z.string(), Routes: z.array(VpcRoute).default([]) }),
 );
+/**
+ * A transit gateway route's DestinationCidrBlock holds IPv4 and IPv6 CIDRs alike
+ * (TransitGatewayRoute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRoute.html).
+ */
 export const TgwRoutes = z.array(
   z.object({
     DestinationCidrBlock: z.string().optional(),
@@ -86,3 +96,15 @@ export function tgwRouteState(state: string | undefined): RouteState | undefined
   if (state === 'deleting' || state === 'deleted') return undefined;
   return state === 'pending' || state === 'blackhole' ? state : 'active';
 }
+
+/**
+ * Whether a route's destination is `vip` (a topology VIP, canonical). IPv6 destinations are compared
+ * in their canonical spelling: the EC2 API Reference does not say in which spelling it reports them.
+ */
+export function isVipDestination(destination: string | undefined, vip: string): boolean {
+  return destination !== undefined && canonicalCidr(destination) === vip;
+}
+
+/** The destination of a VPC route, whichever family it is. */
+export const vpcDestination = (route: VpcRoute): string | undefined =>
+  route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;

@@ -12,6 +12,7 @@ import {
   ReplaceTransitGatewayRouteCommand,
 } from '@aws-sdk/client-ec2';
 import type { PacingSummary } from '../contracts';
+import { canonicalCidr, familyOf, parseCidr } from '../ip-cidr';
 import type { Change, ChangeResult } from '../plan';
 import { attemptsOf, type ClassifiedError, classifyError } from './classify-error';
 import { type Ec2ClientFor, pacingStats } from './clients';
@@ -38,7 +39,30 @@ function vpcTargetParam(target: string): string | undefined {
   return param || undefined;
 }
 
-const SINGLE_HOST = /^\d{1,3}(\.\d{1,3}){3}\/32$/;
+/** A VIP route's destination: one IPv4 address (/32) or one IPv6 address (/128), canonical. */
+function isSingleHost(vip: string): boolean {
+  const cidr = parseCidr(vip);
+  if (!cidr || cidr.hostBits) return false;
+  return cidr.family === 4
+    ? cidr.prefix === 32 && /^[\d.]+\/32$/.test(vip)
+    : cidr.prefix === 128 && canonicalCidr(vip) === vip;
+}
+
+/**
+ * Where a write names its destination. VPC routes: DestinationCidrBlock for IPv4,
+ * DestinationIpv6CidrBlock for IPv6 (CreateRoute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html,
+ * ReplaceRoute: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceRoute.html). Transit
+ * gateway routes: DestinationCidrBlock for both families, "the CIDR range used for destination matches"
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTransitGatewayRoute.html,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceTransitGatewayRoute.html).
+ */
+function destinationParams(
+  change: Change,
+): { DestinationCidrBlock: string } | { DestinationIpv6CidrBlock: string } {
+  return change.kind === 'vpc' && familyOf(change.vip) === 6
+    ? { DestinationIpv6CidrBlock: change.vip }
+    : { DestinationCidrBlock: change.vip };
+}
 
 /**
  * ReplaceRoute on a VPC route that does not exist answers InvalidParameterValue "There is no
@@ -62,10 +86,11 @@ async function writeOnce(
   action: Action,
   dryRun: boolean,
 ): Promise<{ attempts?: number; totalRetryDelay?: number } | undefined> {
-  const where = { DestinationCidrBlock: change.vip, ...(dryRun ? { DryRun: true } : {}) };
+  const dry = dryRun ? { DryRun: true } : {};
   if (change.kind === 'tgw') {
     const input = {
-      ...where,
+      DestinationCidrBlock: change.vip,
+      ...dry,
       TransitGatewayRouteTableId: change.table,
       TransitGatewayAttachmentId: change.target,
     };
@@ -76,7 +101,8 @@ async function writeOnce(
     return out.$metadata;
   }
   const input = {
-    ...where,
+    ...destinationParams(change),
+    ...dry,
     RouteTableId: change.table,
     [vpcTargetParam(change.target) ?? '']: change.target,
   };
@@ -89,8 +115,11 @@ async function writeOnce(
 
 /** Why a change cannot be sent at all, or undefined when it can. */
 function refusal(change: Change): { code: string; message: string } | undefined {
-  if (!SINGLE_HOST.test(change.vip)) {
-    return { code: 'InvalidVip', message: `${change.vip} is not a /32; only VIP routes are written` };
+  if (!isSingleHost(change.vip)) {
+    return {
+      code: 'InvalidVip',
+      message: `${change.vip} is not an IPv4 /32 or a canonical IPv6 /128; only VIP routes are written`,
+    };
   }
   if (change.kind === 'tgw' && !change.target.startsWith('tgw-attach-')) {
     return {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  destinationKey,
   nonVipChanges,
   problemsOf,
   type RawWorld,
@@ -346,6 +347,46 @@ describe('route walker', () => {
       expect.stringContaining(`${US} rtb-a2 {"destination":"10.1.0.0/16"`),
     ]);
     expect(changes.filter((c) => c.startsWith('+ '))).toEqual([expect.stringContaining('attach-x')]);
+  });
+
+  it('follows an IPv6 /128 beside the IPv4 /32, whatever the spelling of its routes', () => {
+    const world = converged();
+    const VIP6 = 'fd00:172:16::1/128';
+    // Every table carries the /128 along the same path, spelt three different ways.
+    const spellings = ['FD00:172:16::1/128', 'fd00:172:16:0:0:0:0:1/128', 'fd00:0172:0016::0001/128'];
+    for (const [i, [region, id]] of [
+      [US, 'rtb-a1'],
+      [US, 'rtb-a2'],
+      [US, 'tgw-rtb-a'],
+      [AP, 'rtb-b1'],
+      [AP, 'tgw-rtb-b'],
+    ].entries()) {
+      const route = vipRoute(world, region as string, id as string);
+      tableOf(world, region as string, id as string).routes.push({
+        ...route,
+        destination: spellings[i % 3],
+      });
+    }
+    const both = { ...topology, vips: [VIP, VIP6] };
+
+    const walks = walkAll(world, both, 'server-b');
+
+    expect(problemsOf(walks)).toEqual([]);
+    expect(walks.filter((w) => w.vip === VIP6)).toHaveLength(5);
+  });
+
+  it('reports a missing /128 where only the /32 is routed, and never takes one for the other', () => {
+    const both = { ...topology, vips: [VIP, 'fd00:172:16::1/128'] };
+
+    const problems = unreachedFrom(converged(), both, 'server-b');
+
+    expect(problems).toHaveLength(5);
+    expect(problems.every((p) => p.startsWith('fd00:172:16::1/128 from') && p.includes('"missing"'))).toBe(
+      true,
+    );
+    expect(destinationKey('FD00::1/128')).toBe(destinationKey('fd00:0:0::0001/128'));
+    expect(destinationKey('fd00::1/128')).not.toBe(destinationKey('fd00::1/64'));
+    expect(destinationKey('172.16.0.1/32')).toBe('172.16.0.1/32');
   });
 
   it('reads the listed tables, nodes and VIPs of a topology file', () => {

@@ -66,6 +66,31 @@ export async function fetchWorld(url: string): Promise<RawWorld> {
   return state.world;
 }
 
+// --- destinations -----------------------------------------------------------------------------------
+
+/**
+ * One key per destination whatever its spelling: an IPv6 CIDR becomes its eight hextets as numbers
+ * (`FD00:0::1/128` and `fd00::1/128` are the same /128), an IPv4 CIDR stays as written. Written here
+ * rather than taken from the product, so that a canonicalization bug there cannot hide itself.
+ */
+export function destinationKey(cidr: string): string {
+  const [address = '', prefix = ''] = cidr.split('/');
+  if (!address.includes(':')) return cidr;
+  const halves = address.toLowerCase().split('::');
+  if (halves.length > 2) return cidr;
+  const groups = (half: string | undefined) => (half ? half.split(':') : []);
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return cidr;
+  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (all.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return cidr;
+  return `${all.map((g) => Number.parseInt(g, 16)).join(':')}/${prefix}`;
+}
+
+const sameDestination = (a: unknown, b: string): boolean =>
+  typeof a === 'string' && destinationKey(a) === destinationKey(b);
+
 // --- the walk ---------------------------------------------------------------------------------------
 
 export type WalkEnd =
@@ -139,7 +164,7 @@ function walkFrom(
     const region = (world.regions[at.region] ?? {}) as Json;
     if (at.kind === 'vpc') {
       const table = get(get(region, 'routeTables'), at.table);
-      const route = routesOf(table).find((r) => r.destination === vip);
+      const route = routesOf(table).find((r) => sameDestination(r.destination, vip));
       if (!table || !route) {
         finish({ kind: 'missing', table: at.table });
         continue;
@@ -186,7 +211,9 @@ function walkFrom(
 
     const table = get(get(region, 'tgwRouteTables'), at.table);
     // A route being deleted is on its way out of the table; a pending one does not forward yet.
-    const route = routesOf(table).find((r) => r.destination === vip && get(r, 'phase')?.state !== 'deleting');
+    const route = routesOf(table).find(
+      (r) => sameDestination(r.destination, vip) && get(r, 'phase')?.state !== 'deleting',
+    );
     if (!table || !route) {
       finish({ kind: 'missing', table: at.table });
       continue;
@@ -292,7 +319,7 @@ function nonVipLines(world: RawWorld, vips: readonly string[]): string[] {
     for (const key of ['routeTables', 'tgwRouteTables']) {
       for (const [id, table] of Object.entries((get(region, key) ?? {}) as Record<string, Json>)) {
         for (const route of routesOf(table)) {
-          if (vips.includes(String(route.destination))) continue;
+          if (vips.some((vip) => sameDestination(route.destination, vip))) continue;
           lines.push(`${name} ${id} ${JSON.stringify(route)}`);
         }
       }

@@ -56,6 +56,34 @@ describe('applyChanges', () => {
     ]);
   });
 
+  it('writes an IPv6 /128 as DestinationIpv6CidrBlock in VPC tables and as DestinationCidrBlock in TGW tables', async () => {
+    eastMock.onAnyCommand().resolves({ $metadata: { attempts: 1 } });
+    const VIP6 = 'fd00:172:16::1/128';
+
+    const results = await applyChanges(clientFor, [
+      change({ vip: VIP6 }),
+      change({ vip: VIP6, action: 'create', previous: null, previousState: 'missing' }),
+      change({
+        vip: VIP6,
+        table: 'tgw-rtb-0aaa0001',
+        kind: 'tgw',
+        target: 'tgw-attach-0aaa0001',
+        step: 'tgw',
+      }),
+    ]);
+
+    expect(results.map((r) => r.result)).toEqual(['applied', 'applied', 'applied']);
+    for (const command of [ReplaceRouteCommand, CreateRouteCommand])
+      expect(eastMock.commandCalls(command).map((c) => c.args[0].input)).toEqual([
+        { RouteTableId: 'rtb-0aaa0001', DestinationIpv6CidrBlock: VIP6, NetworkInterfaceId: 'eni-0aaa0001' },
+      ]);
+    await expect(eastMock).toReceiveCommandExactlyOnceWith(ReplaceTransitGatewayRouteCommand, {
+      TransitGatewayRouteTableId: 'tgw-rtb-0aaa0001',
+      DestinationCidrBlock: VIP6,
+      TransitGatewayAttachmentId: 'tgw-attach-0aaa0001',
+    });
+  });
+
   it('creates a VPC route that a replace finds missing, counting the attempts of both calls', async () => {
     eastMock
       .on(ReplaceRouteCommand)
@@ -239,11 +267,17 @@ describe('applyChanges', () => {
 
     const results = await applyChanges(clientFor, [
       change({ vip: '0.0.0.0/0' }),
+      change({ vip: '::/0' }),
+      change({ vip: 'fd00:172:16::/64' }),
+      change({ vip: 'FD00:172:16::1/128' }),
       change({ target: 'tgw-attach-0aaa0001' }),
       change({ table: 'tgw-rtb-0aaa0001', kind: 'tgw', step: 'tgw', target: 'eni-0aaa0001' }),
     ]);
 
     expect(results.map((r) => [r.result, r.code, r.attempts])).toEqual([
+      ['failed', 'InvalidVip', 0],
+      ['failed', 'InvalidVip', 0],
+      ['failed', 'InvalidVip', 0],
       ['failed', 'InvalidVip', 0],
       ['failed', 'InvalidTarget', 0],
       ['failed', 'InvalidTarget', 0],
