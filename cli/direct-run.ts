@@ -21,7 +21,7 @@ import { executionName, stateMachineName } from '../tasks/execution-name';
 import { partitionOf } from '../tasks/partition';
 import type { ChangeResult } from '../tasks/plan';
 import { STEPS } from '../tasks/routing';
-import { runApply } from '../tasks/run-apply';
+import { OutOfTimeError, runApply } from '../tasks/run-apply';
 import { runPlan } from '../tasks/run-plan';
 import { runVerify } from '../tasks/run-verify';
 import { assertSnapshotHolds } from '../tasks/snapshot-guard';
@@ -49,6 +49,31 @@ export interface DirectRunDeps {
   readonly onSteps?: (steps: readonly StepRecord[]) => void;
   /** Called before each step, with its state name; tests order a concurrent writer with it. */
   readonly beforeStep?: (step: string) => Promise<void>;
+  /**
+   * The run's time budget (`--timeout`): it starts no write wave, and no verification retry, that
+   * could end after `deadline` (ms since the epoch). @default unbounded
+   */
+  readonly budget?: {
+    readonly deadline: number;
+    /** The time one write wave may need: the writes' retry budget plus WAVE_MARGIN_MS. */
+    readonly waveMs: number;
+  };
+  /** The process that runs it, kept in the record so that a reader can tell a killed run (cli/journal.ts). */
+  readonly owner?: { readonly pid: number; readonly host: string };
+}
+
+/**
+ * The run stopped before a step or a wave because its --timeout could not cover it. `written` lists
+ * every route the run wrote before it stopped.
+ */
+export class DirectTimeoutError extends Error {
+  override name = 'TimedOut';
+  constructor(
+    message: string,
+    readonly written: readonly ChangeResult[],
+  ) {
+    super(message);
+  }
 }
 
 export interface DirectIdentity {
@@ -88,11 +113,21 @@ export async function executeDirect(
     region: identity.region,
     status: 'RUNNING',
     startedAt: startedAt.toISOString(),
+    ...(deps.budget ? { deadlineAt: new Date(deps.budget.deadline).toISOString() } : {}),
+    ...(deps.owner ? { pid: deps.owner.pid, host: deps.owner.host } : {}),
     input,
     applied: {},
     steps: [],
   };
-  const taskDeps: TaskDeps = { ec2: deps.ec2, sfn: deps.sfn, now: deps.now };
+  const taskDeps: TaskDeps = {
+    ec2: deps.ec2,
+    sfn: deps.sfn,
+    now: deps.now,
+    ...(deps.budget ? { waveBudgetMs: deps.budget.waveMs } : {}),
+  };
+  const { budget } = deps;
+  /** Milliseconds left of the run's --timeout (the update tasks' check, as in the task function). */
+  const remainingMs = budget ? () => budget.deadline - deps.now().getTime() : undefined;
   const execution = { id: arn, startTime: run.startedAt };
   const save = () => deps.record(structuredClone(run));
   const progress = () => deps.onSteps?.(stepRecordsOf(run));
@@ -126,27 +161,47 @@ export async function executeDirect(
     if (!plan.converged) {
       for (const s of STEPS) {
         await step(DIRECT_STEP_NAMES[s], async () => {
+          const writes = plan.mode !== 'drill' && plan.plan?.changes.some((c) => c.step === s);
+          // No step starts that its first wave could not finish before --timeout expires.
+          const left = remainingMs?.();
+          if (writes && budget && left !== undefined && left < budget.waveMs) {
+            throw new DirectTimeoutError(
+              `--timeout left ${Math.max(0, Math.round(left / 1000))} s, less than one write wave may need ` +
+                `(${Math.round(budget.waveMs / 1000)} s), so the run stopped before ${DIRECT_STEP_NAMES[s]}`,
+              written(run),
+            );
+          }
           // A drill writes nothing (every write is a DryRun), so nothing it does can undo a newer run.
-          if (plan.mode !== 'drill' && plan.plan?.changes.some((c) => c.step === s)) {
+          if (writes && plan.plan) {
             // Another writer since the plan (a newer failover) wins: stop before undoing its routes.
             const observation = await readWorld(deps.ec2, topology);
             assertSnapshotHolds(plan.plan.snapshot, written(run), observation, DIRECT_STEP_NAMES[s]);
           }
-          const output: ApplyOutput = await runApply(
-            { task: 'apply', step: s, topology, plan, execution },
-            { ...taskDeps, ec2: deps.ec2Writes ?? deps.ec2 },
-          );
+          let output: ApplyOutput;
+          try {
+            output = await runApply(
+              { task: 'apply', step: s, topology, plan, execution },
+              { ...taskDeps, ec2: deps.ec2Writes ?? deps.ec2 },
+              remainingMs ? { remainingMs } : {},
+            );
+          } catch (error) {
+            // A wave not started for lack of time: the run timed out, with what it wrote so far.
+            if (error instanceof OutOfTimeError)
+              throw new DirectTimeoutError(error.message, [...written(run), ...error.written]);
+            throw error;
+          }
           run.applied = { ...run.applied, [APPLIED_KEY[s]]: output };
           return output;
         });
       }
     }
     await step(DIRECT_STEP_NAMES.verify, async () => {
-      run.output = await verifyWithRetry(topology, plan, run, execution, taskDeps, deps.sleep);
+      run.output = await verifyWithRetry(topology, plan, run, execution, taskDeps, deps.sleep, remainingMs);
     });
     run.status = 'SUCCEEDED';
   } catch (error) {
-    run.status = 'FAILED';
+    run.status = error instanceof DirectTimeoutError ? 'TIMED_OUT' : 'FAILED';
+    if (error instanceof DirectTimeoutError) run.written = [...error.written];
     const failedStep = run.steps.findLast((s) => s.failure);
     run.failure = { ...(failedStep ? { step: failedStep.name } : {}), ...failureOf(error) };
   }
@@ -162,6 +217,7 @@ async function verifyWithRetry(
   execution: { id: string; startTime: string },
   deps: TaskDeps,
   sleep: (ms: number) => Promise<void>,
+  remainingMs?: () => number,
 ): Promise<RunOutput> {
   // The state machine's Retrier of VerifyReachability, from the same policy (tasks/workflow-states.ts).
   for (let retry = 0; ; retry++) {
@@ -170,7 +226,10 @@ async function verifyWithRetry(
     } catch (error) {
       const settling = error instanceof Error && error.name === ErrorName.NotConverged;
       if (!settling || retry >= VERIFY_RETRY_POLICY.maxAttempts) throw error;
-      await sleep(verifyRetryDelayMs(retry));
+      // A retry that would wait past --timeout is not made: the run reports NotConverged now.
+      const delay = verifyRetryDelayMs(retry);
+      if (remainingMs && remainingMs() < delay) throw error;
+      await sleep(delay);
     }
   }
 }

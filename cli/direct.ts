@@ -3,9 +3,11 @@
  * workflow's tasks in this process (cli/direct-run.ts), records the run in the journal, and reports
  * like a followed execution: the same live step list, the same verdict lines, the same exit codes.
  */
+import { hostname } from 'node:os';
 import type { ExecutionInput } from '../tasks/contracts';
 import { partitionOf } from '../tasks/partition';
 import { regionOfNode } from '../tasks/routing';
+import { WAVE_MARGIN_MS } from '../tasks/time-budget';
 import { StartUnavailableError, usageError } from './cli-error';
 import type { CommandContext } from './context';
 import type { StepRecord } from './executions';
@@ -23,6 +25,8 @@ export interface DirectOptions {
   /** Regions whose StartExecution failed, when this run is the fallback of `--direct-when-unavailable`. */
   readonly fallback?: readonly { readonly region: string; readonly code: string }[];
   readonly wait: boolean;
+  /** `--timeout`: the run starts no write wave that could end later. @default unbounded */
+  readonly timeoutMs?: number;
 }
 
 /** The `--json` report of a direct run: a followed run's report, plus where the record is. */
@@ -39,6 +43,8 @@ export async function runDirect(
 ): Promise<DirectReport> {
   assertWaitsForDirect({ wait: options.wait, direct: true });
   // Loaded only for a direct run: a normal failover never loads the EC2 client.
+  // The --timeout is counted from here, as a followed run's wait is counted from its start.
+  const deadline = options.timeoutMs !== undefined ? ctx.deps.now().getTime() + options.timeoutMs : undefined;
   const [{ executeDirect }, { DIRECT_STEP_NAMES }, { Journal }] = await Promise.all([
     import('./direct-run'),
     import('./direct-steps'),
@@ -76,6 +82,10 @@ export async function runDirect(
       now: ctx.deps.now,
       sleep: ctx.deps.sleep,
       ...(ctx.deps.beforeDirectStep ? { beforeStep: ctx.deps.beforeDirectStep } : {}),
+      ...(deadline !== undefined
+        ? { budget: { deadline, waveMs: DIRECT_EC2_BUDGET_MS + WAVE_MARGIN_MS } }
+        : {}),
+      owner: { pid: process.pid, host: hostname() },
       onSteps: (polled) => steps?.update(polled),
       record: async (record) => {
         if (!announced) {
@@ -136,6 +146,8 @@ export async function runDirect(
     };
   }
 
+  if (run.status === 'TIMED_OUT') return timedOut(ctx, run, base, took, options.timeoutMs ?? 0);
+
   const failure = run.failure ?? { error: 'Error', cause: '' };
   ctx.print(ctx.style.red(`FAILED${took}${failure.step ? ` at ${failure.step}` : ''}: ${failure.error}`));
   if (failure.cause) ctx.print(`  ${failure.cause.replace(/\n/g, '\n  ')}`);
@@ -152,6 +164,38 @@ export async function runDirect(
     status: 'FAILED',
     exitCode: unreachable ? ExitCode.Unreachable : ExitCode.Failed,
     failure: { ...(failure.step ? { step: failure.step } : {}), error: failure.error, cause: failure.cause },
+  };
+}
+
+/**
+ * The run stopped because --timeout could not cover its next write wave: like a followed run that
+ * vipctl stopped, it reports every route it wrote (its finished steps' and the stopped step's waves).
+ */
+function timedOut(
+  ctx: CommandContext,
+  run: DirectRun,
+  base: Pick<DirectReport, 'run' | 'fallback' | 'target' | 'direct' | 'journal'>,
+  took: string,
+  timeoutMs: number,
+): DirectReport {
+  const failure = run.failure ?? { error: 'TimedOut', cause: '' };
+  const written = run.written ?? [];
+  ctx.print(
+    ctx.style.red(
+      `TIMED_OUT${took}${failure.step ? ` at ${failure.step}` : ''}: --timeout ${duration(timeoutMs)} could not cover the next write wave`,
+    ),
+  );
+  ctx.print(`  ${failure.cause.split('\n')[0]}`);
+  ctx.print(`  ${plural(written.length, 'route')} written${written.length > 0 ? ':' : ''}`);
+  for (const r of written) ctx.print(`    ${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region})`);
+  ctx.print('  run the failover again (it writes only what is still wrong), or give it a longer --timeout');
+  ctx.print(`  details: vipctl show ${run.name}`);
+  return {
+    ...base,
+    status: 'TIMED_OUT',
+    exitCode: ExitCode.Failed,
+    failure: { ...(failure.step ? { step: failure.step } : {}), error: failure.error, cause: failure.cause },
+    stopped: { written },
   };
 }
 
@@ -194,14 +238,21 @@ export async function startOrRunDirect(
   input: ExecutionInput,
   options: RunModeOptions,
 ): Promise<RunReport | DirectReport> {
-  if (options.direct) return runDirect(ctx, session, input, { wait: options.wait });
+  if (options.direct)
+    return runDirect(ctx, session, input, { wait: options.wait, timeoutMs: options.timeoutMs });
   const { startAndFollow } = await import('./follow');
+  const startedAt = ctx.deps.now().getTime();
   try {
     return await startAndFollow(ctx, session, input, options);
   } catch (error) {
     if (!options.directWhenUnavailable || !(error instanceof StartUnavailableError)) throw error;
     ctx.note(`vipctl: ${error.message}; running it directly from this node`);
-    return runDirect(ctx, session, input, { wait: options.wait, fallback: error.regions });
+    // What is left of --timeout after the attempts to start the run.
+    return runDirect(ctx, session, input, {
+      wait: options.wait,
+      fallback: error.regions,
+      timeoutMs: Math.max(0, options.timeoutMs - (ctx.deps.now().getTime() - startedAt)),
+    });
   }
 }
 

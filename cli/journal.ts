@@ -7,9 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Applied, ExecutionInput, PlanOutput, RunOutput } from '../tasks/contracts';
+import { ChangeResult } from '../tasks/plan';
+import { CLI_WAIT_SECONDS } from '../tasks/time-budget';
 
 const Timestamp = z.iso.datetime({ offset: true });
 
@@ -35,9 +38,18 @@ export const DirectRun = z.strictObject({
   arn: z.string(),
   cluster: z.string(),
   region: z.string(),
-  /** RUNNING while the process works (or if it died); SUCCEEDED covers DEGRADED, as for executions. */
-  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']),
+  /**
+   * RUNNING while the process works; SUCCEEDED covers DEGRADED, as for executions; TIMED_OUT when
+   * --timeout left too little for the next write wave. A record left RUNNING by a process that is gone
+   * is read as ABORTED (see {@link asSeen}); the file itself is never rewritten by a reader.
+   */
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
   startedAt: Timestamp,
+  /** When the run's --timeout expires: it starts no write wave that could end later. */
+  deadlineAt: Timestamp.optional(),
+  /** The process that runs it, and its host: a reader on the same host can tell whether it still lives. */
+  pid: z.number().int().positive().optional(),
+  host: z.string().optional(),
   stoppedAt: Timestamp.optional(),
   input: ExecutionInput,
   plan: PlanOutput.optional(),
@@ -45,13 +57,74 @@ export const DirectRun = z.strictObject({
   output: RunOutput.optional(),
   steps: z.array(DirectStep),
   failure: z.strictObject({ step: z.string().optional(), error: z.string(), cause: z.string() }).optional(),
+  /** A run that stopped on --timeout (TIMED_OUT): every route it had written. */
+  written: z.array(ChangeResult).optional(),
 });
 export type DirectRun = z.infer<typeof DirectRun>;
 
 const FILE = /^direct-[A-Za-z0-9_-]+\.json$/;
 
+/** How long past its deadline a RUNNING record may still be a live run: its last step's report and save. */
+export const DEADLINE_GRACE_MS = 30_000;
+
+/** What a reader knows about the present, to judge a record left RUNNING. */
+export interface Liveness {
+  readonly now: () => Date;
+  /** This host's name. */
+  readonly host: string;
+  /** Whether a process of this host with that ID exists. */
+  readonly alive: (pid: number) => boolean;
+}
+
+/** `process.kill(pid, 0)`: ESRCH means no such process; EPERM means one that belongs to another user. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A record as a reader should present it. A direct run that was killed (SIGKILL, a reboot, the node
+ * dying) leaves its record RUNNING forever. It is read as ABORTED when either:
+ * - it was written on this host and its process no longer exists; or
+ * - its deadline (its --timeout; for a record that does not say, its start plus the default wait)
+ *   passed more than DEADLINE_GRACE_MS ago: a live run starts no write wave that could end after its
+ *   deadline, so by then it has ended, or hangs and can no longer be trusted to finish.
+ * A recycled process ID can make a dead run look alive; the deadline rule still ends that.
+ */
+export function asSeen(run: DirectRun, liveness: Liveness, defaultWaitMs: number): DirectRun {
+  if (run.status !== 'RUNNING') return run;
+  const deadline = run.deadlineAt ? Date.parse(run.deadlineAt) : Date.parse(run.startedAt) + defaultWaitMs;
+  const gone = run.pid !== undefined && run.host === liveness.host && !liveness.alive(run.pid);
+  const expired = liveness.now().getTime() > deadline + DEADLINE_GRACE_MS;
+  if (!gone && !expired) return run;
+  const step = run.steps.findLast((s) => !s.exitedAt)?.name;
+  const why = gone
+    ? `its process (${run.pid} on ${run.host}) is gone`
+    : `it passed its deadline ${run.deadlineAt ?? 'of the default wait'} without a final record`;
+  return {
+    ...run,
+    status: 'ABORTED',
+    failure: {
+      ...(step ? { step } : {}),
+      error: 'Aborted',
+      cause: `the direct run ended without recording its outcome: ${why}. The routes it wrote are not all known; \`vipctl status\` shows where they lead now`,
+    },
+  };
+}
+
 export class Journal {
-  constructor(readonly dir: string) {}
+  /**
+   * @param liveness how records left RUNNING are judged (see {@link asSeen}); without it they are
+   * returned as written.
+   */
+  constructor(
+    readonly dir: string,
+    private readonly view?: { readonly liveness: Liveness; readonly defaultWaitMs: number },
+  ) {}
 
   pathOf(name: string): string {
     return join(this.dir, `${name}.json`);
@@ -104,9 +177,18 @@ export class Journal {
   private async read(path: string): Promise<DirectRun | undefined> {
     try {
       const parsed = DirectRun.safeParse(JSON.parse(await readFile(path, 'utf8')));
-      return parsed.success ? parsed.data : undefined;
+      if (!parsed.success) return undefined;
+      return this.view ? asSeen(parsed.data, this.view.liveness, this.view.defaultWaitMs) : parsed.data;
     } catch {
       return undefined;
     }
   }
+}
+
+/** The journal as `runs`, `show` and `rollback` read it: records left RUNNING by a gone process read as ABORTED. */
+export function journalToRead(dir: string, now: () => Date): Journal {
+  return new Journal(dir, {
+    liveness: { now, host: hostname(), alive: processAlive },
+    defaultWaitMs: CLI_WAIT_SECONDS * 1000,
+  });
 }

@@ -3,7 +3,7 @@ import { isDrillName } from '../tasks/execution-name';
 import { CliError } from './cli-error';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
-import { Journal } from './journal';
+import { journalToRead } from './journal';
 import { duration, table, timestamp } from './render';
 import { openSession } from './session';
 
@@ -28,7 +28,7 @@ interface Row {
 
 export async function runsCommand(ctx: CommandContext, options: RunsOptions): Promise<number> {
   const session = await openSession(ctx);
-  const direct = await new Journal(ctx.globals.journal).list(session.topology.cluster);
+  const direct = await journalToRead(ctx.globals.journal, ctx.deps.now).list(session.topology.cluster);
   let listed: Awaited<ReturnType<typeof session.executions.list>>;
   try {
     listed = await session.executions.list(options.limit);

@@ -7,7 +7,7 @@ import { usageError } from './cli-error';
 import type { CommandContext } from './context';
 import { parseCause } from './executions';
 import { ExitCode } from './exit-codes';
-import { Journal } from './journal';
+import { journalToRead } from './journal';
 import { describeOutcome, describeTarget } from './names';
 import { duration, table, timestamp } from './render';
 import { gantt } from './render-gantt';
@@ -44,7 +44,7 @@ export async function selectRecord(
   options: RunSelector,
   command: string,
 ): Promise<RunRecord> {
-  const journal = new Journal(ctx.globals.journal);
+  const journal = journalToRead(ctx.globals.journal, ctx.deps.now);
   const cluster = session.topology.cluster;
   const id = options.args[0];
   if (id && !options.last) {

@@ -9,6 +9,7 @@ import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { type Ec2ClientFor, ec2ClientFor } from './ec2/clients';
 import type { RunMetrics } from './metrics';
 import { type RunStore, S3_CLIENT_DEFAULTS, s3RunStore } from './run-store';
+import { WAVE_MARGIN_MS } from './time-budget';
 
 export type SfnClientFor = (region: string) => SFNClient;
 
@@ -34,9 +35,6 @@ export interface TaskDeps {
   /** One structured log record (the function's log group). @default none */
   readonly log?: (record: Record<string, unknown>) => void;
 }
-
-/** Time past a call's retry budget that a wave needs to finish and the task to report. */
-const WAVE_MARGIN_MS = 2_000;
 
 /** @default 20000 when RETRY_BUDGET_MS is unset. */
 const DEFAULT_RETRY_BUDGET_MS = 20_000;

@@ -154,18 +154,34 @@ export function routeUpdateFailed(
   return new RouteUpdateFailedError(`${clip(text, MESSAGE_LIMIT_CHARS - marker.length)}${marker}`);
 }
 
+/**
+ * An update step that stopped before a wave because the time left could not cover it. Its name stays
+ * RouteUpdateFailed (the state machine's contract); a direct run tells it apart by class and reports
+ * the run as timed out, with the routes it had written.
+ */
+export class OutOfTimeError extends RouteUpdateFailedError {
+  constructor(
+    message: string,
+    /** The routes this step wrote before it stopped. */
+    readonly written: readonly ChangeResult[],
+  ) {
+    super(message);
+  }
+}
+
 function outOfTime(
   step: Step,
   written: readonly ChangeResult[],
   notStarted: number,
   leftMs: number,
-): RouteUpdateFailedError {
+): OutOfTimeError {
   const done =
     written.length > 0
       ? `\nwritten before it stopped (${written.length}):\n  ${written.map((r) => `${r.action} ${r.vip} -> ${r.target} in ${r.table} (${r.region})`).join('\n  ')}`
       : '';
-  return new RouteUpdateFailedError(
+  return new OutOfTimeError(
     `step ${step} stopped with ${notStarted} wave(s) not started: ${Math.round(leftMs / 1000)} s of the task's time were left, ` +
       `less than one wave may need; run the failover again (it writes only what is still wrong), or raise the stack's runBudget${done}`,
+    written,
   );
 }

@@ -42,3 +42,10 @@ export function runTimeouts(runSeconds: number = RUN_BUDGET_SECONDS): RunTimeout
   const functionSeconds = Math.min(runSeconds - 10, 900);
   return { runSeconds, functionSeconds, taskSeconds: functionSeconds + 5 };
 }
+
+/**
+ * Time past a write's retry budget that one write wave needs to finish and its step to report. An update
+ * step starts a wave only while the time left (of the task function's invocation, or of a direct run's
+ * --timeout) covers the retry budget plus this margin.
+ */
+export const WAVE_MARGIN_MS = 2_000;

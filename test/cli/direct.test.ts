@@ -3,8 +3,9 @@
  * real SDK: Step Functions down per service, EC2 answering. Routes are judged against hand-written
  * expectations (test/fixtures/two-region-routes.ts), never against the run's own trace.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -336,5 +337,84 @@ describe('runs, show and rollback of a direct run', () => {
     expect(rolled.code, rolled.stdout + rolled.stderr).toBe(ExitCode.Ok);
     expect(vipTargets(aws)).toEqual(expectedTargets('server-a'));
     expect(await journalFiles()).toHaveLength(2);
+  });
+});
+
+describe('--timeout of a direct run', () => {
+  it('starts no step its first wave could not finish in time, and reports what it wrote', async () => {
+    stepFunctionsDown();
+    // The clock jumps 200 s while the TGW step is about to start: more than the 120 s --timeout.
+    let offset = 0;
+    const now = () => new Date(Date.now() + offset);
+    const beforeDirectStep = async (name: string) => {
+      if (name === 'UpdateTgwRouteTables') offset += 200_000;
+    };
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--direct', '--json'], {
+      now,
+      beforeDirectStep,
+    });
+
+    expect(result.code, result.stderr).toBe(ExitCode.Failed);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'TIMED_OUT', failure: { step: 'UpdateTgwRouteTables' } });
+    const vpcB = ['rtb-0b1d3f5a7c9e2b4d6', 'rtb-0b2e4a6c8d1f3b5e7'];
+    expect(report.stopped.written.map((r: { table: string }) => r.table).sort()).toEqual(vpcB);
+    // Only the local VPC step wrote: its tables lead to server-b, the TGW tables still to server-a.
+    const world = vipTargets(aws);
+    for (const table of vpcB) expect(world[table]).toBe('eni-0b2e4a6c8f1d3b5e7');
+    expect(world['tgw-rtb-0b1c2d3e4f5a6b7c8']).toBe(expectedTargets('server-a')['tgw-rtb-0b1c2d3e4f5a6b7c8']);
+    const [file] = await journalFiles();
+    const record = JSON.parse(await readFile(join(journal, file!), 'utf8'));
+    expect(record).toMatchObject({ status: 'TIMED_OUT', pid: process.pid });
+    expect(record.written).toHaveLength(2);
+  });
+});
+
+describe('a direct run whose process is gone', () => {
+  /** A journal record as a killed run leaves it: RUNNING, never finished. */
+  async function leftRunning(name: string, fields: Record<string, unknown>): Promise<void> {
+    const startedAt = new Date(Date.now() - 5_000).toISOString();
+    const record = {
+      kind: 'direct',
+      version: 1,
+      name,
+      arn: `arn:aws:states:ap-southeast-1:${aws.account}:execution:vip-failover-orders-db:${name}`,
+      cluster: 'orders-db',
+      region: 'ap-southeast-1',
+      status: 'RUNNING',
+      startedAt,
+      input: { target: 'server-b', requestedAt: startedAt },
+      applied: {},
+      steps: [{ name: 'UpdateTgwRouteTables', type: 'Task', enteredAt: startedAt }],
+      ...fields,
+    };
+    await writeFile(join(journal, `${name}.json`), JSON.stringify(record));
+  }
+
+  it('is listed as ABORTED when its process no longer exists, and RUNNING while it does', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    await leftRunning('direct-server-b-20261201T000000001', { pid: dead, host: hostname() });
+    await leftRunning('direct-server-b-20261201T000000002', { pid: process.pid, host: hostname() });
+    // Another host's run cannot be asked; its deadline passed long ago.
+    await leftRunning('direct-server-b-20261201T000000003', {
+      pid: 1,
+      host: 'another-node',
+      deadlineAt: new Date(Date.now() - 120_000).toISOString(),
+    });
+    stepFunctionsDown();
+
+    const listed = await vipctl(['runs', '--json']);
+    const shown = await vipctl(['show', 'direct-server-b-20261201T000000001']);
+
+    const status = Object.fromEntries(
+      JSON.parse(listed.stdout).runs.map((r: { name: string; status: string }) => [
+        r.name.slice(-1),
+        r.status,
+      ]),
+    );
+    expect(status).toEqual({ '1': 'ABORTED', '2': 'RUNNING', '3': 'ABORTED' });
+    expect(shown.stdout).toContain('ABORTED');
+    expect(shown.stdout).toContain(`its process (${dead} on ${hostname()}) is gone`);
   });
 });
