@@ -43,6 +43,6 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
     clients,
     executions,
     readWorld: () => reader(clients, topology),
-    node: (value, flag) => resolveNode(topology, value, flag, ctx.io.env),
+    node: (value, flag) => resolveNode(topology, value, flag, ctx.io.env, { sleep: ctx.deps.sleep }),
   };
 }

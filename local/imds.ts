@@ -7,6 +7,16 @@
  * `/_imds/<node>/latest/*` answers for that node.
  * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
  * Paths: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-metadata.html#instancedata-data-categories
+ *
+ * As an instance with IMDSv2 required (HttpTokens=required): a token comes from PUT /latest/api/token
+ * with `X-aws-ec2-metadata-token-ttl-seconds` of 1 second to 6 hours (21,600), and the answer echoes
+ * that header; every GET must carry a live token
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-metadata-v2-how-it-works.html). The
+ * statuses for a bad TTL (400) and a missing or expired token (401) are those of the EC2 User Guide's
+ * "Retrieve instance metadata" page (instancedata-data-retrieval.html), not confirmed from a stored copy.
+ * A client asks local AWS at its 127.0.0.1 address through AWS_EC2_METADATA_SERVICE_ENDPOINT; the SDK's
+ * MetadataService always PUTs the token at `/latest/api/token` of the endpoint's host, so a token is
+ * good for every node's `/_imds/<node>/` paths.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Topology } from '../tasks/topology';

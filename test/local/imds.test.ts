@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instanceIdentity, metadataEndpoint } from '../../cli/identity';
 import { LocalImds } from '../../local/imds';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
@@ -151,5 +154,72 @@ describe('IMDSv2 paths resource agents read', () => {
       status: 200,
       body: instance?.Placement?.AvailabilityZone,
     });
+  });
+});
+
+describe('vipctl self through the SDK metadata client (cli/identity.ts)', () => {
+  it('reads instance-id and region of a node from local AWS with an IMDSv2 token', async () => {
+    const identity = await instanceIdentity({
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: `${aws.url}/_imds/server-a`,
+    });
+
+    expect(identity).toEqual({ instanceId: serverA.instance, region: 'us-east-1' });
+  });
+
+  it('takes the IPv6 endpoint in IPv6 mode unless an endpoint is set, and refuses an unknown mode', () => {
+    expect(metadataEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv6' })).toBe(
+      'http://[fd00:ec2::254]',
+    );
+    expect(
+      metadataEndpoint({
+        AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv6',
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url,
+      }),
+    ).toBe(aws.url);
+    expect(metadataEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'ipv4' })).toBeUndefined();
+    expect(() => metadataEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv5' })).toThrow(
+      /AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5"/,
+    );
+  });
+
+  it('retries a failing token request on the SDK schedule, and never asks without a token', async () => {
+    const seen: string[] = [];
+    let failures = 1;
+    const flaky = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['x-aws-ec2-metadata-token'] ? 'token' : 'none'}`);
+      if (req.method === 'PUT') {
+        if (failures-- > 0) return res.writeHead(500).end();
+        return res.end('token-1');
+      }
+      if (req.headers['x-aws-ec2-metadata-token'] !== 'token-1') return res.writeHead(401).end();
+      return res.end(req.url?.endsWith('/instance-id') ? serverB.instance : 'ap-southeast-1');
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const sleeps: number[] = [];
+    try {
+      const identity = await instanceIdentity(
+        { AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}` },
+        { sleep: async (ms) => void sleeps.push(ms) },
+      );
+
+      expect(identity).toEqual({ instanceId: serverB.instance, region: 'ap-southeast-1' });
+      expect(sleeps).toEqual([1000]);
+      expect(seen.filter((s) => s.startsWith('GET')).every((s) => s.endsWith(' token'))).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
+  });
+
+  it('gives up after the SDK retries when nothing answers, as a usage error naming the endpoint', async () => {
+    const sleeps: number[] = [];
+
+    const failed = instanceIdentity(
+      { AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9' },
+      { sleep: async (ms) => void sleeps.push(ms) },
+    );
+
+    await expect(failed).rejects.toThrow(/did not answer at http:\/\/127\.0\.0\.1:9/);
+    // Two paths, each tried 4 times (3 retries) with the SDK's 1.2^n s backoff.
+    expect(sleeps.sort()).toEqual([1000, 1000, 1200, 1200, 1440, 1440]);
   });
 });
