@@ -55,6 +55,15 @@ export const EC2_READ_ACTIONS: readonly string[] = [
  *   request names an attachment, which every write of this workflow does. A role allowed only the route
  *   tables is refused with UnauthorizedOperation on the first TGW write.
  */
+/*
+ * The same actions and resources write IPv4 and IPv6 routes (DestinationCidrBlock or
+ * DestinationIpv6CidrBlock: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html),
+ * so the policy covers both families alike. IAM scopes a route write by table and target only: this
+ * project knows no condition key for a route's destination and found no source that lists one, so
+ * "only VIP routes are written" is enforced in code, for both families: tasks/ec2/write-routes.ts sends
+ * only /32 and canonical /128 destinations, and tasks/validate-request.ts refuses a restore of any
+ * destination that is not one of the topology's VIPs.
+ */
 export const VPC_ROUTE_WRITE_ACTIONS: readonly string[] = ['ec2:CreateRoute', 'ec2:ReplaceRoute'];
 export const TGW_ROUTE_WRITE_ACTIONS: readonly string[] = [
   'ec2:CreateTransitGatewayRoute',

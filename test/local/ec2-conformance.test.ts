@@ -697,3 +697,97 @@ describe('protocol', () => {
     }
   });
 });
+
+describe('IPv6 routes', () => {
+  const VIP6 = 'fd00:172:16::1/128';
+  const vpcTable = () => vpcB().routeTables[0]!;
+  const tgwTable = () => tgwB().routeTables[0]!;
+
+  it('creates, replaces and deletes a VPC route by DestinationIpv6CidrBlock, reported in that field', async () => {
+    const client = ec2(SOUTHEAST);
+    await client.send(
+      new CreateRouteCommand({
+        RouteTableId: vpcTable(),
+        DestinationIpv6CidrBlock: 'FD00:172:16:0::1/128',
+        NetworkInterfaceId: serverB().eni,
+      }),
+    );
+    await client.send(
+      new ReplaceRouteCommand({
+        RouteTableId: vpcTable(),
+        DestinationIpv6CidrBlock: VIP6,
+        TransitGatewayId: tgwB().id,
+      }),
+    );
+    const described = await client.send(
+      new DescribeRouteTablesCommand({
+        Filters: [{ Name: 'route.destination-ipv6-cidr-block', Values: [VIP6] }],
+      }),
+    );
+    const route = described.RouteTables?.[0]?.Routes?.find((r) => r.DestinationIpv6CidrBlock === VIP6);
+    await client.send(new DeleteRouteCommand({ RouteTableId: vpcTable(), DestinationIpv6CidrBlock: VIP6 }));
+
+    expect(described.RouteTables?.map((t) => t.RouteTableId)).toEqual([vpcTable()]);
+    expect(route).toMatchObject({ TransitGatewayId: tgwB().id, State: 'active' });
+    expect(route?.DestinationCidrBlock).toBeUndefined();
+    expect(aws.world.findRoute(SOUTHEAST, vpcTable(), VIP6)).toBeUndefined();
+  });
+
+  it('refuses an IPv6 CIDR in DestinationCidrBlock, and both destinations at once, changing nothing', async () => {
+    const client = ec2(SOUTHEAST);
+    const before = aws.world.allRoutes();
+
+    const wrongField = await failure(
+      client.send(
+        new CreateRouteCommand({
+          RouteTableId: vpcTable(),
+          DestinationCidrBlock: VIP6,
+          TransitGatewayId: tgwB().id,
+        }),
+      ),
+    );
+    const both = await failure(
+      client.send(
+        new CreateRouteCommand({
+          RouteTableId: vpcTable(),
+          DestinationCidrBlock: '172.16.9.9/32',
+          DestinationIpv6CidrBlock: VIP6,
+          TransitGatewayId: tgwB().id,
+        }),
+      ),
+    );
+
+    expect(wrongField).toMatchObject({ code: 'InvalidParameterValue', status: 400 });
+    expect(both).toMatchObject({ code: 'InvalidParameterCombination', status: 400 });
+    expect(aws.world.allRoutes()).toEqual(before);
+  });
+
+  it('writes a TGW route with an IPv6 DestinationCidrBlock and finds it by exact match in any spelling', async () => {
+    const client = ec2(SOUTHEAST);
+    const attachment = vpcB().attachment;
+    await client.send(
+      new CreateTransitGatewayRouteCommand({
+        TransitGatewayRouteTableId: tgwTable(),
+        DestinationCidrBlock: VIP6,
+        TransitGatewayAttachmentId: attachment,
+      }),
+    );
+
+    const found = await client.send(
+      new SearchTransitGatewayRoutesCommand({
+        TransitGatewayRouteTableId: tgwTable(),
+        Filters: [{ Name: 'route-search.exact-match', Values: ['fd00:172:16:0:0:0:0:1/128'] }],
+      }),
+    );
+    const longest = await client.send(
+      new SearchTransitGatewayRoutesCommand({
+        TransitGatewayRouteTableId: tgwTable(),
+        Filters: [{ Name: 'route-search.longest-prefix-match', Values: ['fd00:172:16::1'] }],
+      }),
+    );
+
+    expect(found.Routes?.map((r) => r.DestinationCidrBlock)).toEqual([VIP6]);
+    expect(found.Routes?.[0]?.TransitGatewayAttachments?.[0]?.TransitGatewayAttachmentId).toBe(attachment);
+    expect(longest.Routes?.map((r) => r.DestinationCidrBlock)).toEqual([VIP6]);
+  });
+});

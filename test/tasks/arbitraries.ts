@@ -26,9 +26,11 @@ const Shape = fc.record({
   }),
   nodes: fc.array(fc.nat(), { minLength: 2, maxLength: 4 }),
   vips: fc.integer({ min: 1, max: 3 }),
+  /** Which VIPs are IPv6 /128s: a cluster may mix both families. */
+  ipv6: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
 });
 
-/** A valid topology: 2-4 regions with one TGW each, 1-6 VPCs with 1-5 tables, 2-4 nodes, 1-3 VIPs. */
+/** A valid topology: 2-4 regions with one TGW each, 1-6 VPCs with 1-5 tables, 2-4 nodes, 1-3 VIPs of either family. */
 export const topologyArb: fc.Arbitrary<Topology> = Shape.map((shape) => {
   let counter = 0;
   const id = (prefix: string) => `${prefix}-${(++counter).toString(16).padStart(17, '0')}`;
@@ -76,7 +78,9 @@ export const topologyArb: fc.Arbitrary<Topology> = Shape.map((shape) => {
   );
   return {
     cluster: 'prop',
-    vips: Array.from({ length: shape.vips }, (_, i) => `172.16.0.${i + 1}/32`),
+    vips: Array.from({ length: shape.vips }, (_, i) =>
+      shape.ipv6[i] ? `fd00:172:16::${i + 1}/128` : `172.16.0.${i + 1}/32`,
+    ),
     nodes,
     vpcs,
     transitGateways,

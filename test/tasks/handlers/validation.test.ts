@@ -97,6 +97,18 @@ const hostile: [string, unknown, string, string][] = [
     'non-VIP destination',
   ],
   [
+    'a restore with an IPv6 default route as destination',
+    restoreWith({ vip: '::/0' }),
+    'InvalidRequest',
+    'non-VIP destination',
+  ],
+  [
+    'a restore with an IPv6 /128 that is not a VIP of the cluster',
+    restoreWith({ vip: 'fd00:172:16::1/128' }),
+    'InvalidRequest',
+    'non-VIP destination',
+  ],
+  [
     'a restore with the wrong region',
     restoreWith({ region: REGION_B }),
     'InvalidRequest',
