@@ -35,10 +35,12 @@ export function findAwsCli(): AwsCli {
 }
 
 /**
- * The AWS CLI's environment against local AWS: static dummy credentials in a `default` profile (the
- * CLI ignores AWS_ACCESS_KEY_ID when a script passes `--profile`, as aws-vpc-move-ip does), the
- * metadata service off, the region in AWS_DEFAULT_REGION (CLI v1 does not read AWS_REGION).
+ * The AWS CLI's environment against local AWS (`endpoint`, for callers that pass no --endpoint-url):
+ * static dummy credentials, also in a `default` profile (the CLI ignores AWS_ACCESS_KEY_ID when a
+ * script passes `--profile`, as aws-vpc-move-ip does), the metadata service off, the region in
+ * AWS_DEFAULT_REGION (what CLI v1 reads; this machine's TOOLCHAIN notes found it ignores AWS_REGION).
  * https://docs.aws.amazon.com/cli/v1/userguide/cli-configure-envvars.html
+ * https://docs.aws.amazon.com/cli/v1/topic/config-vars.html
  */
 export function awsCliEnv(endpoint: string, region: string): Record<string, string> {
   const dir = `${RAW_DIR}aws-cli/`;
@@ -107,7 +109,8 @@ export async function awsCliRun(
     const env = awsCliEnv(proxy.url, origin);
     const started = performance.now();
     for (const change of changes) {
-      const call = await spawnTimed(cli.path, awsCliArgs(change), env, 120_000);
+      const args = [...awsCliArgs(change), '--endpoint-url', proxy.url];
+      const call = await spawnTimed(cli.path, args, env, 120_000);
       if (call.code !== 0) {
         throw new Error(
           `aws ${awsCliArgs(change).slice(0, 2).join(' ')} exited ${call.code}: ${call.stderr.trim().slice(-300)}`,

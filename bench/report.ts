@@ -662,8 +662,9 @@ count of writes answered RequestLimitExceeded. Every second run after convergenc
 | measure | median (min–max) | goal |
 | --- | --- | --- |
 | \`node -e ""\` (this machine's floor) | ${spread(r.startup.nodeStartMs)} | |
-| process start → StartExecution reaches local AWS | ${spread(r.startup.toStartExecutionMs)} | 300 ms |
-| \`vipctl check --active server-a\` wall time | ${spread(r.startup.checkWallMs)} | 600 ms |
+| process start → StartExecution reaches local AWS | ${spread(r.startup.toStartExecutionMs)} | ≤ ${ms(GOALS.toStartExecutionMs)} |
+| \`vipctl check --active server-a\` wall time | ${spread(r.startup.checkWallMs)} | ≤ ${ms(GOALS.checkWallMs)} |
+| \`vipctl check\` peak RSS | ${r.startup.checkPeakRssKiB && r.startup.checkPeakRssKiB.length > 0 ? `${Math.round(median(r.startup.checkPeakRssKiB) / 1024)} MiB (${Math.round(min(r.startup.checkPeakRssKiB) / 1024)}–${Math.round(max(r.startup.checkPeakRssKiB) / 1024)})` : 'n/a'} | ≤ ${GOALS.checkPeakRssMiB} MiB |
 
 \`vipctl --help\` loads ${r.startup.helpSdkModules.length === 0 ? '**no** AWS SDK module' : `SDK modules: ${r.startup.helpSdkModules.join(', ')}`} (checked with a
 module-resolve hook, \`node --import ./bench/module-log.mjs\`, plus \`NODE_DEBUG=module\`); the same probe sees

@@ -61,11 +61,11 @@ const failoverRun = (wallMs: number): FailoverRun => ({
 });
 
 const point = (over: Partial<ScalePoint>): ScalePoint => ({
-  tablesPerRegion: 50,
-  vips: 3,
-  regions: 3,
-  writes: 459,
-  maxBucketWrites: 150,
+  tablesPerRegion: 250,
+  vips: 1,
+  regions: 2,
+  writes: 502,
+  maxBucketWrites: 250,
   latencyFloorMs: 2000,
   boundMs: 22_000,
   orderedBoundMs: 42_000,
@@ -73,12 +73,12 @@ const point = (over: Partial<ScalePoint>): ScalePoint => ({
     executionMs,
     wallMs: executionMs + 1000,
     throttled: [200, 210, 190][i]!,
-    writes: 459,
+    writes: 502,
     secondRunWrites: 0,
     secondRunMs: 3000,
   })),
   sdkScript: { totalMs: [90_000, 100_000, 95_000], retries: [0, 4, 2] },
-  awsCli: { totalMs: [], error: 'not run at 459 writes (only up to 30: one process per write)' },
+  awsCli: { totalMs: [], error: 'not run at 502 writes (only up to 30: one process per write)' },
   ...over,
 });
 
@@ -92,7 +92,7 @@ const results = (over: Partial<BenchResults> = {}): BenchResults => ({
     seedRepeats: 3,
     scaleRepeats: 3,
     bucket: { burst: 50, refillPerSecond: 5 },
-    shapes: [{ tablesPerRegion: 50, vips: 3, regions: 3 }],
+    shapes: [{ tablesPerRegion: 250, vips: 1, regions: 2 }],
     awsCliMaxWrites: 30,
     startupRepeats: 3,
     bundleRepeats: 3,
@@ -166,9 +166,9 @@ describe('scale point figures', () => {
 
   it('charts vipctl, the ordered bound and only the baselines that ran', () => {
     expect(convergencePoints(results())).toEqual([
-      { writes: 459, series: 'vipctl failover (wall)', seconds: 45 },
-      { writes: 459, series: 'ordered token-bucket bound', seconds: 42 },
-      { writes: 459, series: 'baseline 3: SDK script', seconds: 95 },
+      { writes: 502, series: 'vipctl failover (wall)', seconds: 45 },
+      { writes: 502, series: 'ordered token-bucket bound', seconds: 42 },
+      { writes: 502, series: 'baseline 3: SDK script', seconds: 95 },
     ]);
   });
 });
@@ -202,7 +202,7 @@ describe('goals from a whole run', () => {
 
     // Seed: median wall 3,000 ms; bound 1,600 + CLI floor (60 + 3 × 80 = 300, poll 80) = 1,980 ms: 1.52x.
     expect(seed).toMatchObject({ figure: '1.52x', met: false });
-    // 459 writes: median execution 44,000 ms against the ordered bound of 42,000 ms: 1.05x, 4,300 ms to spare.
+    // 502 writes: median execution 44,000 ms against the ordered bound of 42,000 ms: 1.05x, 4,300 ms to spare.
     expect(at500).toMatchObject({ figure: '1.05x', met: true });
     expect(at500?.reason).toContain('4,300 ms to spare; median of 3 runs, 200 write(s) throttled');
     // AWS CLI median 9,000 ms against 3,000 ms: exactly 3.00x.
@@ -243,8 +243,8 @@ describe('the generated report', () => {
     expect(report).toContain(
       '1 of 3; left on the old node: 1 TGW route table(s) in ap-southeast-1, 1 VPC route table(s) in us-east-1',
     );
-    expect(report).toContain('| 50 | 3 | 3 | 459 | 150 | 200 | 45.0 s (41.0–47.0) | 44.0 s (40.0–46.0) |');
-    expect(report).toContain('95.0 s (90.0–100.0) | 2.11x | not run at 459 writes');
+    expect(report).toContain('| 250 | 1 | 2 | 502 | 250 | 200 | 45.0 s (41.0–47.0) | 44.0 s (40.0–46.0) |');
+    expect(report).toContain('95.0 s (90.0–100.0) | 2.11x | not run at 502 writes');
     expect(report).toContain('it took 13)');
     expect(report).not.toContain('NaN');
     expect(report).not.toContain('undefined');
