@@ -56,7 +56,7 @@ export function awsCliEnv(endpoint: string, region: string): Record<string, stri
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_DEFAULT_REGION: region,
     AWS_EC2_METADATA_DISABLED: 'true',
-    // Honoured by CLI v1 (botocore 1.31 and later) and v2 alike.
+    // For aws-vpc-move-ip, which passes no --endpoint-url; honoured by the AWS CLI as by the SDKs.
     // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
     AWS_ENDPOINT_URL: endpoint,
   };

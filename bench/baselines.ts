@@ -51,55 +51,73 @@ async function freshAws(topology: Topology, models: ModelPatch) {
   return local;
 }
 
-/** Runs `run` `repeats` times on a fresh local AWS each; the first failure ends the baseline. */
-async function timed(
-  repeats: number,
+/**
+ * A baseline's runs as they accumulate. The benchmarks interleave them with vipctl's runs (run i of
+ * vipctl, then run i of each baseline), so that every series sees the same machine load.
+ */
+export interface Series {
+  totalMs: number[];
+  retries: number[];
+  error?: string;
+}
+
+export const series = (): Series => ({ totalMs: [], retries: [] });
+
+/** The series as reported: no retries field when the baseline counts none. */
+export function finished(s: Series): TimedBaseline {
+  return {
+    totalMs: s.totalMs,
+    ...(s.retries.length > 0 ? { retries: s.retries } : {}),
+    ...(s.error ? { error: s.error } : {}),
+  };
+}
+
+/** One run of a baseline on a fresh local AWS; after a failure the series takes no more runs. */
+async function once(
+  into: Series,
   topology: Topology,
   models: ModelPatch,
   run: (url: string) => Promise<{ ms: number; retries?: number }>,
-): Promise<TimedBaseline> {
-  const totalMs: number[] = [];
-  const retries: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const local = await freshAws(topology, models);
-    try {
-      const result = await run(local.url);
-      totalMs.push(result.ms);
-      if (result.retries !== undefined) retries.push(result.retries);
-    } catch (error) {
-      return { totalMs, error: message(error) };
-    } finally {
-      await local.close();
-    }
+): Promise<void> {
+  if (into.error) return;
+  const local = await freshAws(topology, models);
+  try {
+    const result = await run(local.url);
+    into.totalMs.push(result.ms);
+    if (result.retries !== undefined) into.retries.push(result.retries);
+  } catch (error) {
+    into.error = message(error);
+  } finally {
+    await local.close();
   }
-  return retries.length > 0 ? { totalMs, retries } : { totalMs };
 }
 
-/** Baseline 1 for `changes`, or the reason it cannot run. */
-export function awsCliBaseline(
+/** One run of baseline 1 for `changes`; without an AWS CLI the series records why. */
+export async function awsCliOnce(
+  into: Series,
   cli: AwsCli,
   topology: Topology,
   origin: string,
   changes: readonly Change[],
   models: ModelPatch,
-  repeats: number,
-): Promise<TimedBaseline> {
-  if ('error' in cli) return Promise.resolve({ totalMs: [], error: cli.error });
-  return timed(repeats, topology, models, async (url) => ({
-    ms: await awsCliRun(cli, url, origin, changes),
-  }));
+): Promise<void> {
+  if ('error' in cli) {
+    into.error ??= cli.error;
+    return;
+  }
+  await once(into, topology, models, async (url) => ({ ms: await awsCliRun(cli, url, origin, changes) }));
 }
 
-/** Baseline 3 for `changes`: the script as its own process, timed from spawn to exit. */
-export function sdkScriptBaseline(
+/** One run of baseline 3 for `changes`: the script as its own process, timed from spawn to exit. */
+export async function sdkScriptOnce(
+  into: Series,
   topology: Topology,
   origin: string,
   changes: readonly Change[],
   models: ModelPatch,
-  repeats: number,
-): Promise<TimedBaseline> {
+): Promise<void> {
   const input = `${RAW_DIR}sdk-script-input.json`;
-  return timed(repeats, topology, models, async (url) => {
+  await once(into, topology, models, async (url) => {
     writeFileSync(
       input,
       JSON.stringify({
@@ -124,42 +142,56 @@ export function sdkScriptBaseline(
   });
 }
 
-/** Baseline 2: aws-vpc-move-ip's `start` on `target`, and what it left undone of `changes`. */
-export async function moveIpBaseline(
+/** Baseline 2's runs as they accumulate. */
+export interface MoveIpSeries {
+  runs: MoveIpRun[];
+  left: MoveIpBaseline['left'];
+  failoverChanges: number;
+  error?: string;
+}
+
+export const moveIpSeries = (failoverChanges: number): MoveIpSeries => ({
+  runs: [],
+  left: [],
+  failoverChanges,
+});
+
+/** One run of aws-vpc-move-ip's `start` on `target`, and what it left undone of `changes`. */
+export async function moveIpOnce(
+  into: MoveIpSeries,
   cli: AwsCli,
   topology: Topology,
   target: string,
   changes: readonly Change[],
   models: ModelPatch,
-  repeats: number,
-): Promise<MoveIpBaseline> {
-  const empty = { runs: [], left: [], failoverChanges: changes.length };
+): Promise<void> {
+  if (into.error) return;
   const missing = 'error' in cli ? `the agent calls the AWS CLI: ${cli.error}` : moveIpMissing();
-  if (missing || 'error' in cli) return { ...empty, error: missing };
-  const runs: MoveIpRun[] = [];
-  let left: MoveIpBaseline['left'] = [];
-  for (let i = 0; i < repeats; i++) {
-    const local = await freshAws(topology, models);
-    try {
-      const callsOf = () => {
-        const calls: Record<string, number> = {};
-        for (const perRegion of Object.values(local.models.stats().calls)) {
-          for (const [action, n] of Object.entries(perRegion)) calls[action] = (calls[action] ?? 0) + n;
-        }
-        return calls;
-      };
-      const run = await moveIpStart(cli, local.url, topology, target, callsOf);
-      runs.push({ ...run, writes: local.models.stats().writes });
-      if (run.error)
-        return { runs, left, failoverChanges: changes.length, error: `exit ${run.exitCode}: ${run.error}` };
-      left = changes
-        .filter((c) => local.world.findRoute(c.region, c.table, c.vip)?.target !== c.target)
-        .map(({ table, kind, region }) => ({ table, kind, region }));
-    } catch (error) {
-      return { runs, left, failoverChanges: changes.length, error: message(error) };
-    } finally {
-      await local.close();
-    }
+  if (missing || 'error' in cli) {
+    into.error = missing;
+    return;
   }
-  return { runs, left, failoverChanges: changes.length };
+  const local = await freshAws(topology, models);
+  try {
+    const callsOf = () => {
+      const calls: Record<string, number> = {};
+      for (const perRegion of Object.values(local.models.stats().calls)) {
+        for (const [action, n] of Object.entries(perRegion)) calls[action] = (calls[action] ?? 0) + n;
+      }
+      return calls;
+    };
+    const run = await moveIpStart(cli, local.url, topology, target, callsOf);
+    into.runs.push({ ...run, writes: local.models.stats().writes });
+    if (run.error) {
+      into.error = `exit ${run.exitCode}: ${run.error}`;
+      return;
+    }
+    into.left = changes
+      .filter((c) => local.world.findRoute(c.region, c.table, c.vip)?.target !== c.target)
+      .map(({ table, kind, region }) => ({ table, kind, region }));
+  } catch (error) {
+    into.error = message(error);
+  } finally {
+    await local.close();
+  }
 }

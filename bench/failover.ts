@@ -8,10 +8,13 @@ import { regionOfNode, regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
 import type { AwsCli } from './aws-cli';
 import {
-  awsCliBaseline,
+  awsCliOnce,
+  finished,
   type MoveIpBaseline,
-  moveIpBaseline,
-  sdkScriptBaseline,
+  moveIpOnce,
+  moveIpSeries,
+  sdkScriptOnce,
+  series,
   type TimedBaseline,
 } from './baselines';
 import { type BenchAws, startBenchAws, vipctl, wavesOf, writeConfig } from './harness';
@@ -136,6 +139,10 @@ export interface SeedResult {
   };
 }
 
+/**
+ * The seed failover and its baselines, interleaved: run i of vipctl, then run i of each baseline, each
+ * on a fresh local AWS. The baselines make the route changes of vipctl's first run.
+ */
 export async function seedBenchmark(
   topology: Topology,
   target: string,
@@ -143,24 +150,30 @@ export async function seedBenchmark(
   cli: AwsCli,
 ): Promise<SeedResult> {
   const config = writeConfig(topology);
+  const origin = regionOfNode(topology, target);
+  const models = { profile: 'realistic' } as const;
   const runs: FailoverRun[] = [];
+  const awsCli = series();
+  const sdkScript = series();
+  let changes: Change[] = [];
+  let moveIp = moveIpSeries(0);
   for (let i = 0; i < repeats; i++) {
-    const aws = await startBenchAws(topology, { profile: 'realistic' });
+    const aws = await startBenchAws(topology, models);
     try {
       runs.push(await measureFailover(aws, topology, config, target));
     } finally {
       await aws.close();
     }
+    if (i === 0) {
+      changes = runs[0]?.changes.filter((c) => c.result === 'applied') ?? [];
+      moveIp = moveIpSeries(changes.length);
+    }
+    await awsCliOnce(awsCli, cli, topology, origin, changes, models);
+    await moveIpOnce(moveIp, cli, topology, target, changes, models);
+    await sdkScriptOnce(sdkScript, topology, origin, changes, models);
   }
-  const changes = runs[0]?.changes.filter((c) => c.result === 'applied') ?? [];
-  const origin = regionOfNode(topology, target);
-  const models = { profile: 'realistic' } as const;
   return {
     runs,
-    baselines: {
-      awsCli: await awsCliBaseline(cli, topology, origin, changes, models, repeats),
-      moveIp: await moveIpBaseline(cli, topology, target, changes, models, repeats),
-      sdkScript: await sdkScriptBaseline(topology, origin, changes, models, repeats),
-    },
+    baselines: { awsCli: finished(awsCli), moveIp, sdkScript: finished(sdkScript) },
   };
 }

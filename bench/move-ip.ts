@@ -20,7 +20,10 @@ import { RAW_DIR, ROOT, spawnTimed } from './harness';
 
 export const MOVE_IP_AGENT = '/usr/lib/ocf/resource.d/heartbeat/aws-vpc-move-ip';
 const OCF_ROOT = '/usr/lib/ocf';
-/** The agent's metadata address, the only text of it that is replaced. */
+/**
+ * The agent's metadata address (IMDS's link-local IPv4 address), the only text of it that is replaced.
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html
+ */
 const IMDS_ADDRESS = 'http://169.254.169.254';
 /** An interface name no host has: the agent then asks `ip` (the stub) for its MAC, not /sys/class/net. */
 const INTERFACE = 'vipbench0';

@@ -542,7 +542,8 @@ Wall time against the bound plus the CLI's floor (a bare \`node -e ""\` start, $
 on a new connection and one last poll, ${ms(cliFloor)} together): ${ms(bound.totalMs + cliFloor)} → ratio ${x(wall / (bound.totalMs + cliFloor))}.
 
 **Baselines.** The same ${changesMade} route changes, made from the cluster node's region (${origin}), each run on a
-fresh local AWS with the same models and starting routes:
+fresh local AWS with the same models and starting routes, interleaved with vipctl's (its run i, then each baseline's
+run i), so that all see the same machine load:
 
 ${table(
   ['', 'what it does', 'wall time, median (min–max)', 'routes written', 'against vipctl'],

@@ -36,7 +36,8 @@ const SEED_TARGET = 'server-b';
 
 /**
  * What each mode measures. The full run is sized for about 15 minutes on a two-core machine, under
- * EC2's documented mutating bucket (50 burst, 5 per s per region and action). Its scale points: one
+ * EC2's documented mutating bucket (50 burst, 5 per s per region and action:
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). Its scale points: one
  * well under the burst, where the AWS CLI baseline (a process start per write) is affordable, and the
  * 500-write goal's point. Only the two nodes' VPCs and the TGWs change on a failover (every other VPC
  * keeps pointing at its own TGW), so about 500 writes always fall on two ReplaceRoute buckets, about

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { regionOfNode } from '../tasks/routing';
 import type { AwsCli } from './aws-cli';
-import { awsCliBaseline, sdkScriptBaseline, type TimedBaseline } from './baselines';
+import { awsCliOnce, finished, sdkScriptOnce, series, type TimedBaseline } from './baselines';
 import { type Change, type FailoverRun, measureFailover } from './failover';
 import { RAW_DIR, startBenchAws, writeConfig } from './harness';
 import { type Bucket, orderedTokenBucketBoundMs, tokenBucketBoundMs } from './lower-bound';
@@ -74,12 +74,20 @@ export interface ScaleOptions {
 const message = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).split('\n').slice(0, 3).join(' ').slice(0, 300);
 
+/**
+ * One scale point: `repeats` runs, each a failover and a second one on a fresh local AWS, followed by a
+ * run of each baseline on the first failover's changes (interleaved, so that all see the same load).
+ */
 export async function scalePoint(shape: ScaleShape, options: ScaleOptions): Promise<ScalePoint> {
   const topology = scaleTopology(shape);
   const config = writeConfig(topology);
   const models = { profile: 'realistic', throttle: { enabled: true, mutating: options.bucket } } as const;
+  const origin = regionOfNode(topology, 'server-1');
   const runs: ScaleRun[] = [];
+  const sdkScript = series();
+  const awsCli = series();
   let first: FailoverRun | undefined;
+  let changes: Change[] = [];
   let error: string | undefined;
   for (let i = 0; i < options.repeats && !error; i++) {
     const aws = await startBenchAws(topology, models);
@@ -88,6 +96,7 @@ export async function scalePoint(shape: ScaleShape, options: ScaleOptions): Prom
       const second = await measureFailover(aws, topology, config, 'server-1');
       if (i === 0) {
         first = run;
+        changes = run.changes.filter((c) => c.result === 'applied');
         writeFileSync(`${RAW_DIR}${topology.cluster}.json`, JSON.stringify({ first: run, second }, null, 1));
       }
       runs.push({
@@ -103,21 +112,19 @@ export async function scalePoint(shape: ScaleShape, options: ScaleOptions): Prom
     } finally {
       await aws.close();
     }
+    if (!first) break;
+    await sdkScriptOnce(sdkScript, topology, origin, changes, models);
+    if (changes.length <= options.awsCliMaxWrites) {
+      await awsCliOnce(awsCli, options.cli, topology, origin, changes, models);
+    } else {
+      awsCli.error ??= `not run at ${changes.length} writes (only up to ${options.awsCliMaxWrites}: one process per write)`;
+    }
   }
-  const notRun = (why: string): TimedBaseline => ({ totalMs: [], error: why });
   if (!first) {
-    return {
-      ...shape,
-      ...FAILED,
-      runs,
-      sdkScript: notRun('the failover failed'),
-      awsCli: notRun('the failover failed'),
-      error: error ?? 'no run',
-    };
+    const notRun: TimedBaseline = { totalMs: [], error: 'the failover failed' };
+    return { ...shape, ...FAILED, runs, sdkScript: notRun, awsCli: notRun, error: error ?? 'no run' };
   }
-  const changes = first.changes.filter((c) => c.result === 'applied');
   const buckets = writesPerBucket(first.changes);
-  const origin = regionOfNode(topology, 'server-1');
   return {
     ...shape,
     writes: first.writes,
@@ -130,13 +137,8 @@ export async function scalePoint(shape: ScaleShape, options: ScaleOptions): Prom
       first.bound.totalMs,
     ),
     runs,
-    sdkScript: await sdkScriptBaseline(topology, origin, changes, models, options.repeats),
-    awsCli:
-      changes.length <= options.awsCliMaxWrites
-        ? await awsCliBaseline(options.cli, topology, origin, changes, models, options.repeats)
-        : notRun(
-            `not run at ${changes.length} writes (only up to ${options.awsCliMaxWrites}: one process per write)`,
-          ),
+    sdkScript: finished(sdkScript),
+    awsCli: finished(awsCli),
     ...(error ? { error } : {}),
   };
 }

@@ -50,7 +50,9 @@ for (const change of changes) {
           TransitGatewayAttachmentId: change.target,
         });
   // The SDK retries throttling itself (up to maxAttempts, within its retry quota); past that the
-  // script waits a second and sends again, as a script that must not give up does.
+  // script waits a second and sends again, as a script that must not give up does. EC2 answers a
+  // throttled request RequestLimitExceeded:
+  // https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html
   for (;;) {
     try {
       const output = await clientOf(change.region).send(command);

@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { awsCliArgs } from '../../bench/aws-cli';
 import type { Change } from '../../bench/failover';
 import { pointAgentAt } from '../../bench/move-ip';
+import { startOriginProxy } from '../../bench/origin-proxy';
+import { ORIGIN_HEADER } from '../../local/index';
 
 const change = (over: Partial<Change>): Change => ({
   table: 'rtb-0b1d3f5a7c9e2b4d6',
@@ -105,5 +109,46 @@ describe('the ip stub', () => {
     expect(ip('link', 'set', 'eth0', 'down').status).toBe(1);
 
     expect(readFileSync(env.BENCH_IP_LOG, 'utf8').trim().split('\n')).toHaveLength(6);
+  });
+});
+
+describe('the origin proxy', () => {
+  it("stamps each request with the client's region and sends it upstream on a connection of its own", async () => {
+    const sockets = new Set<unknown>();
+    const upstream = http.createServer((request, response) => {
+      sockets.add(request.socket);
+      response.end(JSON.stringify({ origin: request.headers[ORIGIN_HEADER], body: request.method }));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const proxy = await startOriginProxy(
+      `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+      'ap-southeast-1',
+    );
+    try {
+      const agent = new http.Agent({ keepAlive: true });
+      const get = () =>
+        new Promise<string>((resolve, reject) =>
+          http
+            .get(`${proxy.url}/`, { agent }, (response) => {
+              let text = '';
+              response.on('data', (chunk) => {
+                text += chunk;
+              });
+              response.on('end', () => resolve(text));
+            })
+            .on('error', reject),
+        );
+
+      expect(JSON.parse(await get())).toEqual({ origin: 'ap-southeast-1', body: 'GET' });
+      await get();
+      agent.destroy();
+
+      // Two requests on one client connection reach local AWS on two connections (two TLS set-ups).
+      expect(sockets.size).toBe(2);
+    } finally {
+      await proxy.close();
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
   });
 });
