@@ -82,6 +82,57 @@ describe('readWorld', () => {
     ]);
   });
 
+  it('finds an IPv6 VIP in DestinationIpv6CidrBlock and TGW DestinationCidrBlock, whatever their spelling', async () => {
+    seedHealthyWorld();
+    const VIP6 = 'fd00:172:16::1/128';
+    const dualStack = { ...topology, vips: [VIP, VIP6] };
+    eastMock.on(DescribeRouteTablesCommand).resolves({
+      RouteTables: [
+        {
+          RouteTableId: 'rtb-0aaa0001',
+          Routes: [
+            { DestinationCidrBlock: VIP, TransitGatewayId: 'tgw-0aaa0001', State: 'active' },
+            {
+              DestinationIpv6CidrBlock: 'FD00:172:16:0::1/128',
+              NetworkInterfaceId: 'eni-0aaa0001',
+              State: 'active',
+            },
+          ],
+        },
+        // Only the /32 here: the /128 is missing, never taken for the IPv4 route.
+        {
+          RouteTableId: 'rtb-0aaa0002',
+          Routes: [{ DestinationCidrBlock: '172.16.0.1/32', GatewayId: 'igw-0aaa0001' }],
+        },
+      ],
+    });
+    eastMock
+      .on(SearchTransitGatewayRoutesCommand)
+      .callsFake((input: { Filters: { Values: string[] }[] }) => ({
+        Routes:
+          input.Filters[0]?.Values[0] === VIP6
+            ? [
+                {
+                  DestinationCidrBlock: 'fd00:172:16:0:0:0:0:1/128',
+                  State: 'active',
+                  TransitGatewayAttachments: [{ TransitGatewayAttachmentId: 'tgw-attach-0ccc0001' }],
+                },
+              ]
+            : [],
+      }));
+
+    const world = await readWorld(clientFor, dualStack);
+
+    expect(world.routes.filter((r) => r.vip === VIP6 && r.table.includes('aaa'))).toEqual([
+      { table: 'rtb-0aaa0001', vip: VIP6, target: 'eni-0aaa0001', state: 'active' },
+      { table: 'rtb-0aaa0002', vip: VIP6, target: null, state: 'missing' },
+      { table: 'tgw-rtb-0aaa0001', vip: VIP6, target: 'tgw-attach-0ccc0001', state: 'active' },
+    ]);
+    await expect(eastMock).toReceiveCommandWith(SearchTransitGatewayRoutesCommand, {
+      Filters: [{ Name: 'route-search.exact-match', Values: [VIP6] }],
+    });
+  });
+
   it('follows SearchTransitGatewayRoutes pages by NextToken to the route', async () => {
     seedHealthyWorld();
     eastMock
