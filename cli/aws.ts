@@ -135,6 +135,11 @@ export function createAwsClients(
         const { ec2ClientFor } = await import('../tasks/ec2/clients');
         return ec2ClientFor({
           ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
+          // Tables of other accounts: their access roles, through STS at the same endpoint override.
+          assumeRole: {
+            ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
+            ...(globals.region ? { region: globals.region } : {}),
+          },
           ...(resolved ? { credentials: resolved } : {}),
           budgetMs,
           agents,

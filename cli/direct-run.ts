@@ -12,6 +12,8 @@
  *   (tasks/snapshot-guard.ts): the Step Functions guard cannot see a newer run when Step Functions is
  *   down, but the routes that run writes can be seen.
  */
+
+import { executionSession } from '../tasks/accounts';
 import type { ApplyOutput, ExecutionInput, PlanOutput, RunOutput } from '../tasks/contracts';
 import type { SfnClientFor, TaskDeps } from '../tasks/deps';
 import type { Ec2ClientFor } from '../tasks/ec2/clients';
@@ -174,7 +176,9 @@ export async function executeDirect(
           // A drill writes nothing (every write is a DryRun), so nothing it does can undo a newer run.
           if (writes && plan.plan) {
             // Another writer since the plan (a newer failover) wins: stop before undoing its routes.
-            const observation = await readWorld(deps.ec2, topology);
+            const observation = await readWorld(deps.ec2, topology, {
+              sessionName: executionSession(execution),
+            });
             assertSnapshotHolds(plan.plan.snapshot, written(run), observation, DIRECT_STEP_NAMES[s]);
           }
           let output: ApplyOutput;

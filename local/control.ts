@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { TaskRoleIam } from './ec2/iam';
 import type { LocalImds } from './imds';
 import { Fault, type LocalModels, OutageMode, OutageService } from './models';
+import type { LocalSts } from './sts';
 import type { LocalWorld } from './world';
 
 export interface ControlDeps {
@@ -15,6 +16,8 @@ export interface ControlDeps {
   readonly models: LocalModels;
   readonly imds: LocalImds;
   readonly iam: TaskRoleIam;
+  /** AssumeRole into the topology's other accounts. @default none (a topology of one account) */
+  readonly sts?: LocalSts;
   /** Re-seeds the world and turns every model off. */
   readonly reset: () => void;
 }
@@ -52,6 +55,8 @@ const Outage = z.strictObject({
 });
 const Faults = z.union([z.strictObject({ faults: z.array(Fault) }), Fault]);
 const Imds = z.strictObject({ node: z.string() });
+/** `none` takes an account's access role away (AssumeRole answers AccessDenied); `task-role` puts it back. */
+const Access = z.strictObject({ account: z.string(), trust: z.enum(['task-role', 'none']) });
 const Crash = z.strictObject({ afterWrites: z.number().int().nonnegative() });
 
 type Handler = (body: unknown, deps: ControlDeps) => unknown;
@@ -64,6 +69,19 @@ const ROUTES: Record<string, Handler> = {
     imds: { self: imds.selfNode },
   }),
   'GET /_local/routes': (_, { world }) => world.allRoutes(),
+  /** Each account's own routes: the routes of the tables it owns, by account ID. */
+  'GET /_local/accounts/routes': (_, { world }) =>
+    Object.fromEntries(
+      [...new Set([world.account, ...Object.values(world.ownership.owners)])].map((id) => [
+        id,
+        world.accountRoutes(id),
+      ]),
+    ),
+  'POST /_local/access': (body, { sts }) => {
+    const { account, trust } = Access.parse(body);
+    if (!sts) throw new Error('this topology has no other accounts');
+    return sts.setTrust(account, trust);
+  },
   'POST /_local/routes': (body, { world }) => {
     const { region, table, destination, target } = SetRoute.parse(body);
     world.setRoute(region, table, destination, target);

@@ -6,6 +6,7 @@
  */
 import { desiredRoutes, peeringNextHops } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
+import { ownershipOf } from './accounts';
 import { LocalWorld, type RouteTableAssociation, type VpcRoute } from './world';
 
 /** `rtb-0abc` -> `subnet-0abc`: derived IDs stay unique and readable. */
@@ -36,6 +37,7 @@ function hostIn(cidr: string, offset: number): string {
 /** Seeds a fresh world from `topology`; VIP routes follow the rule with `active` active, or are absent. */
 export function seedWorld(topology: Topology, account: string, active: string | null): LocalWorld {
   const world = new LocalWorld(account);
+  if (topology.accounts) world.ownership = ownershipOf(topology, account);
 
   for (const tgw of Object.values(topology.transitGateways)) {
     const region = world.region(tgw.region);

@@ -18,9 +18,11 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { BuildHandler } from '@smithy/types';
 import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks/ec2/clients';
 import { createTaskHandler } from '../tasks/handlers/main';
+import { partitionOf } from '../tasks/partition';
 import { S3_CLIENT_DEFAULTS, s3RunStore } from '../tasks/run-store';
 import type { Topology } from '../tasks/topology';
 import { lambdaPolicy } from '../workflow/policy';
+import { SESSION_KEY } from './accounts';
 import { handleControl } from './control';
 import { Ec2Error, errorXml } from './ec2/errors';
 import { accessKeyOf, IamPolicy, TASK_ROLE_ACCESS_KEY, TaskRoleIam } from './ec2/iam';
@@ -32,7 +34,7 @@ import { seedWorld } from './seed';
 import { sfnThrottlingError } from './sfn/api-error';
 import { createSfnService, type SfnService, type SfnServiceOptions } from './sfn/service';
 import { readStateFile, writeStateFile } from './state-file';
-import { callerIdentityXml } from './sts';
+import { callerIdentityXml, LocalSts } from './sts';
 import { LocalWorld } from './world';
 
 export interface LocalAwsOptions {
@@ -79,6 +81,8 @@ export interface LocalAws {
   readonly imds: LocalImds;
   /** The task role's IAM (the deployed policy unless replaced), the same as `/_local/iam`. */
   readonly iam: TaskRoleIam;
+  /** AssumeRole into the topology's other accounts, the same as `/_local/access`. */
+  readonly sts: LocalSts;
   /** Undefined when started with `sfn: false`. */
   readonly sfn: SfnService | undefined;
   /** The S3 that holds the run buckets (one per region, see {@link localRunBucket}). */
@@ -182,6 +186,19 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   // The task role's policy as the stack deploys it (workflow/stack.ts builds its statements from lambdaPolicy).
   const iam = new TaskRoleIam(() => IamPolicy.parse(lambdaPolicy(topology, account)), account);
   const ec2 = createEc2Service({ world, models, iam });
+  const partition = partitionOf(Object.values(topology.vpcs)[0]?.region ?? DEFAULT_REGION);
+  const sts = new LocalSts(
+    Object.entries(topology.accounts ?? {}).map(([key, a]) => ({
+      key,
+      account: a.id,
+      arn: a.role,
+      ...(a.externalId ? { externalId: a.externalId } : {}),
+    })),
+    (accessKey) =>
+      accessKey === TASK_ROLE_ACCESS_KEY
+        ? `arn:${partition}:sts::${account}:assumed-role/local-task-role/task`
+        : `arn:${partition}:iam::${account}:user/local`,
+  );
   const s3 = createLocalS3();
   if (saved?.s3 !== undefined) s3.restore(saved.s3 as Parameters<LocalS3['restore']>[0]);
 
@@ -196,8 +213,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         ...options.taskEc2,
         endpoint: options.ec2Endpoint ?? url,
         credentials: external ? DUMMY_CREDENTIALS : TASK_ROLE_CREDENTIALS,
+        // The function's STS endpoint is its own region's (tasks/ec2/assume-role.ts).
+        assumeRole: { endpoint: url, region },
       });
-      const ec2For: Ec2ClientFor = (target) => tagged(baseEc2(target), region, taggedClients);
+      const ec2For: Ec2ClientFor = (target, access) => tagged(baseEc2(target, access), region, taggedClients);
       const sfnClients = new Map<string, SFNClient>();
       const sfnFor = (target: string) => {
         const client =
@@ -364,11 +383,18 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       label = action;
       if (action === 'GetCallerIdentity' || scope.service === 'sts') {
         models.countCall(region, `sts:${action}`);
+        const accessKey = accessKeyOf(firstHeader(request.headers.authorization));
         const known = action === 'GetCallerIdentity';
-        status = known ? 200 : 400;
-        text = known
-          ? callerIdentityXml(account)
-          : `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation ${action} for version 2011-06-15</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+        const assumed =
+          action === 'AssumeRole'
+            ? sts.assumeRole(new URLSearchParams(body), accessKey, requestId)
+            : undefined;
+        status = assumed?.status ?? (known ? 200 : 400);
+        text = assumed
+          ? assumed.body
+          : known
+            ? callerIdentityXml(SESSION_KEY.exec(accessKey ?? '')?.[1] ?? account)
+            : `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation ${action} for version 2011-06-15</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
       } else if (external) {
         status = 400;
         text = errorXml(
@@ -405,6 +431,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         models,
         imds,
         iam,
+        sts,
         reset,
       });
       if (method !== 'GET') saveSoon();
@@ -461,6 +488,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     world.restore(seed().snapshot());
     models.reset();
     iam.reset();
+    sts.reset();
   };
 
   const server = http.createServer((request, response) => {
@@ -505,6 +533,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     models,
     imds,
     iam,
+    sts,
     sfn,
     s3,
     save,

@@ -5,6 +5,8 @@
  * and inject drift with `setRoute()` / `deleteRoute()`.
  */
 
+import type { Ownership } from './accounts';
+
 export interface Vpc {
   readonly id: string;
   readonly cidr: string;
@@ -150,6 +152,8 @@ export interface RegionWorld {
 export interface WorldData {
   readonly account: string;
   readonly regions: Record<string, RegionWorld>;
+  /** Owner accounts and shares of resources (local/accounts.ts); absent: all in the home account. */
+  readonly ownership?: Ownership;
 }
 
 /** One route of any table, flattened; `target` is the AWS ID it points at (`local` for local routes). */
@@ -226,7 +230,7 @@ export function vpcTargetFromId(id: string): VpcRouteTarget {
 }
 
 export class LocalWorld {
-  private data: { account: string; regions: Record<string, RegionWorld> };
+  private data: { account: string; regions: Record<string, RegionWorld>; ownership?: Ownership };
 
   constructor(account: string, data?: WorldData) {
     this.data = data ? structuredClone(data) : { account, regions: {} };
@@ -234,6 +238,15 @@ export class LocalWorld {
 
   get account(): string {
     return this.data.account;
+  }
+
+  /** Who owns what (local/accounts.ts); everything belongs to the home account unless set. */
+  get ownership(): Ownership {
+    return this.data.ownership ?? { owners: {}, sharedWith: {} };
+  }
+
+  set ownership(ownership: Ownership) {
+    this.data.ownership = structuredClone(ownership);
   }
 
   /** The world of one region; an unknown region is an empty one, as in AWS. */
@@ -288,6 +301,12 @@ export class LocalWorld {
         a.table.localeCompare(b.table) ||
         a.destination.localeCompare(b.destination),
     );
+  }
+
+  /** Every route of the tables `account` owns (local/accounts.ts): that account's own state. */
+  accountRoutes(account: string): RouteRecord[] {
+    const owners = this.ownership.owners;
+    return this.allRoutes().filter((r) => (owners[r.table] ?? this.account) === account);
   }
 
   /** The route of `table` for `destination`, or undefined. */

@@ -46,7 +46,11 @@ const DEFAULT_RETRY_BUDGET_MS = 20_000;
  */
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskDeps {
   return {
-    ec2: ec2ClientFor({ budgetMs: retryBudgetMs(env.RETRY_BUDGET_MS) }),
+    // Other accounts' roles are assumed at the STS endpoint of the function's own region.
+    ec2: ec2ClientFor({
+      budgetMs: retryBudgetMs(env.RETRY_BUDGET_MS),
+      assumeRole: env.AWS_REGION ? { region: env.AWS_REGION } : {},
+    }),
     waveBudgetMs: retryBudgetMs(env.RETRY_BUDGET_MS) + WAVE_MARGIN_MS,
     sfn: sfnClientFor(),
     ...(env.RUN_BUCKET ? { store: s3RunStore(env.RUN_BUCKET, new S3Client({ ...S3_CLIENT_DEFAULTS })) } : {}),

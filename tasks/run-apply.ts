@@ -4,6 +4,7 @@
  * Returns counts and failures, not a copy of every route (tasks/state-size.ts).
  */
 
+import { executionSession, tableAccess } from './accounts';
 import { alreadyRightResults } from './already-right';
 import type { ApplyInput, ApplyOutput } from './contracts';
 import type { TaskDeps } from './deps';
@@ -40,6 +41,7 @@ export async function runApply(
   const isFatal = (r: ChangeResult) =>
     r.result === 'failed' || (r.result === 'unreachable' && r.region === targetRegion);
   const waves = wavesOf(plan.plan.changes, step);
+  const access = tableAccess(topology, executionSession(input.execution));
   const results: ChangeResult[] = [];
   const report = new PacingReport();
   for (const [index, wave] of waves.entries()) {
@@ -54,7 +56,7 @@ export async function runApply(
         left,
       );
     }
-    const written = await applyChanges(deps.ec2, wave, { report });
+    const written = await applyChanges(deps.ec2, wave, { report, access });
     results.push(...written);
     const fatal = written.filter(isFatal);
     // Later waves point at the tables of this one; writing them now could close a loop.
@@ -112,13 +114,14 @@ async function stepOutput(
  * no order to keep and no guard to ask; a refusal is a result for Verify to report, not an error.
  */
 export async function dryRunStep(
-  input: Pick<ApplyInput, 'plan' | 'step' | 'execution'>,
+  input: Pick<ApplyInput, 'plan' | 'step' | 'execution'> & { readonly topology?: ApplyInput['topology'] },
   deps: Pick<TaskDeps, 'ec2' | 'now' | 'store'>,
   startedAt = deps.now(),
 ): Promise<ApplyOutput> {
   const plan: FullPlan = await fullPlan(input.plan, deps.store);
   const changes = plan.plan.changes.filter((c) => c.step === input.step);
-  const results = await applyChanges(deps.ec2, changes, { dryRun: true });
+  const access = input.topology ? tableAccess(input.topology, executionSession(input.execution)) : undefined;
+  const results = await applyChanges(deps.ec2, changes, { dryRun: true, ...(access ? { access } : {}) });
   return stepOutput(input, deps, results, [], startedAt);
 }
 

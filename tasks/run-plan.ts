@@ -3,12 +3,20 @@
  * read the whole world in one wave, check the target's preconditions and compute the changes.
  * Nothing is written.
  */
+
+import { type AccountAccess, executionSession } from './accounts';
 import type { PlanInput, PlanOutput, PlanSummary } from './contracts';
 import type { TaskDeps } from './deps';
 import { desiredState } from './desired-state';
-import { classifyError } from './ec2/classify-error';
+import { accountAccessFailure } from './ec2/assume-role';
+import { type ClassifiedError, classifyError } from './ec2/classify-error';
 import { readWorld } from './ec2/read-world';
-import { NotReadyError, PreconditionFailedError, RegionUnreachableError } from './errors';
+import {
+  NotReadyError,
+  PreconditionFailedError,
+  RegionUnreachableError,
+  RouteUpdateFailedError,
+} from './errors';
 import { type Plan, planChanges, reassertAll } from './plan';
 import { assertPreconditions, preconditionProblems } from './preconditions';
 import { regionOfNode, STEPS, type Step } from './routing';
@@ -30,7 +38,7 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   // round trip with TLS setup on a cold start); a newer run still stops the plan, and takes precedence.
   const [guard, read] = await Promise.allSettled([
     assertNotSuperseded(deps.sfn, topology, input.execution),
-    observe(deps, topology),
+    observe(deps, topology, input.execution, 'failover'),
   ]);
   if (guard.status === 'rejected') throw guard.reason;
   if (read.status === 'rejected') throw read.reason;
@@ -88,7 +96,7 @@ async function planDrill(
   startedAt: Date,
 ): Promise<PlanOutput> {
   const { topology } = input;
-  const observation = await observe(deps, topology).catch((error: unknown) => {
+  const observation = await observe(deps, topology, input.execution, 'drill').catch((error: unknown) => {
     if (error instanceof PreconditionFailedError) {
       throw new NotReadyError(
         `drill to ${request.target} is NOT READY:
@@ -128,12 +136,19 @@ async function planDrill(
  * One read of the world. A permanent read error (a table AWS does not know, a role that may not
  * describe) means the deployment does not fit the account: a failed precondition, with AWS's code.
  */
-async function observe(deps: TaskDeps, topology: Topology): Promise<Observation> {
+async function observe(
+  deps: TaskDeps,
+  topology: Topology,
+  execution: PlanInput['execution'],
+  mode: 'failover' | 'drill',
+): Promise<Observation> {
   try {
-    return await readWorld(deps.ec2, topology);
+    return await readWorld(deps.ec2, topology, { sessionName: executionSession(execution) });
   } catch (error) {
     const classified = classifyError(error);
     if (classified.class !== 'permanent') throw error;
+    const access = accountAccessFailure(error);
+    if (access) throw accessRefused(topology, access, classified, mode, error);
     const fix = /NotFound|Malformed/.test(classified.code)
       ? 'fix cluster.yaml (vipctl discover lists what exists) and redeploy'
       : 'grant the task role the read-only EC2 actions (vipctl policy --lambda)';
@@ -142,4 +157,32 @@ async function observe(deps: TaskDeps, topology: Topology): Promise<Observation>
       { cause: error },
     );
   }
+}
+
+/**
+ * The access role of an account that owns tables of the topology could not be assumed: no route of that
+ * account can be read or written. A failover stops before any write (RouteUpdateFailed, naming the
+ * account and its tables); a drill is NOT READY for the same reason.
+ */
+function accessRefused(
+  topology: Topology,
+  access: AccountAccess,
+  error: ClassifiedError,
+  mode: 'failover' | 'drill',
+  cause: unknown,
+): Error {
+  const tables = [
+    ...Object.values(topology.vpcs)
+      .filter((v) => v.account === access.key)
+      .flatMap((v) => v.routeTables.map((t) => `${t} (${v.region})`)),
+    ...Object.values(topology.transitGateways)
+      .filter((t) => t.account === access.key)
+      .flatMap((t) => t.routeTables.map((id) => `${id} (${t.region})`)),
+  ];
+  const reason =
+    `account ${access.key} (${access.id}): AssumeRole of ${access.role} refused (${error.code}), so its tables ` +
+    `${tables.join(', ')} cannot be written; deploy its VipFailoverAccess-${topology.cluster}-${access.key} stack ` +
+    '(it trusts the task role) or fix accounts in cluster.yaml';
+  if (mode === 'drill') return new NotReadyError(`drill is NOT READY:\n  access: ${reason}`, { cause });
+  return new RouteUpdateFailedError(`${reason}. Nothing was written.`, { cause });
 }

@@ -5,6 +5,7 @@
  * being converged and healthy), NotConverged otherwise (the state machine retries it briefly).
  */
 
+import { executionSession } from './accounts';
 import { alreadyRightResults } from './already-right';
 import type { ResultSummary, RunOutput, VerifyInput } from './contracts';
 import type { TaskDeps } from './deps';
@@ -31,7 +32,7 @@ export async function runVerify(input: VerifyInput, deps: TaskDeps): Promise<Run
   const { topology } = input;
   if (input.plan.mode === 'drill') return verifyDrill(input, deps, startedAt);
   const plan = await fullPlan(input.plan, deps.store);
-  const observation = await readWorld(deps.ec2, topology);
+  const observation = await readWorld(deps.ec2, topology, { sessionName: executionSession(input.execution) });
   const observed = trace(topology, observation, plan.target);
   const unreachable = new Set(observation.unreachable.map((f) => f.region));
   const targetRegion = regionOfNode(topology, plan.target);
@@ -98,7 +99,7 @@ export async function verifyDrill(
 ): Promise<RunOutput> {
   const { topology } = input;
   const plan = await fullPlan(input.plan, deps.store);
-  const observation = await readWorld(deps.ec2, topology);
+  const observation = await readWorld(deps.ec2, topology, { sessionName: executionSession(input.execution) });
   const observed = trace(topology, plannedWorld(observation, plan.plan.changes), plan.target);
   const { partition, account } = parseExecutionArn(input.execution.id);
   const results = await allResults(input, plan, deps.store);

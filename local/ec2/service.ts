@@ -2,6 +2,7 @@
  * The EC2 Query endpoint of local AWS: one form-encoded request in, one XML document out.
  * Injected faults and token buckets (local/models.ts) are applied before the action runs.
  */
+import { AccountView, accountOfKey } from '../accounts';
 import type { LocalModels } from '../models';
 import type { LocalWorld } from '../world';
 import type { Ec2Action } from './context';
@@ -42,6 +43,33 @@ const DEFAULT_FAULTS: Record<string, Ec2Error> = {
   ServiceUnavailable: new Ec2Error('ServiceUnavailable', 'The service is unavailable. Try again later.', 503),
 };
 
+/** Route writes and the parameter that names their table. */
+const TABLE_OF_WRITE: Readonly<Record<string, string>> = {
+  CreateRoute: 'RouteTableId',
+  ReplaceRoute: 'RouteTableId',
+  DeleteRoute: 'RouteTableId',
+  CreateTransitGatewayRoute: 'TransitGatewayRouteTableId',
+  ReplaceTransitGatewayRoute: 'TransitGatewayRouteTableId',
+  DeleteTransitGatewayRoute: 'TransitGatewayRouteTableId',
+};
+
+/**
+ * Only a table's owner may change its routes (local/accounts.ts): a write from another account answers
+ * UnauthorizedOperation, DryRun or not, before anything else is checked.
+ */
+function assertOwner(view: AccountView, caller: string, action: string, params: QueryParams): void {
+  const param = TABLE_OF_WRITE[action];
+  const table = param ? params.get(param) : undefined;
+  if (table === undefined) return;
+  const owner = view.ownerOf(table);
+  if (owner === caller) return;
+  throw new Ec2Error(
+    'UnauthorizedOperation',
+    `You are not authorized to perform this operation. ${table} belongs to account ${owner}; account ${caller} may not change its routes (ec2:${action}).`,
+    403,
+  );
+}
+
 export function createEc2Service(deps: {
   readonly world: LocalWorld;
   readonly models: LocalModels;
@@ -66,17 +94,17 @@ export function createEc2Service(deps: {
       );
     }
     const unfiltered = params.isUnfilteredAndUnpaginated();
-    if (!models.takeToken(region, action, { account: world.account, unfiltered })) {
+    const caller = accountOfKey(accessKey, world.account);
+    if (!models.takeToken(region, action, { account: caller, unfiltered })) {
       models.count('throttled');
       throw ec2Errors.requestLimitExceeded();
     }
+    const view = new AccountView(() => world.ownership, world.account);
+    assertOwner(view, caller, action, params);
     if (iam) iam.authorize(accessKey, action, params, region);
     else if (params.booleanParam('DryRun')) throw ec2Errors.dryRunOperation();
-    return responseXml(
-      action,
-      requestId,
-      handler(params, { region, account: world.account, world: world.region(region), models }),
-    );
+    const seen = view.regionFor(caller, world.region(region));
+    return responseXml(action, requestId, handler(params, { region, account: caller, world: seen, models }));
   }
 
   return {

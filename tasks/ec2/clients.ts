@@ -10,12 +10,18 @@ import http from 'node:http';
 import https from 'node:https';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AccountAccess } from '../accounts';
+import { type AssumeRoleOptions, assumedCredentials } from './assume-role';
 import { DEFAULT_MAX_IN_FLIGHT, setPacing } from './pacing';
 import { BudgetedRetryStrategy } from './retry-budget';
 import { type PacingBuckets, type PacingStats, pacingMiddleware, RegionPacing } from './token-pacing';
 
-/** One reusable client per region (build once, pass in, so tests need no module mocking). */
-export type Ec2ClientFor = (region: string) => EC2Client;
+/**
+ * One reusable client per region (build once, pass in, so tests need no module mocking); with `access`,
+ * one per region of that account, signed with the credentials of its access role (assume-role.ts).
+ */
+export type Ec2ClientFor = (region: string, access?: AccountAccess) => EC2Client;
 
 export interface Ec2ClientOptions {
   /** Overrides the SDK's endpoint resolution (local AWS); otherwise AWS_ENDPOINT_URL* and defaults apply. */
@@ -45,13 +51,20 @@ export interface Ec2ClientOptions {
    * @default Date.now
    */
   readonly now?: () => number;
-  /** Static credentials (local AWS); otherwise the SDK's default provider chain applies. @default the SDK's chain */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Static credentials (local AWS) or a provider; otherwise the SDK's default provider chain applies. @default the SDK's chain */
+  readonly credentials?: StaticCredentials | AwsCredentialIdentityProvider;
   /**
    * Builds the connection agents for up to `maxSockets` connections (a node's proxy and CA bundle,
    * cli/network.ts). @default keep-alive agents that connect directly
    */
   readonly agents?: (maxSockets: number) => Promise<{ httpAgent: http.Agent; httpsAgent: https.Agent }>;
+  /** How tables of other accounts are entered (STS region and endpoint). @default the SDK's, in the client's region */
+  readonly assumeRole?: AssumeRoleOptions;
+}
+
+export interface StaticCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 const DEFAULTS = {
@@ -65,11 +78,20 @@ const DEFAULTS = {
 /** Builds one EC2 client per region on first use and returns the same client afterwards. */
 export function ec2ClientFor(options: Ec2ClientOptions = {}): Ec2ClientFor {
   const clients = new Map<string, EC2Client>();
-  return (region) => {
-    let client = clients.get(region);
+  const credentials = assumedCredentials(options.assumeRole ?? {}, options.credentials);
+  return (region, access) => {
+    const key = access ? `${region}|${access.role}|${access.sessionName}` : region;
+    let client = clients.get(key);
     if (!client) {
-      client = buildClient(region, options);
-      clients.set(region, client);
+      // Clients of an earlier run's session are not needed again (a warm function serves one run after another).
+      if (access)
+        for (const other of clients.keys())
+          if (other.includes(`|${access.role}|`) && !other.endsWith(`|${access.sessionName}`))
+            clients.delete(other);
+      client = access
+        ? buildClient(region, { ...options, credentials: credentials(access, region) })
+        : buildClient(region, options);
+      clients.set(key, client);
     }
     return client;
   };
@@ -84,7 +106,12 @@ function buildClient(region: string, options: Ec2ClientOptions): EC2Client {
   const client = new EC2Client({
     region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
+    ...(options.credentials
+      ? {
+          credentials:
+            typeof options.credentials === 'function' ? options.credentials : { ...options.credentials },
+        }
+      : {}),
     maxAttempts,
     retryStrategy: new BudgetedRetryStrategy({ maxAttempts, budgetMs, now }),
     requestHandler: new NodeHttpHandler(async () => ({

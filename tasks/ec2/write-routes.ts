@@ -4,6 +4,7 @@
  * `DryRunOperation` when allowed, `UnauthorizedOperation` when not, and changes nothing
  * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html).
  */
+
 import {
   CreateRouteCommand,
   CreateTransitGatewayRouteCommand,
@@ -11,6 +12,7 @@ import {
   ReplaceRouteCommand,
   ReplaceTransitGatewayRouteCommand,
 } from '@aws-sdk/client-ec2';
+import type { AccountAccess } from '../accounts';
 import type { PacingSummary } from '../contracts';
 import { canonicalCidr, familyOf, parseCidr } from '../ip-cidr';
 import type { Change, ChangeResult } from '../plan';
@@ -233,12 +235,25 @@ async function applyOne(
 export async function applyChanges(
   clientFor: Ec2ClientFor,
   changes: readonly Change[],
-  options: { readonly dryRun?: boolean; readonly report?: PacingReport } = {},
+  options: {
+    readonly dryRun?: boolean;
+    readonly report?: PacingReport;
+    /** How the owner of each table is entered (tasks/accounts.ts). @default every table is the caller's own */
+    readonly access?: (table: string) => AccountAccess | undefined;
+  } = {},
 ): Promise<ChangeResult[]> {
   const downRegions = new Map<string, ClassifiedError>();
   const dryRun = options.dryRun ?? false;
   return Promise.all(
-    changes.map((change) => applyOne(clientFor(change.region), change, downRegions, dryRun, options.report)),
+    changes.map((change) =>
+      applyOne(
+        clientFor(change.region, options.access?.(change.table)),
+        change,
+        downRegions,
+        dryRun,
+        options.report,
+      ),
+    ),
   );
 }
 

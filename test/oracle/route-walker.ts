@@ -339,3 +339,65 @@ export function nonVipChanges(before: RawWorld, after: RawWorld, vips: readonly 
     ...is.filter((l) => !wasSet.has(l)).map((l) => `+ ${l}`),
   ];
 }
+
+// --- accounts -----------------------------------------------------------------------------------------
+
+/** One route of an account's own state, as `GET /_local/accounts/routes` lists it. */
+export interface AccountRoute {
+  readonly region: string;
+  readonly table: string;
+  readonly destination: string;
+  readonly target: string | null;
+}
+
+/** Each account's own routes (the tables it owns), by account ID, read from local AWS. */
+export async function fetchAccountRoutes(url: string): Promise<Record<string, AccountRoute[]>> {
+  const response = await fetch(`${url}/_local/accounts/routes`);
+  if (!response.ok) throw new Error(`GET ${url}/_local/accounts/routes answered ${response.status}`);
+  return (await response.json()) as Record<string, AccountRoute[]>;
+}
+
+/** Table -> owner account ID, from a topology file read with `yaml` alone (no account key: the home account). */
+export function readOwnersFile(path: string): Record<string, string> {
+  const doc = parse(readFileSync(path, 'utf8')) as Json;
+  const accounts = (doc.accounts ?? {}) as Record<string, Json>;
+  const home = String(doc.account);
+  const owners: Record<string, string> = {};
+  const sections = [doc.vpcs, doc.transitGateways] as (Record<string, Json> | undefined)[];
+  for (const section of sections)
+    for (const item of Object.values(section ?? {})) {
+      const key = item.account === undefined ? undefined : String(item.account);
+      const owner = key === undefined ? home : String(accounts[key]?.id);
+      for (const table of item.routeTables as string[]) owners[table] = owner;
+    }
+  return owners;
+}
+
+/**
+ * Where each account's own state disagrees with the topology's owners: a listed table that is not in its
+ * owner's state, or a VIP route that shows in the state of an account that does not own the table.
+ */
+export function misplacedRoutes(
+  perAccount: Record<string, readonly AccountRoute[]>,
+  owners: Record<string, string>,
+  vips: readonly string[],
+): string[] {
+  const problems: string[] = [];
+  for (const [account, routes] of Object.entries(perAccount))
+    for (const route of routes)
+      if (
+        vips.includes(route.destination) &&
+        owners[route.table] !== undefined &&
+        owners[route.table] !== account
+      )
+        problems.push(
+          `${route.table} ${route.destination} is in account ${account}'s state, owner ${owners[route.table]}`,
+        );
+  for (const [table, owner] of Object.entries(owners)) {
+    const own = perAccount[owner] ?? [];
+    for (const vip of vips)
+      if (!own.some((r) => r.table === table && r.destination === vip))
+        problems.push(`${table} has no ${vip} route in its owner ${owner}'s state`);
+  }
+  return problems;
+}
