@@ -202,7 +202,13 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .command('policy')
     .description('print the least-privilege IAM policy for a cluster node or for the task role')
     .addOption(new Option('--node', 'the policy a cluster node needs').conflicts('lambda'))
-    .addOption(new Option('--lambda', 'the policy of the workflow tasks').conflicts('node'))
+    .addOption(new Option('--lambda', 'the policy of the workflow tasks').conflicts(['node', 'account']))
+    .addOption(
+      new Option('--account <key>', "another account's access role: its policy and trust policy").conflicts([
+        'node',
+        'lambda',
+      ]),
+    )
     .option('--direct', 'with --node: add the VIP-route writes of direct runs (failover --direct)')
     .action(action(async () => (await import('./policy')).policyCommand));
 

@@ -180,25 +180,12 @@ export function lambdaPolicy(
   account: string,
   options: PolicyOptions = {},
 ): PolicyDocument {
+  const roles = Object.values(topology.accounts ?? {}).map((a) => a.role);
   return {
     Version: '2012-10-17',
     Statement: [
-      {
-        Sid: 'WriteVipRoutesOfVpcRouteTables',
-        Effect: 'Allow',
-        Action: VPC_ROUTE_WRITE_ACTIONS,
-        Resource: vpcRouteTableArns(topology, account, options),
-      },
-      {
-        Sid: 'WriteVipRoutesOfTransitGatewayRouteTables',
-        Effect: 'Allow',
-        Action: TGW_ROUTE_WRITE_ACTIONS,
-        // The table AND the attachment the route points at: IAM checks both (see TGW_ROUTE_WRITE_ACTIONS).
-        Resource: [
-          ...tgwRouteTableArns(topology, account, options),
-          ...tgwAttachmentArns(topology, account, options),
-        ],
-      },
+      // The home account's own tables; those of other accounts are written through their access roles.
+      ...routeWriteStatements(topology, undefined, account, options),
       { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
       {
         // The stale-run guard lists the runs of the cluster in every region.
@@ -206,6 +193,143 @@ export function lambdaPolicy(
         Effect: 'Allow',
         Action: ['states:ListExecutions'],
         Resource: stateMachineArns(topology, account, options),
+      },
+      ...(roles.length > 0
+        ? [
+            {
+              // Exactly the access roles of the topology's other accounts (VipFailoverAccess stacks).
+              Sid: 'EnterOtherAccounts',
+              Effect: 'Allow' as const,
+              Action: ['sts:AssumeRole'],
+              Resource: roles,
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+/**
+ * The part of a topology whose route tables account `key` owns (undefined: the home account). The VPCs
+ * stay whole where TGW attachments are looked up, so a TGW's table may point at any attached VPC.
+ */
+export function ownedBy(topology: Topology, key: string | undefined): Topology {
+  const pick = <T extends { readonly account?: string | undefined }>(records: Record<string, T>) =>
+    Object.fromEntries(Object.entries(records).filter(([, r]) => r.account === key));
+  return { ...topology, vpcs: pick(topology.vpcs), transitGateways: pick(topology.transitGateways) };
+}
+
+/**
+ * The VIP-route write statements for the tables account `key` owns, in `account`'s ARNs, omitting a
+ * statement that would have no table. A TGW table's targets are its attachments, whichever account owns
+ * the attached VPC; they are addressed in the TGW owner's account, where its route tables are (no AWS
+ * page says which account a cross-account VPC attachment's ARN names when IAM evaluates a TGW route write).
+ */
+function routeWriteStatements(
+  topology: Topology,
+  key: string | undefined,
+  account: string,
+  options: PolicyOptions,
+): PolicyStatement[] {
+  const owned = ownedBy(topology, key);
+  const vpcTables = vpcRouteTableArns(owned, account, options);
+  const tgwTables = tgwRouteTableArns(owned, account, options);
+  const targets = tgwAttachmentArns(
+    { ...topology, transitGateways: owned.transitGateways },
+    account,
+    options,
+  );
+  return [
+    ...(vpcTables.length > 0
+      ? [
+          {
+            Sid: 'WriteVipRoutesOfVpcRouteTables',
+            Effect: 'Allow' as const,
+            Action: VPC_ROUTE_WRITE_ACTIONS,
+            Resource: vpcTables,
+          },
+        ]
+      : []),
+    ...(tgwTables.length > 0
+      ? [
+          {
+            Sid: 'WriteVipRoutesOfTransitGatewayRouteTables',
+            Effect: 'Allow' as const,
+            Action: TGW_ROUTE_WRITE_ACTIONS,
+            // The table AND the attachment the route points at: IAM checks both (see TGW_ROUTE_WRITE_ACTIONS).
+            Resource: [...tgwTables, ...targets],
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The IAM name of the task role in one region's stack, fixed when other accounts must trust it. */
+export const taskRoleName = (cluster: string, region: string): string => `vip-failover-${cluster}-${region}`;
+
+/** The task role of every region of the topology: the principals an access role trusts. */
+export function taskRoleArns(topology: Topology, account: string, options: PolicyOptions = {}): string[] {
+  return regionsOf(topology).map(
+    (region) =>
+      `arn:${partitionFor(region, options)}:iam::${account}:role/${taskRoleName(topology.cluster, region)}`,
+  );
+}
+
+/**
+ * The policy of account `key`'s access role: that account's VIP-route writes on its own tables and
+ * targets, and the reads. Its ARNs name that account.
+ */
+export function accessRolePolicy(
+  topology: Topology,
+  key: string,
+  options: PolicyOptions = {},
+): PolicyDocument {
+  const account = topology.accounts?.[key];
+  if (!account) throw new Error(`no account ${key} under accounts in the topology`);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      ...routeWriteStatements(topology, key, account.id, options),
+      { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
+    ],
+  };
+}
+
+export interface TrustPolicy {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly {
+    readonly Sid: string;
+    readonly Effect: 'Allow';
+    readonly Principal: { readonly AWS: readonly string[] };
+    readonly Action: 'sts:AssumeRole';
+    readonly Condition?: { readonly StringEquals: Record<string, string> };
+  }[];
+}
+
+/**
+ * Who may assume account `key`'s access role: only the task role of each region of the cluster, with the
+ * account's external ID when the topology gives one (the `sts:ExternalId` condition key:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html).
+ */
+export function accessTrustPolicy(
+  topology: Topology,
+  key: string,
+  homeAccount: string,
+  options: PolicyOptions = {},
+): TrustPolicy {
+  const account = topology.accounts?.[key];
+  if (!account) throw new Error(`no account ${key} under accounts in the topology`);
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'TrustTaskRoleOnly',
+        Effect: 'Allow',
+        Principal: { AWS: taskRoleArns(topology, homeAccount, options) },
+        Action: 'sts:AssumeRole',
+        ...(account.externalId
+          ? { Condition: { StringEquals: { 'sts:ExternalId': account.externalId } } }
+          : {}),
       },
     ],
   };

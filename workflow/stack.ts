@@ -32,7 +32,8 @@ import {
   type Readiness as TopologyReadiness,
   validateTopology,
 } from '../tasks/topology';
-import { lambdaPolicy, stackName } from './policy';
+import { addAccessStacks } from './access-stack';
+import { lambdaPolicy, stackName, taskRoleName } from './policy';
 import { Readiness } from './readiness';
 import { failoverChain } from './state-machine';
 
@@ -150,6 +151,8 @@ export class VipFailoverStack extends Stack {
       removalPolicy,
     });
     const role = new Role(this, 'TasksRole', {
+      // Other accounts' access roles trust this role by ARN, so its name is fixed when there are any.
+      ...(topology.accounts ? { roleName: taskRoleName(topology.cluster, this.region) } : {}),
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Writes the VIP routes of cluster ${topology.cluster}'s route tables`,
     });
@@ -395,7 +398,7 @@ export function addFailoverStacks(
 ): VipFailoverStack[] {
   const { account: fallbackAccount, ...props } = options;
   const account = topology.account ?? fallbackAccount;
-  return regionsOf(topology).map(
+  const stacks = regionsOf(topology).map(
     (region) =>
       new VipFailoverStack(scope, `${stackName(topology.cluster)}-${region}`, {
         ...props,
@@ -403,4 +406,8 @@ export function addFailoverStacks(
         env: { region, account },
       }),
   );
+  // Besides the regions' stacks, one access stack per other account (deployed after them: its trust
+  // policy names their task roles, which IAM requires to exist).
+  addAccessStacks(scope, topology, account, regionsOf(topology)[0] ?? 'us-east-1');
+  return stacks;
 }

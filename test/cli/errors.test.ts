@@ -64,7 +64,7 @@ describe('bad input exits 2 with a message that says what and how to fix it', ()
     {
       what: 'policy without --node or --lambda',
       argv: ['policy'],
-      message: 'policy needs --node or --lambda',
+      message: 'policy needs --node, --lambda or --account <key>',
     },
     {
       what: 'policy with both --node and --lambda',
@@ -182,6 +182,40 @@ describe('vipctl policy', () => {
       'arn:aws:states:us-east-1:123456789012:stateMachine:vip-failover-orders-db',
     );
     expect(JSON.stringify(policy)).toContain('states:StartExecution');
+  });
+});
+
+describe('vipctl policy --account', () => {
+  const config = 'examples/multi-account.yaml';
+
+  it("prints the access role's policy and its trust policy, trusting only the task roles", async () => {
+    const result = await vipctl(['policy', '--account', 'clients'], { config });
+
+    expect(result.code).toBe(ExitCode.Ok);
+    const access = JSON.parse(result.stdout) as {
+      role: string;
+      policy: { Statement: { Sid: string; Resource: string[] }[] };
+      trustPolicy: { Statement: { Principal: { AWS: string[] }; Condition?: unknown }[] };
+    };
+    expect(access.role).toBe('arn:aws:iam::333333333333:role/vip-failover-orders-db');
+    expect(access.policy.Statement[0]?.Resource).toEqual([
+      'arn:aws:ec2:us-east-1:333333333333:route-table/rtb-0c1e3a5c7e9b2d4f6',
+    ]);
+    expect(access.trustPolicy.Statement[0]?.Principal.AWS).toEqual([
+      'arn:aws:iam::111111111111:role/vip-failover-orders-db-ap-southeast-1',
+      'arn:aws:iam::111111111111:role/vip-failover-orders-db-us-east-1',
+    ]);
+    expect(access.trustPolicy.Statement[0]?.Condition).toEqual({
+      StringEquals: { 'sts:ExternalId': 'orders-db-clients' },
+    });
+  });
+
+  it('refuses an account the topology does not list (exit 2)', async () => {
+    const result = await vipctl(['policy', '--account', 'nobody'], { config });
+
+    expect(result.code).toBe(ExitCode.Usage);
+    expect(result.stderr).toContain('no account nobody under accounts');
+    expect(result.stderr).toContain('known: network, clients');
   });
 });
 
