@@ -74,7 +74,10 @@ export function awsCliArgs(change: Change): string[] {
         change.region,
         '--route-table-id',
         change.table,
-        '--destination-cidr-block',
+        // VPC tables take an IPv6 VIP as DestinationIpv6CidrBlock; TGW tables take both families as
+        // DestinationCidrBlock (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceRoute.html,
+        // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceTransitGatewayRoute.html).
+        change.vip.includes(':') ? '--destination-ipv6-cidr-block' : '--destination-cidr-block',
         change.vip,
         change.target.startsWith('eni-') ? '--network-interface-id' : '--transit-gateway-id',
         change.target,

@@ -11,7 +11,7 @@
  * --report render the report again from bench/RESULTS.json (with --quick: bench/results/raw/quick.json)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { EC2_DOCUMENTED_BUCKETS } from '../local/index';
 import { loadTopology } from '../tasks/topology';
 import { findAwsCli } from './aws-cli';
@@ -82,6 +82,7 @@ const log = (line: string) =>
 
 async function measure(): Promise<BenchResults> {
   const started = Date.now();
+  const loadStart = loadavg()[0] ?? 0;
   snapshotCli();
   const seed = await loadTopology(`${ROOT}examples/two-region.yaml`);
   const cli = findAwsCli();
@@ -119,6 +120,8 @@ async function measure(): Promise<BenchResults> {
       cores: cpus().length,
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
+      loadStart,
+      loadEnd: loadavg()[0] ?? 0,
     },
     plan,
     awsCli: 'error' in cli ? { error: cli.error } : { version: cli.version },

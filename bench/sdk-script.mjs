@@ -39,7 +39,9 @@ for (const change of changes) {
     change.kind === 'vpc'
       ? new ReplaceRouteCommand({
           RouteTableId: change.table,
-          DestinationCidrBlock: change.vip,
+          ...(change.vip.includes(':')
+            ? { DestinationIpv6CidrBlock: change.vip }
+            : { DestinationCidrBlock: change.vip }),
           ...(change.target.startsWith('eni-')
             ? { NetworkInterfaceId: change.target }
             : { TransitGatewayId: change.target }),

@@ -42,6 +42,13 @@ describe('AWS CLI baseline commands', () => {
     ]);
   });
 
+  it('names an IPv6 VIP of a VPC table as its IPv6 destination', () => {
+    expect(awsCliArgs(change({ vip: 'fd00:ec2::10/128' })).slice(6, 8)).toEqual([
+      '--destination-ipv6-cidr-block',
+      'fd00:ec2::10/128',
+    ]);
+  });
+
   it('replaces a TGW route towards an attachment', () => {
     expect(
       awsCliArgs(

@@ -8,6 +8,7 @@ import {
   goalResults,
   headlineLines,
   leftSummary,
+  loadSentence,
   pointFigures,
   regime,
   renderResults,
@@ -86,7 +87,7 @@ const results = (over: Partial<BenchResults> = {}): BenchResults => ({
   mode: 'full',
   date: '2026-12-01T03:00:00.000Z',
   durationS: 780,
-  machine: { cpu: 'test', cores: 2, node: 'v20', platform: 'linux x64' },
+  machine: { cpu: 'test', cores: 2, node: 'v20', platform: 'linux x64', loadStart: 0.4, loadEnd: 1.9 },
   plan: {
     mode: 'full',
     seedRepeats: 3,
@@ -170,6 +171,20 @@ describe('scale point figures', () => {
       { writes: 502, series: 'ordered token-bucket bound', seconds: 42 },
       { writes: 502, series: 'baseline 3: SDK script', seconds: 95 },
     ]);
+  });
+});
+
+describe('the machine load', () => {
+  it('says whether other work shared the cores during the run', () => {
+    const machine = { cpu: 'x', cores: 2, node: 'v20', platform: 'linux' };
+
+    expect(loadSentence({ machine: { ...machine, loadStart: 0.4, loadEnd: 1.9 } })).toBe(
+      'The 1-minute load average was 0.4 when the measurements began and 1.9 when they ended, within the 2 cores.',
+    );
+    expect(loadSentence({ machine: { ...machine, loadStart: 0.4, loadEnd: 2.1 } })).toContain(
+      'above the 2 cores: other work shared the machine',
+    );
+    expect(loadSentence({ machine })).toBe('The load average was not recorded.');
   });
 });
 
