@@ -2,6 +2,7 @@
  * Parsers of the repeatable `vipctl discover` options. Plain patterns, so cli/program.ts can use them
  * without loading the topology schema; the topology file written at the end is validated in full.
  */
+import { isIPv6 } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 
 export interface NodeSpec {
@@ -22,10 +23,15 @@ const VPC = /^vpc-[0-9a-f]{8,17}$/;
 const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const VIP = new RegExp(`^${OCTET}(\\.${OCTET}){3}/32$`);
 
-/** `--vip 172.16.0.1/32`, repeatable. */
+/** `--vip 172.16.0.1/32` or `--vip fd00:172:16::1/128` (kept in canonical form), repeatable. */
 export function vipOption(value: string, previous: readonly string[] = []): string[] {
-  if (!VIP.test(value)) throw new InvalidArgumentError('must be an IPv4 /32 like 172.16.0.1/32');
-  return [...previous, value];
+  if (VIP.test(value)) return [...previous, value];
+  const [address = '', bits, ...rest] = value.split('/');
+  if (bits === '128' && rest.length === 0 && isIPv6(address))
+    return [...previous, `${new URL(`http://[${address}]/`).hostname.slice(1, -1)}/128`];
+  throw new InvalidArgumentError(
+    'must be an IPv4 /32 like 172.16.0.1/32 or an IPv6 /128 like fd00:172:16::1/128',
+  );
 }
 
 /** `--node server-a=i-0abc…@us-east-1`, repeatable. */

@@ -215,7 +215,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
   program
     .command('discover')
     .description('write cluster.yaml from AWS, given the VIPs and each node as name=instance@region')
-    .option('--vip <cidr>', 'a VIP /32 (repeat for more)', vipOption)
+    .option('--vip <cidr>', 'a VIP: an IPv4 /32 or IPv6 /128 (repeat for more)', vipOption)
     .option('--node <name=instance@region>', 'a cluster node (repeat for each)', nodeOption)
     .option(
       '--client-vpc <vpc-id@region>',

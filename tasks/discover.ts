@@ -160,6 +160,7 @@ export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts)
       id: vpc.id,
       region: vpc.region,
       cidr: vpc.cidr,
+      ...(vpc.ipv6Cidr ? { ipv6Cidr: vpc.ipv6Cidr } : {}),
       transitGateway: '', // filled in once the TGWs have names
       attachment: attachment.id,
       routeTables: vpc.routeTables.map((t) => t.id),
@@ -293,7 +294,7 @@ export function renderTopologyYaml(discovery: Discovery, header: readonly string
   const lines: string[] = [...header.map((h) => `# ${h}`.trimEnd())];
   lines.push(`cluster: ${t.cluster}`);
   if (t.account) lines.push(`account: "${t.account}"`);
-  lines.push(`vips: [${t.vips.join(', ')}]`, '', 'nodes:');
+  lines.push(`vips: [${t.vips.map((v) => (v.includes(':') ? `"${v}"` : v)).join(', ')}]`, '', 'nodes:');
   for (const [name, node] of Object.entries(t.nodes)) {
     lines.push(
       `  ${name}: { vpc: ${node.vpc}, eni: ${node.eni}, instance: ${node.instance} }${comment(comments[`nodes.${name}`])}`,
@@ -306,6 +307,7 @@ export function renderTopologyYaml(discovery: Discovery, header: readonly string
       `    id: ${vpc.id}`,
       `    region: ${vpc.region}`,
       `    cidr: ${vpc.cidr}`,
+      ...(vpc.ipv6Cidr ? [`    ipv6Cidr: "${vpc.ipv6Cidr}"`] : []),
       `    transitGateway: ${vpc.transitGateway}`,
       `    attachment: ${vpc.attachment}`,
       '    routeTables:',

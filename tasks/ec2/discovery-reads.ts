@@ -95,6 +95,8 @@ export interface DiscoveredVpc {
   readonly region: string;
   readonly name?: string;
   readonly cidr: string;
+  /** Its (first) associated IPv6 CIDR, when it has one. */
+  readonly ipv6Cidr?: string;
   readonly routeTables: readonly {
     readonly id: string;
     readonly name?: string;
@@ -110,7 +112,18 @@ export interface DiscoveredVpc {
   }[];
 }
 
-const DiscoveryVpcs = z.array(z.object({ VpcId: z.string(), CidrBlock: z.string(), Tags }));
+/** A VPC's IPv6 CIDRs: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcIpv6CidrBlockAssociation.html */
+const Ipv6Associations = z
+  .array(
+    z.object({
+      Ipv6CidrBlock: z.string().optional(),
+      Ipv6CidrBlockState: z.object({ State: z.string().optional() }).optional(),
+    }),
+  )
+  .default([]);
+const DiscoveryVpcs = z.array(
+  z.object({ VpcId: z.string(), CidrBlock: z.string(), Ipv6CidrBlockAssociationSet: Ipv6Associations, Tags }),
+);
 const DiscoveryRouteTables = z.array(
   z.object({
     RouteTableId: z.string(),
@@ -127,6 +140,11 @@ const DiscoveryVpcAttachments = z.array(
     State: z.string().default('unknown'),
   }),
 );
+
+function ipv6CidrOf(associations: z.infer<typeof Ipv6Associations>): { ipv6Cidr?: string } {
+  const cidr = associations.find((a) => a.Ipv6CidrBlockState?.State === 'associated')?.Ipv6CidrBlock;
+  return cidr ? { ipv6Cidr: cidr } : {};
+}
 
 /** Reads a VPC, every route table of it, and its transit gateway attachments; undefined when unknown. */
 export async function discoverVpc(
@@ -152,6 +170,8 @@ export async function discoverVpc(
     region,
     ...(name ? { name } : {}),
     cidr: vpc.CidrBlock,
+    // The first associated IPv6 CIDR; a topology lists one per VPC.
+    ...ipv6CidrOf(vpc.Ipv6CidrBlockAssociationSet),
     routeTables: tables.map((t) => {
       const tableName = nameTag(t.Tags);
       return {

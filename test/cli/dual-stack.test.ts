@@ -17,7 +17,7 @@ import { ExitCode } from '../../cli/exit-codes';
 import { run } from '../../cli/program';
 import { localEnvironment } from '../../local/client-env';
 import { type LocalAws, startLocalAws } from '../../local/server';
-import { loadTopology } from '../../tasks/topology';
+import { loadTopology, parseTopology } from '../../tasks/topology';
 import {
   fetchWorld,
   nonVipChanges,
@@ -151,5 +151,31 @@ describe('an IPv6 VIP beside an IPv4 VIP', () => {
     expect(check.stdout + check.stderr).toContain(VIP6);
     expect(drill.code, drill.stdout + drill.stderr).toBe(ExitCode.Ok);
     expect(unreachedFrom(await fetchWorld(aws.url), walk, 'server-a')).toEqual([]);
+  });
+  it("discovers the dual-stack topology: both VIPs (the /128 made canonical) and each VPC's IPv6 CIDR", async () => {
+    const topology = await loadTopology(CONFIG);
+    const a = topology.nodes['server-a']!;
+    const b = topology.nodes['server-b']!;
+
+    const result = await vipctl([
+      'discover',
+      '--vip',
+      VIP4,
+      '--vip',
+      'FD00:172:16:0::1/128',
+      '--node',
+      `server-a=${a.instance}@us-east-1`,
+      '--node',
+      `server-b=${b.instance}@ap-southeast-1`,
+    ]);
+
+    expect(result.code, result.stderr).toBe(ExitCode.Ok);
+    const written = parseTopology(result.stdout, 'stdout');
+    expect(written.vips).toEqual([VIP4, VIP6]);
+    const ipv6Of = (t: typeof topology) =>
+      Object.values(t.vpcs)
+        .map((v) => [v.id, v.ipv6Cidr])
+        .sort();
+    expect(ipv6Of(written)).toEqual(ipv6Of(topology));
   });
 });
