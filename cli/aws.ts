@@ -3,6 +3,7 @@
  * per region, STS for the account. Endpoints come from --endpoint-url, else from the SDK's own
  * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> handling, which is deliberately not reimplemented.
  */
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Ec2ClientFor } from '../tasks/ec2/clients';
@@ -33,6 +34,11 @@ export interface AwsClients {
   account(region?: string): Promise<string>;
   /** Reads the stored records of large runs from each region's run bucket (S3, loaded on first use). */
   records(): Promise<RecordReader>;
+  /**
+   * A CloudWatch Logs client for `region` that tries once and gives up within about two seconds:
+   * direct runs send their record with it, and never wait on it (cli/run-log.ts).
+   */
+  logs(region: string): Promise<CloudWatchLogsClient>;
   /** The profile in use, to name it in credential errors. */
   readonly profile: string | undefined;
   /** The proxies the environment configures (HTTPS_PROXY, ...), to name them when AWS is unreachable. */
@@ -46,6 +52,7 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_SFN',
   'AWS_ENDPOINT_URL_STS',
   'AWS_ENDPOINT_URL_S3',
+  'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
 ];
 
 /** True when calls go to an emulator on this machine (an explicit or environment endpoint on loopback). */
@@ -161,6 +168,21 @@ export function createAwsClients(
         });
       })();
       return records;
+    },
+    async logs(region) {
+      // Imported here: only a direct run sends anything to CloudWatch Logs.
+      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      return new CloudWatchLogsClient({
+        ...common,
+        region,
+        maxAttempts: 1,
+        requestHandler: new NodeHttpHandler(async () => ({
+          ...(await agents(50)),
+          connectionTimeout: 1000,
+          requestTimeout: 2000,
+          throwOnRequestTimeout: true,
+        })),
+      });
     },
     profile: globals.profile,
     proxies: configuredProxies(env),

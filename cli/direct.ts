@@ -33,6 +33,8 @@ export interface DirectOptions {
 export interface DirectReport extends RunReport {
   readonly direct: true;
   readonly journal: string;
+  /** Where the record went in CloudWatch Logs, when it got there in time (cli/run-log.ts). */
+  readonly cloudWatchLogs?: { readonly group: string; readonly stream: string };
 }
 
 export async function runDirect(
@@ -45,11 +47,13 @@ export async function runDirect(
   // Loaded only for a direct run: a normal failover never loads the EC2 client.
   // The --timeout is counted from here, as a followed run's wait is counted from its start.
   const deadline = options.timeoutMs !== undefined ? ctx.deps.now().getTime() + options.timeoutMs : undefined;
-  const [{ executeDirect }, { DIRECT_STEP_NAMES }, { Journal }] = await Promise.all([
-    import('./direct-run'),
-    import('./direct-steps'),
-    import('./journal'),
-  ]);
+  const [{ directRunId, executeDirect }, { DIRECT_STEP_NAMES }, { Journal }, { openRunLog }] =
+    await Promise.all([
+      import('./direct-run'),
+      import('./direct-steps'),
+      import('./journal'),
+      import('./run-log'),
+    ]);
   const { topology } = session;
   const region = regionOfNode(topology, input.target);
   const journal = new Journal(ctx.globals.journal);
@@ -63,6 +67,9 @@ export async function runDirect(
     session.clients.ec2(DIRECT_EC2_BUDGET_MS),
   ]);
   const fallback = options.fallback ?? [];
+  // The CloudWatch Logs copy of the record: its group and stream are made ready while the run works.
+  const stream = directRunId(topology, input, { account, region }).name;
+  const runLog = openRunLog(session.clients.logs(region), topology.cluster, stream, ctx.deps.now);
 
   const printer = new StepPrinter((text) => ctx.print(text.replace(/\n$/, '')), ctx.style, false);
   const live = new StepPrinter((text) => ctx.io.stdout.write(text), ctx.style, true);
@@ -108,6 +115,10 @@ export async function runDirect(
     },
   );
   steps?.finish();
+  // Best effort, bounded (RUN_LOG_WAIT_MS): the journal has the record whatever happens here.
+  const logged = await runLog.finish(run);
+  if (!logged.sent)
+    ctx.note(`warning: the record was not sent to CloudWatch Logs (${logged.reason}); the journal has it`);
 
   const base = {
     run: { arn: run.arn, name: run.name, region: run.region, reused: false },
@@ -115,6 +126,7 @@ export async function runDirect(
     target: input.target,
     direct: true as const,
     journal: journalProblem ? '' : journalPath,
+    ...(logged.sent ? { cloudWatchLogs: { group: logged.group, stream } } : {}),
   };
   const took = run.stoppedAt
     ? ` in ${duration(new Date(run.stoppedAt).getTime() - new Date(run.startedAt).getTime())}`
@@ -137,6 +149,7 @@ export async function runDirect(
       );
     }
     if (journalPath) ctx.print(`  recorded in ${journalPath}`);
+    if (logged.sent) ctx.print(`  and in CloudWatch Logs: ${logged.group}, stream ${stream} (${run.region})`);
     return {
       ...base,
       status: degraded ? 'DEGRADED' : 'SUCCEEDED',

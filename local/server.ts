@@ -1,6 +1,6 @@
 /**
  * Local AWS: ONE node:http server on 127.0.0.1 that speaks the EC2 Query protocol, the Step Functions
- * JSON protocol, STS GetCallerIdentity, instance metadata (IMDSv2) and a JSON control endpoint, with the
+ * JSON protocol, STS GetCallerIdentity, the CloudWatch Logs calls of direct runs, instance metadata (IMDSv2) and a JSON control endpoint, with the
  * behaviour models of local/models.ts applied to every API request. See DESIGN section 7.
  *
  * Dispatch: `X-Amz-Target: AWSStepFunctions.*` -> Step Functions; form POST with `Action=` -> EC2 (or
@@ -28,6 +28,7 @@ import { Ec2Error, errorXml } from './ec2/errors';
 import { accessKeyOf, IamPolicy, TASK_ROLE_ACCESS_KEY, TaskRoleIam } from './ec2/iam';
 import { createEc2Service } from './ec2/service';
 import { LocalImds } from './imds';
+import { createLocalLogs, type LocalLogs, localTasksLogGroup } from './logs/service';
 import { isMutatingAction, LocalModels, OutageService, type Profile } from './models';
 import { createLocalS3, type LocalS3 } from './s3/service';
 import { seedWorld } from './seed';
@@ -87,6 +88,8 @@ export interface LocalAws {
   readonly sfn: SfnService | undefined;
   /** The S3 that holds the run buckets (one per region, see {@link localRunBucket}). */
   readonly s3: LocalS3;
+  /** CloudWatch Logs: each region's task log group ({@link localTasksLogGroup}), where direct runs record. */
+  readonly logs: LocalLogs;
   /** Writes the state file (when set). */
   save(): Promise<void>;
   close(): Promise<void>;
@@ -200,6 +203,12 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         : `arn:${partition}:iam::${account}:user/local`,
   );
   const s3 = createLocalS3();
+  const logs = createLocalLogs();
+  for (const region of new Set([
+    ...Object.values(topology.vpcs).map((v) => v.region),
+    ...Object.values(topology.transitGateways).map((t) => t.region),
+  ]))
+    logs.ensureGroup(region, localTasksLogGroup(topology.cluster));
   if (saved?.s3 !== undefined) s3.restore(saved.s3 as Parameters<LocalS3['restore']>[0]);
 
   let url = '';
@@ -378,6 +387,22 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         text = JSON.stringify(result.body);
         saveSoon();
       }
+    } else if (target?.startsWith('Logs_20140328.')) {
+      label = `logs:${target.slice('Logs_20140328.'.length)}`;
+      models.countCall(region, label);
+      contentType = 'application/x-amz-json-1.1';
+      let parsed: unknown;
+      try {
+        parsed = body.trim() === '' ? {} : JSON.parse(body);
+      } catch {
+        parsed = undefined;
+      }
+      const result =
+        parsed === undefined
+          ? { status: 400, body: { __type: 'SerializationException', message: 'request body is not JSON' } }
+          : logs.handle(label.slice('logs:'.length), parsed, { region, account });
+      status = result.status;
+      text = JSON.stringify(result.body);
     } else {
       const action = new URLSearchParams(body).get('Action') ?? '';
       label = action;
@@ -489,6 +514,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     models.reset();
     iam.reset();
     sts.reset();
+    logs.reset();
   };
 
   const server = http.createServer((request, response) => {
@@ -536,6 +562,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     sts,
     sfn,
     s3,
+    logs,
     save,
     async close() {
       if (timer) clearInterval(timer);

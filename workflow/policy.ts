@@ -391,5 +391,47 @@ export function directNodePolicy(
   const writes = lambdaPolicy(topology, account, options)
     .Statement.filter((s) => s.Action.some((a) => ROUTE_WRITE_ACTIONS.has(a)))
     .map((s) => ({ ...s, Sid: `Direct${s.Sid}` }));
-  return { ...node, Statement: [...node.Statement, ...writes] };
+  return {
+    ...node,
+    Statement: [...node.Statement, ...writes, ...directRunLogStatements(topology, account, options)],
+  };
+}
+
+/**
+ * A direct run copies its record to a stream `direct-…` of its stack's task log group (cli/run-log.ts),
+ * whose name CloudFormation generates with the prefix `VipFailover-<cluster>-TasksLogs`. From the
+ * Service Authorization Reference for CloudWatch Logs
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html):
+ * - CreateLogStream acts on the `log-group` resource type,
+ *   `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`;
+ * - PutLogEvents acts on the `log-stream` resource type,
+ *   `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}`;
+ * - DescribeLogGroups, which finds the group by its prefix, is granted on the region's log groups
+ *   (`log-group:*`): it lists groups rather than acting on one.
+ */
+export const DIRECT_LOG_ACTIONS: readonly string[] = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+export const DIRECT_LOG_FIND_ACTIONS: readonly string[] = ['logs:DescribeLogGroups'];
+
+function directRunLogStatements(
+  topology: Topology,
+  account: string,
+  options: PolicyOptions,
+): PolicyStatement[] {
+  const groups = (region: string) =>
+    `arn:${partitionFor(region, options)}:logs:${region}:${account}:log-group:${stackName(topology.cluster)}-TasksLogs*`;
+  const regions = regionsOf(topology);
+  return [
+    {
+      Sid: 'FindTaskLogGroups',
+      Effect: 'Allow',
+      Action: DIRECT_LOG_FIND_ACTIONS,
+      Resource: regions.map((r) => `arn:${partitionFor(r, options)}:logs:${r}:${account}:log-group:*`),
+    },
+    {
+      Sid: 'RecordDirectRuns',
+      Effect: 'Allow',
+      Action: DIRECT_LOG_ACTIONS,
+      Resource: regions.flatMap((r) => [groups(r), `${groups(r)}:log-stream:direct-*`]),
+    },
+  ];
 }

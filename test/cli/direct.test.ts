@@ -7,12 +7,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliDeps } from '../../cli/context';
 import { ExitCode } from '../../cli/exit-codes';
+import type { DirectRun } from '../../cli/journal';
 import { run } from '../../cli/program';
+import { batchesOf, recordMessages } from '../../cli/run-log';
 import { localEnvironment } from '../../local/client-env';
+import { localTasksLogGroup } from '../../local/logs/service';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { executionName, stateMachineArn } from '../../tasks/execution-name';
 import { loadTopology, type Topology } from '../../tasks/topology';
@@ -75,6 +79,27 @@ const stepFunctionsUp = () => {
   for (const region of REGIONS) aws.models.setOutage(region, false, 'states');
 };
 
+/** The messages of a log stream, read back through the CloudWatch Logs API of local AWS. */
+async function logEvents(region: string, stream: string): Promise<string[]> {
+  const client = new CloudWatchLogsClient({
+    region,
+    endpoint: aws.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  try {
+    const out = await client.send(
+      new GetLogEventsCommand({
+        logGroupName: localTasksLogGroup('orders-db'),
+        logStreamName: stream,
+        startFromHead: true,
+      }),
+    );
+    return (out.events ?? []).map((e) => e.message ?? '');
+  } finally {
+    client.destroy();
+  }
+}
+
 async function journalFiles(): Promise<string[]> {
   return (await readdir(journal)).sort();
 }
@@ -136,6 +161,10 @@ describe('failover --direct-when-unavailable', () => {
     // The snapshot is the world before the run: every route led to server-a.
     const before = expectedTargets('server-a');
     for (const route of record.output.snapshot) expect(route.target).toBe(before[route.table]);
+    // The same record, in a stream named after the run in the task log group of the target's region.
+    expect(result.stdout).toContain(`and in CloudWatch Logs: ${localTasksLogGroup('orders-db')}`);
+    const logged = await logEvents('ap-southeast-1', record.name);
+    expect(JSON.parse(logged.join(''))).toEqual(record);
   });
 
   it('starts a normal run when Step Functions answers, and records no direct run', async () => {
@@ -337,6 +366,37 @@ describe('runs, show and rollback of a direct run', () => {
     expect(rolled.code, rolled.stdout + rolled.stderr).toBe(ExitCode.Ok);
     expect(vipTargets(aws)).toEqual(expectedTargets('server-a'));
     expect(await journalFiles()).toHaveLength(2);
+  });
+});
+
+describe('the CloudWatch Logs copy of a direct run', () => {
+  it('never holds the failover up when CloudWatch Logs hangs, and says where the record is', async () => {
+    stepFunctionsDown();
+    for (const region of REGIONS) aws.models.setOutage(region, true, 'logs', 'hang');
+
+    const result = await vipctl(['failover', '--to', 'server-b', '--direct', '--json']);
+
+    expect(result.code, result.stderr).toBe(ExitCode.Ok);
+    expect(vipTargets(aws)).toEqual(expectedTargets('server-b'));
+    expect(result.stderr).toMatch(/not sent to CloudWatch Logs \(.+\); the journal has it/);
+    expect(JSON.parse(result.stdout).cloudWatchLogs).toBeUndefined();
+    expect(await journalFiles()).toHaveLength(1);
+    expect(aws.models.stats().hung).toBeGreaterThan(0);
+  });
+
+  it('cuts a record larger than one log event into events that give the document back', () => {
+    const big = 'x'.repeat(600 * 1024);
+    const run = { kind: 'direct', name: 'direct-server-b-20261201T000000000', note: `${big}é` };
+
+    const messages = recordMessages(run as unknown as DirectRun);
+
+    expect(messages.length).toBe(3);
+    for (const m of messages) expect(Buffer.byteLength(m, 'utf8')).toBeLessThanOrEqual(256 * 1024 - 26);
+    expect(JSON.parse(messages.join(''))).toEqual(run);
+    expect(batchesOf(messages).map((b) => b.length)).toEqual([3]);
+    expect(batchesOf(Array.from({ length: 5 }, () => 'y'.repeat(300_000))).map((b) => b.length)).toEqual([
+      3, 2,
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTopology, parseTopology, type Topology } from '../../tasks/topology';
-import { EC2_READ_ACTIONS, lambdaPolicy, nodePolicy } from '../../workflow/policy';
+import { directNodePolicy, EC2_READ_ACTIONS, lambdaPolicy, nodePolicy } from '../../workflow/policy';
 
 let topology: Topology;
 beforeAll(async () => {
@@ -168,3 +168,27 @@ async function inRegions(renames: Record<string, string>): Promise<Topology> {
   for (const [from, to] of Object.entries(renames)) text = text.replaceAll(from, to);
   return parseTopology(text, 'renamed two-region.yaml');
 }
+
+describe('directNodePolicy', () => {
+  it('lets a direct run record itself only in direct-* streams of the cluster task log groups', () => {
+    const statements = directNodePolicy(topology, ACCOUNT).Statement;
+    const record = statements.find((s) => s.Action.includes('logs:PutLogEvents'))!;
+    const find = statements.find((s) => s.Action.includes('logs:DescribeLogGroups'))!;
+    const regions = ['ap-southeast-1', 'eu-west-1', 'us-east-1'];
+    const group = (r: string) =>
+      `arn:aws:logs:${r}:${ACCOUNT}:log-group:VipFailover-${topology.cluster}-TasksLogs*`;
+
+    expect([...record.Action].sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect([...record.Resource].sort()).toEqual(
+      regions.flatMap((r) => [group(r), `${group(r)}:log-stream:direct-*`]).sort(),
+    );
+    expect(find.Action).toEqual(['logs:DescribeLogGroups']);
+    expect([...find.Resource].sort()).toEqual(regions.map((r) => `arn:aws:logs:${r}:${ACCOUNT}:log-group:*`));
+    // Nothing else of CloudWatch Logs, and nothing of it in the plain node policy.
+    const logs = statements.flatMap((s) => s.Action).filter((a) => a.startsWith('logs:'));
+    expect(logs.sort()).toEqual(['logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:PutLogEvents']);
+    expect(nodePolicy(topology, ACCOUNT).Statement.flatMap((s) => s.Action)).not.toContain(
+      'logs:PutLogEvents',
+    );
+  });
+});
