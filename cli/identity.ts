@@ -25,8 +25,18 @@ export interface InstanceIdentity {
 /** The IPv6 address of the metadata service (Nitro instances in an IPv6-enabled subnet). */
 export const IMDS_IPV6_ENDPOINT = 'http://[fd00:ec2::254]';
 
+/**
+ * Each metadata request's time limit: AWS_METADATA_SERVICE_TIMEOUT seconds, the AWS SDKs' and CLI's
+ * setting (a number >= 1, default 1 s; https://docs.aws.amazon.com/sdkref/latest/guide/feature-ec2-instance-metadata.html).
+ * MetadataService (3.1164) does not read it. A value that is not such a number is ignored: the default is safe.
+ */
+export function metadataTimeoutMs(env: Record<string, string | undefined>): number {
+  const seconds = Number(env.AWS_METADATA_SERVICE_TIMEOUT);
+  return Number.isFinite(seconds) && seconds >= 1 ? seconds * 1000 : 1000;
+}
+
 export interface IdentityOptions {
-  /** Milliseconds each connection and request may take. @default 1000 */
+  /** Milliseconds each connection and request may take. @default AWS_METADATA_SERVICE_TIMEOUT, else 1000 */
   readonly timeoutMs?: number;
   /**
    * Waits between retries; the delay follows the SDK's default schedule (1.2^n seconds).
@@ -67,7 +77,7 @@ export async function instanceIdentity(
     // without a leading one, both `http://[fd00:ec2::254]` and `<local AWS>/_imds/<node>` get single slashes.
     ...(endpoint ? { endpoint: endpoint.endsWith('/') ? endpoint : `${endpoint}/` } : {}),
     ...(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {}),
-    httpOptions: { timeout: options.timeoutMs ?? 1000 },
+    httpOptions: { timeout: options.timeoutMs ?? metadataTimeoutMs(env) },
     // IMDSv2 only: a node that cannot get a token does not fall back to tokenless IMDSv1 requests.
     ec2MetadataV1Disabled: true,
     // The SDK's default retry count (3) and schedule, slept through the CLI's clock.

@@ -15,7 +15,13 @@ import type { AccountAccess } from '../accounts';
 import { type AssumeRoleOptions, assumedCredentials } from './assume-role';
 import { DEFAULT_MAX_IN_FLIGHT, setPacing } from './pacing';
 import { BudgetedRetryStrategy } from './retry-budget';
-import { type PacingBuckets, type PacingStats, pacingMiddleware, RegionPacing } from './token-pacing';
+import {
+  type Clock,
+  type PacingBuckets,
+  type PacingStats,
+  pacingMiddleware,
+  RegionPacing,
+} from './token-pacing';
 
 /**
  * One reusable client per region (build once, pass in, so tests need no module mocking); with `access`,
@@ -51,6 +57,11 @@ export interface Ec2ClientOptions {
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * Clock of the token pacing (token-pacing.ts): when a bucket refills and how a paced call waits.
+   * Tests run it on simulated time, together with a simulated bucket. @default the real clock
+   */
+  readonly pacingClock?: Clock;
   /** Static credentials (local AWS) or a provider; otherwise the SDK's default provider chain applies. @default the SDK's chain */
   readonly credentials?: StaticCredentials | AwsCredentialIdentityProvider;
   /**
@@ -124,7 +135,7 @@ function buildClient(region: string, options: Ec2ClientOptions): EC2Client {
     })),
   });
   setPacing(client, maxInFlight);
-  const pacing = new RegionPacing(options.pacing);
+  const pacing = new RegionPacing(options.pacing, options.pacingClock);
   client.middlewareStack.add(pacingMiddleware(pacing, budgetMs, now), {
     step: 'initialize',
     name: 'tokenPacingMiddleware',

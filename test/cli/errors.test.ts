@@ -5,6 +5,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/exit-codes';
+import { metadataTimeoutMs } from '../../cli/identity';
 import { vipctl, worldFor } from './harness';
 
 const sfn = mockClient(SFNClient);
@@ -159,6 +160,13 @@ describe('self', () => {
     expect(result.code).toBe(ExitCode.Usage);
     expect(result.stderr).toContain('this does not look like an EC2 instance');
     expect(result.stderr).toContain('name the node instead');
+  });
+
+  it("takes each metadata request's time limit from AWS_METADATA_SERVICE_TIMEOUT (seconds, >= 1), else 1 s", () => {
+    expect(metadataTimeoutMs({ AWS_METADATA_SERVICE_TIMEOUT: '5' })).toBe(5000);
+    expect(metadataTimeoutMs({})).toBe(1000);
+    expect(metadataTimeoutMs({ AWS_METADATA_SERVICE_TIMEOUT: '0.5' })).toBe(1000);
+    expect(metadataTimeoutMs({ AWS_METADATA_SERVICE_TIMEOUT: 'soon' })).toBe(1000);
   });
 
   it('with instance metadata disabled and no endpoint, names the setting', async () => {

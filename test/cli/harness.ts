@@ -18,6 +18,12 @@ export const ACCOUNT = '123456789012';
 /** A journal directory that stays empty unless a test writes direct runs into it. */
 const EMPTY_JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 export const NOW = new Date('2026-11-25T12:03:56.123Z');
+/**
+ * Seconds a test's metadata request may take (AWS_METADATA_SERVICE_TIMEOUT). The default 1 s covers
+ * the first fetch's start-up (Node loads its HTTP client then), which alone can take longer than that
+ * on two loaded cores: the test metadata servers answer at once, so only a hang would wait this long.
+ */
+export const METADATA_TIMEOUT = '60';
 export const SM = (region: string) =>
   `arn:aws:states:${region}:${ACCOUNT}:stateMachine:vip-failover-orders-db`;
 export const EXEC = (region: string, name: string) =>
@@ -69,7 +75,11 @@ export async function vipctl(argv: readonly string[], options: HarnessOptions = 
       stderr: { write: (s: string) => (stderr += s) },
       isTTY: options.isTTY ?? false,
       // Never the machine's own journal of direct runs (/var/lib/...): runs would list its records.
-      env: { VIPCTL_JOURNAL: EMPTY_JOURNAL, ...(options.env ?? {}) },
+      env: {
+        VIPCTL_JOURNAL: EMPTY_JOURNAL,
+        AWS_METADATA_SERVICE_TIMEOUT: METADATA_TIMEOUT,
+        ...(options.env ?? {}),
+      },
       cwd: process.cwd(),
       ...(options.confirm ? { confirm: options.confirm } : {}),
     },

@@ -48,6 +48,9 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
     AWS_EC2_METADATA_DISABLED: 'true',
     // Never the machine's journal of direct runs (/var/lib/...): one of this test file's own.
     VIPCTL_JOURNAL: JOURNAL,
+    // The metadata service (local AWS's /_imds) answers at once; the default 1 s per request also has to
+    // cover the child's first fetch start-up, which a loaded machine can exceed.
+    AWS_METADATA_SERVICE_TIMEOUT: '60',
     ...extra,
   };
 }

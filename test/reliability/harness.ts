@@ -95,6 +95,8 @@ export function baseEnv(url: string): Record<string, string> {
     ...localEnvironment(url),
     // Never the machine's journal of direct runs (/var/lib/...): one of this test file's own.
     VIPCTL_JOURNAL: JOURNAL,
+    // Local AWS's metadata service answers at once; 1 s (the default) may not cover a loaded child's start-up.
+    AWS_METADATA_SERVICE_TIMEOUT: '60',
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };

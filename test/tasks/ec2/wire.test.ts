@@ -83,6 +83,62 @@ async function fakeEc2(answer: (request: SeenRequest) => Answer, delayMs = 0) {
 const frozen = () => 0;
 const SPENT = 1e12;
 
+/**
+ * Simulated milliseconds for token pacing (the adapter's `pacingClock`) and a test's endpoint. Time
+ * stands still while any call of the watched client is doing something else than waiting for a token
+ * (being sent, answered, or handled); when every call in it waits, time jumps to the earliest wake-up.
+ * Calls waiting for a slot of the client's in-flight limit are not in it yet: a freed slot is taken
+ * within the same turn of the event loop, before the jump is considered.
+ */
+class SimulatedTime {
+  private at = 0;
+  private inClient = 0;
+  private readonly sleepers: { wakeAt: number; wake: () => void }[] = [];
+  private checkPending = false;
+
+  readonly now = (): number => this.at;
+
+  readonly clock = {
+    now: this.now,
+    sleep: (ms: number) =>
+      new Promise<void>((wake) => {
+        this.sleepers.push({ wakeAt: this.at + ms, wake });
+        this.check();
+      }),
+  };
+
+  /** Counts the calls inside `client` (outermost, around its pacing). */
+  watch(client: EC2Client): void {
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        this.inClient++;
+        try {
+          return await next(args);
+        } finally {
+          this.inClient--;
+          this.check();
+        }
+      },
+      { step: 'initialize', priority: 'high', name: 'simulatedTimeWatch' },
+    );
+  }
+
+  /** After the current turn's microtasks: if every call in the client sleeps, wake the earliest. */
+  private check(): void {
+    if (this.checkPending) return;
+    this.checkPending = true;
+    setImmediate(() => {
+      this.checkPending = false;
+      if (this.sleepers.length === 0 || this.sleepers.length < this.inClient) return;
+      this.at = Math.max(this.at, Math.min(...this.sleepers.map((s) => s.wakeAt)));
+      for (const sleeper of this.sleepers.filter((s) => s.wakeAt <= this.at)) {
+        this.sleepers.splice(this.sleepers.indexOf(sleeper), 1);
+        sleeper.wake();
+      }
+    });
+  }
+}
+
 const servers: http.Server[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) {
@@ -163,44 +219,51 @@ describe('EC2 adapter on the wire', () => {
     expect(ec2.peak()).toBeLessThanOrEqual(25);
   });
 
-  it('paces a throttled action to the bucket refill rate: after the first wave, few throttles and every write applied', async () => {
-    // prepare: the endpoint's own token bucket (10 burst, 50 per second), written here, not shared with the adapter
-    const bucket = { tokens: 10, at: Date.now() };
-    let throttledAnswers = 0;
+  it('paces a throttled action to the bucket refill rate: only the first wave is throttled, every write applied', async () => {
+    // prepare: simulated time for the endpoint's own token bucket (10 burst, 50 per second, written
+    // here, not shared with the adapter) and for the adapter's pacing. Time moves only when every call
+    // in the client is waiting for a token, so how fast this machine sends and answers does not matter.
+    const time = new SimulatedTime();
+    const bucket = { milliTokens: 10_000, at: 0 }; // 1,000 per token: integer arithmetic, exact refills
+    const throttledAt: number[] = [];
     const ec2 = await fakeEc2(() => {
-      const now = Date.now();
-      bucket.tokens = Math.min(10, bucket.tokens + ((now - bucket.at) / 1000) * 50);
-      bucket.at = now;
-      if (bucket.tokens < 1) {
-        throttledAnswers++;
+      bucket.milliTokens = Math.min(10_000, bucket.milliTokens + (time.now() - bucket.at) * 50);
+      bucket.at = time.now();
+      if (bucket.milliTokens < 1000) {
+        throttledAt.push(time.now());
         return throttled;
       }
-      bucket.tokens -= 1;
+      bucket.milliTokens -= 1000;
       return replaced;
     });
     const clientFor = ec2ClientFor({
       endpoint: ec2.endpoint,
       maxInFlight: 25,
       pacing: { mutating: { burst: 10, refillPerSecond: 50 } },
+      pacingClock: time.clock,
+      now: frozen,
     });
+    time.watch(clientFor('us-east-1'));
 
+    // act
     const report = new PacingReport();
     const results = await applyChanges(clientFor, tables(60).map(change), { report });
 
+    // assess
     expect(results.filter((r) => r.result !== 'applied')).toEqual([]);
-    // The first wave of 25 meets 10 tokens (15 throttled); paced calls after it rarely collide.
-    expect(throttledAnswers).toBeGreaterThanOrEqual(15);
-    expect(throttledAnswers).toBeLessThanOrEqual(30);
+    // The first wave of 25 meets 10 tokens: 15 throttled, and the calls that took the freed slots before
+    // the first throttle came back were throttled too; once paced, no call was throttled again.
+    expect(throttledAt.length).toBeGreaterThanOrEqual(15);
+    expect(throttledAt.length).toBeLessThanOrEqual(25);
+    expect(new Set(throttledAt)).toEqual(new Set([0]));
+    // The 50 writes beyond the burst went out one per token, 20 ms apart: done at 50 / 50 per s = 1 s.
+    expect(time.now()).toBe(1000);
     // The step's pacing as the run reports it: writes that waited for a token, at the bucket's rate.
     const [summary] = report.summaries(clientFor);
     expect(summary).toMatchObject({ region: 'us-east-1', action: 'ReplaceRoute', refillPerSecond: 50 });
     expect(summary?.waitedWrites).toBeGreaterThanOrEqual(15);
     expect(pacingStats(clientFor('us-east-1'))).toEqual([
-      expect.objectContaining({
-        action: 'ReplaceRoute',
-        throttles: throttledAnswers,
-        engagedAt: expect.any(Number),
-      }),
+      expect.objectContaining({ action: 'ReplaceRoute', throttles: throttledAt.length, engagedAt: 0 }),
     ]);
   });
 
