@@ -83,6 +83,11 @@ export async function localCommand(ctx: CommandContext, options: LocalOptions): 
         : `VIP routes lead to ${active ?? Object.keys(topology.nodes)[0]}`;
     ctx.print(`local AWS for cluster ${topology.cluster} listening on ${aws.url} (port ${aws.port})`);
     ctx.print(`  account ${aws.account}; ${seeded}; models: ${profile}`);
+    const others = Object.entries(topology.accounts ?? {});
+    if (others.length > 0)
+      ctx.print(
+        `  other accounts: ${others.map(([key, a]) => `${key} ${a.id}`).join(', ')} (their tables are written through their access roles; /_local/access takes one away)`,
+      );
     ctx.print('');
     ctx.print('In another shell:');
     for (const [name, value] of Object.entries(env)) ctx.print(`  export ${name}=${value}`);

@@ -21,7 +21,7 @@ import { createTaskHandler } from '../tasks/handlers/main';
 import { partitionOf } from '../tasks/partition';
 import { S3_CLIENT_DEFAULTS, s3RunStore } from '../tasks/run-store';
 import type { Topology } from '../tasks/topology';
-import { lambdaPolicy } from '../workflow/policy';
+import { accessRolePolicy, lambdaPolicy } from '../workflow/policy';
 import { SESSION_KEY } from './accounts';
 import { handleControl } from './control';
 import { Ec2Error, errorXml } from './ec2/errors';
@@ -187,7 +187,18 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   });
   const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode, Date.now, world);
   // The task role's policy as the stack deploys it (workflow/stack.ts builds its statements from lambdaPolicy).
-  const iam = new TaskRoleIam(() => IamPolicy.parse(lambdaPolicy(topology, account)), account);
+  // Each other account's access role as its VipFailoverAccess stack deploys it (workflow/access-stack.ts).
+  const accessPolicies = Object.fromEntries(
+    Object.entries(topology.accounts ?? {}).map(([key, a]) => [
+      a.id,
+      IamPolicy.parse(accessRolePolicy(topology, key)),
+    ]),
+  );
+  const iam = new TaskRoleIam(
+    () => IamPolicy.parse(lambdaPolicy(topology, account)),
+    account,
+    accessPolicies,
+  );
   const ec2 = createEc2Service({ world, models, iam });
   const partition = partitionOf(Object.values(topology.vpcs)[0]?.region ?? DEFAULT_REGION);
   const sts = new LocalSts(

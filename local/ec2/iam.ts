@@ -1,7 +1,8 @@
 /**
  * IAM for the task role's EC2 calls. Local AWS knows the task function by the access key its clients
- * sign with ({@link TASK_ROLE_ACCESS_KEY}); every other caller (vipctl, tests) has full access, as an
- * administrator would.
+ * sign with ({@link TASK_ROLE_ACCESS_KEY}), and the sessions of other accounts' access roles by the keys
+ * AssumeRole handed out (local/accounts.ts), evaluated against that role's policy; every other caller
+ * (vipctl, tests) has full access, as an administrator would.
  *
  * An action is allowed when the policy allows it on every resource IAM checks for that request, and no
  * statement denies it. The resources checked per action are the resource types the Service Authorization
@@ -30,6 +31,7 @@
  */
 import { z } from 'zod';
 import { partitionOf } from '../../tasks/partition';
+import { SESSION_KEY } from '../accounts';
 import { Ec2Error, ec2Errors } from './errors';
 import type { QueryParams } from './query';
 
@@ -112,6 +114,11 @@ export class TaskRoleIam {
   constructor(
     private readonly deployed: () => IamPolicy,
     private readonly account: string,
+    /**
+     * The policies of other accounts' access roles, by account ID (the VipFailoverAccess stacks'): a call
+     * signed with credentials AssumeRole returned for that account is evaluated against it.
+     */
+    private readonly accessPolicies: Readonly<Record<string, IamPolicy>> = {},
   ) {
     this.settings = { enforce: true, policy: deployed() };
   }
@@ -140,17 +147,24 @@ export class TaskRoleIam {
    */
   authorize(accessKey: string | undefined, action: string, params: QueryParams, region: string): void {
     const dryRun = params.booleanParam('DryRun');
-    if (accessKey === TASK_ROLE_ACCESS_KEY && this.settings.enforce) {
-      const resources = resourcesOf(action, params, region, this.account);
-      const refused = refusedResources(this.settings.policy, action, resources);
+    const session = accessKey === undefined ? undefined : SESSION_KEY.exec(accessKey)?.[1];
+    const principal =
+      accessKey === TASK_ROLE_ACCESS_KEY
+        ? { account: this.account, policy: this.settings.policy }
+        : session !== undefined && this.accessPolicies[session]
+          ? { account: session, policy: this.accessPolicies[session] }
+          : undefined;
+    if (principal && this.settings.enforce) {
+      const resources = resourcesOf(action, params, region, principal.account);
+      const refused = refusedResources(principal.policy, action, resources);
       if (refused.length > 0) {
-        const explicit = this.settings.policy.Statement.some(
+        const explicit = principal.policy.Statement.some(
           (st) =>
             st.Effect === 'Deny' &&
             list(st.Action).some((a) => matches(a, `ec2:${action}`, true)) &&
             list(st.Resource).some((r) => matches(r, refused[0]!)),
         );
-        throw unauthorized(this.account, action, refused[0]!, region, explicit);
+        throw unauthorized(principal.account, action, refused[0]!, region, explicit);
       }
     }
     if (dryRun) throw ec2Errors.dryRunOperation();
