@@ -172,7 +172,7 @@ export function scalePlanSentence(r: BenchResults): string {
   return (
     `This run measured ${r.scale.length} point(s), tables/region × VIPs × regions, ${r.plan.scaleRepeats} runs each: ${points}. ` +
     `Regimes of the bucket covered: ${[...new Set(r.scale.map((p) => regime(p, r.plan.bucket)))].join(', ')}${near ? `; ${near.writes} writes for the 500-write goal, spread over ${near.regions} regions` : ''}. The points ` +
-    `keep the whole run near its target of ${Math.round(r.plan.targetS / 60)} minutes on this machine (it took ${Math.round(r.durationS / 60)}): ` +
+    `are sized for a run of about ${Math.round(r.plan.targetS / 60)} minutes on a two-core machine (this one took ${Math.round(r.durationS / 60)}): ` +
     `a larger point costs its baseline 3 one round trip per write, and its failover ${(1 / r.plan.bucket.refillPerSecond).toFixed(1)} s per write past the burst.`
   );
 }
@@ -417,7 +417,8 @@ export function headlineLines(r: BenchResults): string[] {
         : `aws-vpc-move-ip took ${s(agent)} and wrote ${moveIp.runs[0]?.writes ?? 0} of the ${moveIp.failoverChanges} routes;`),
     ...goalResults(r).map((g) => `- ${g.goal}: ${g.figure} (goal ${g.limit}), ${verdict(g.met)};`),
     `- \`vipctl --help\` loads ${r.startup.helpSdkModules.length === 0 ? 'no' : 'some'} AWS SDK module; a failover costs ` +
-      `$${failoverCost(run.transitions, run.lambdaDurationsMs).per1000.total.toFixed(2)} per 1,000 runs.`,
+      `$${failoverCost(run.transitions, run.lambdaDurationsMs).per1000.total.toFixed(2)} per 1,000 runs;`,
+    `- ${r.machine.cores} cores, ${r.date.slice(0, 10)}: ${loadSentence(r)}`,
   ];
 }
 
