@@ -262,7 +262,7 @@ describe('applyChanges', () => {
     ]);
   });
 
-  it('refuses a change whose destination is not a /32 or whose target does not fit the table, sending nothing', async () => {
+  it('refuses a change whose destination is not a single host (/32, canonical /128) or whose target does not fit the table, sending nothing', async () => {
     eastMock.onAnyCommand().resolves({});
 
     const results = await applyChanges(clientFor, [
