@@ -182,7 +182,7 @@ const CLI_CASES: [string[], string][] = [
   [['rollback'], 'rollback needs a run'],
   [['runs', '--limit', '0'], 'must be a whole number from 1 to 1000'],
   [['status', '--format', 'xml'], 'Allowed choices are table, json, mermaid'],
-  [['policy'], 'policy needs --node or --lambda'],
+  [['policy'], 'policy needs --node, --lambda or --account <key>'],
   [['policy', '--node', '--lambda'], "option '--node' cannot be used with option '--lambda'"],
   [['frobnicate'], "unknown command 'frobnicate'"],
   [['plan', '--to', 'server-b', '--bogus'], "unknown option '--bogus'"],
