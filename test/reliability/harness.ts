@@ -25,7 +25,13 @@ import { regionOfNode, regionsOf } from '../../tasks/routing';
 import { s3RecordReader } from '../../tasks/run-store';
 import { loadTopology, type Topology } from '../../tasks/topology';
 import { ensureBuilt as buildIfMissing } from '../e2e/local-harness';
-import { fetchWorld, readTopologyFile, unreachedFrom } from '../oracle/route-walker';
+import {
+  fetchWorld,
+  nonVipChanges,
+  type RawWorld,
+  readTopologyFile,
+  unreachedFrom,
+} from '../oracle/route-walker';
 import { seededRandom } from '../support/seeded';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -216,7 +222,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 // --- invariants ------------------------------------------------------------------------------------
 
 /** Every route of every table, as local AWS holds them. */
-export const routesOf = (cluster: Cluster): RouteRecord[] => cluster.local.world.allRoutes();
+/**
+ * Every route of every table, as local AWS reports them (for VIP targets and the tests' own checks),
+ * carrying the raw world state of that moment (`raw`, not enumerable, so `toEqual` compares routes
+ * only) for invariant (a).
+ */
+export type RoutesBefore = RouteRecord[] & { readonly raw?: RawWorld };
+
+export const routesOf = (cluster: Cluster): RoutesBefore =>
+  Object.defineProperty(cluster.local.world.allRoutes(), 'raw', {
+    // The JSON that the control API's GET /_local/state serves (fetchWorld), read synchronously.
+    value: JSON.parse(JSON.stringify(cluster.local.world.snapshot())) as RawWorld,
+    enumerable: false,
+  });
 
 const keyOf = (r: { table: string; destination?: string; vip?: string }) =>
   `${r.table}|${r.destination ?? r.vip}`;
@@ -257,7 +275,7 @@ export function appliedOf(run: RunRecord): { table: string; vip: string; target:
  */
 export async function checkInvariants(
   cluster: Cluster,
-  before: readonly RouteRecord[],
+  before: RoutesBefore,
   runs: readonly RunRecord[],
   options: InvariantOptions = {},
 ): Promise<InvariantReport> {
@@ -266,16 +284,14 @@ export async function checkInvariants(
   const after = routesOf(cluster);
   const problems: string[] = [];
 
-  // (a)
-  const nonVip = (routes: readonly RouteRecord[]) =>
-    routes.filter((r) => !vips.has(r.destination)).map((r) => JSON.stringify(r));
-  const [was, is] = [nonVip(before), nonVip(after)];
-  const nonVipUnchanged = JSON.stringify(was) === JSON.stringify(is);
-  if (!nonVipUnchanged) {
-    const gone = was.filter((r) => !is.includes(r));
-    const added = is.filter((r) => !was.includes(r));
-    problems.push(`(a) non-VIP routes changed: -${gone.join(' -')} +${added.join(' +')}`);
-  }
+  // (a) byte for byte on the raw world state (the reference walker's read, test/oracle), not through
+  // local AWS's own route listing.
+  if (!before.raw)
+    throw new Error('checkInvariants needs the routes before as routesOf(cluster) returns them');
+  const rawAfter = await fetchWorld(cluster.local.url);
+  const nonVip = nonVipChanges(before.raw, rawAfter, topology.vips);
+  const nonVipUnchanged = nonVip.length === 0;
+  if (!nonVipUnchanged) problems.push(`(a) non-VIP routes changed:\n  ${nonVip.join('\n  ')}`);
 
   // (b) by the reference walker over the raw world (test/oracle), not by the product's own trace.
   let traceAgrees = true;
@@ -296,12 +312,7 @@ export async function checkInvariants(
             ]),
           ]
         : undefined;
-    const unreached = unreachedFrom(
-      await fetchWorld(cluster.local.url),
-      walkTopology,
-      target,
-      regions ? { regions } : {},
-    );
+    const unreached = unreachedFrom(rawAfter, walkTopology, target, regions ? { regions } : {});
     if (unreached.length > 0) {
       traceAgrees = false;
       const where = regions ? `in ${regions.join(', ')}` : 'everywhere';

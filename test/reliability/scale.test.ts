@@ -1,6 +1,12 @@
 /**
  * Scenario 2: a large topology (120 VPC route tables) against small EC2 token buckets. The run must
  * pace itself to the refill rate through its retries and finish with no failed change.
+ *
+ * About 20 s on a quiet machine, so it runs in `npm run test:reliability` (VIP_FULL_RELIABILITY=1) only;
+ * `npm test` keeps token-bucket pacing at scale in test/tasks/ec2/throttled-failover.test.ts (162 paced
+ * writes through the deployed state machine) and pacing on the wire in test/tasks/ec2/wire.test.ts.
+ * The refill is slow enough (10 per s) that even a loaded machine sends faster than it: with 40 per s, a
+ * busy local AWS answered slower than the bucket refilled and nothing was ever throttled.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +16,7 @@ import { type Cluster, checkInvariants, json, record, routesOf, startCluster } f
 
 const TABLES_PER_VPC = 60;
 const BURST = 10;
-const REFILL_PER_SECOND = 40;
+const REFILL_PER_SECOND = 10;
 
 const hex = (prefix: string, n: number) => `${prefix}${n.toString(16).padStart(8, '0')}`;
 
@@ -49,22 +55,22 @@ peerings:
 `;
 }
 
-let dir: string;
-let cluster: Cluster;
+describe.runIf(process.env.VIP_FULL_RELIABILITY === '1')('fault matrix (large topology)', () => {
+  let dir: string;
+  let cluster: Cluster;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vip-reliability-'));
-  const config = join(dir, 'big.yaml');
-  writeFileSync(config, largeTopology(TABLES_PER_VPC));
-  cluster = await startCluster({ config, budgetMs: 15_000 });
-});
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vip-reliability-'));
+    const config = join(dir, 'big.yaml');
+    writeFileSync(config, largeTopology(TABLES_PER_VPC));
+    cluster = await startCluster({ config, budgetMs: 15_000 });
+  });
 
-afterAll(async () => {
-  await cluster?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await cluster?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-describe('fault matrix (large topology)', () => {
   it('2 token buckets exhausted by 120 route tables -> SUCCEEDED, paced within the refill rate, no failed change', async (ctx) => {
     const before = routesOf(cluster);
     cluster.local.models.update({
