@@ -38,7 +38,7 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   // round trip with TLS setup on a cold start); a newer run still stops the plan, and takes precedence.
   const [guard, read] = await Promise.allSettled([
     assertNotSuperseded(deps.sfn, topology, input.execution),
-    observe(deps, topology, input.execution, 'failover'),
+    observe(deps, topology, input.execution),
   ]);
   if (guard.status === 'rejected') throw guard.reason;
   if (read.status === 'rejected') throw read.reason;
@@ -96,18 +96,20 @@ async function planDrill(
   startedAt: Date,
 ): Promise<PlanOutput> {
   const { topology } = input;
-  const observation = await observe(deps, topology, input.execution, 'drill').catch((error: unknown) => {
-    if (error instanceof PreconditionFailedError) {
-      throw new NotReadyError(
-        `drill to ${request.target} is NOT READY:
+  const observation = await observe(deps, topology, input.execution, request.target).catch(
+    (error: unknown) => {
+      if (error instanceof PreconditionFailedError) {
+        throw new NotReadyError(
+          `drill to ${request.target} is NOT READY:
   precondition: ${error.message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw error;
-  });
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    },
+  );
   const targetRegion = regionOfNode(topology, request.target);
   const down = observation.unreachable.find((fault) => fault.region === targetRegion);
   if (down) {
@@ -140,7 +142,8 @@ async function observe(
   deps: TaskDeps,
   topology: Topology,
   execution: PlanInput['execution'],
-  mode: 'failover' | 'drill',
+  /** The target of a drill, whose refusals make it NOT READY; undefined for a failover. */
+  drillTarget?: string,
 ): Promise<Observation> {
   try {
     return await readWorld(deps.ec2, topology, { sessionName: executionSession(execution) });
@@ -148,7 +151,7 @@ async function observe(
     const classified = classifyError(error);
     if (classified.class !== 'permanent') throw error;
     const access = accountAccessFailure(error);
-    if (access) throw accessRefused(topology, access, classified, mode, error);
+    if (access) throw accessRefused(topology, access, classified, drillTarget, error);
     const fix = /NotFound|Malformed/.test(classified.code)
       ? 'fix cluster.yaml (vipctl discover lists what exists) and redeploy'
       : 'grant the task role the read-only EC2 actions (vipctl policy --lambda)';
@@ -168,7 +171,7 @@ function accessRefused(
   topology: Topology,
   access: AccountAccess,
   error: ClassifiedError,
-  mode: 'failover' | 'drill',
+  drillTarget: string | undefined,
   cause: unknown,
 ): Error {
   const tables = [
@@ -183,6 +186,7 @@ function accessRefused(
     `account ${access.key} (${access.id}): AssumeRole of ${access.role} refused (${error.code}), so its tables ` +
     `${tables.join(', ')} cannot be written; deploy its VipFailoverAccess-${topology.cluster}-${access.key} stack ` +
     '(it trusts the task role) or fix accounts in cluster.yaml';
-  if (mode === 'drill') return new NotReadyError(`drill is NOT READY:\n  access: ${reason}`, { cause });
+  if (drillTarget !== undefined)
+    return new NotReadyError(`drill to ${drillTarget} is NOT READY:\n  access: ${reason}`, { cause });
   return new RouteUpdateFailedError(`${reason}. Nothing was written.`, { cause });
 }
