@@ -193,13 +193,14 @@ describe('Pacemaker OCF agent', () => {
     const node = clusterNode();
     expect((await agent('start', 'server-b', node)).code).toBe(OCF.SUCCESS);
 
-    const lenient = await agent('monitor', 'server-b', node, { endpoint: nothing });
-    const strict = await agent('monitor', 'server-b', node, {
-      endpoint: nothing,
-      params: { unreachable_is_error: 'true' },
-    });
+    // Each waits out vipctl's retry budgets against the closed port: side by side, not one after the
+    // other (the monitors only read the node's mark; the start uses a node of its own).
     const elsewhere = clusterNode();
-    const failedStart = await agent('start', 'server-a', elsewhere, { endpoint: nothing });
+    const [lenient, strict, failedStart] = await Promise.all([
+      agent('monitor', 'server-b', node, { endpoint: nothing }),
+      agent('monitor', 'server-b', node, { endpoint: nothing, params: { unreachable_is_error: 'true' } }),
+      agent('start', 'server-a', elsewhere, { endpoint: nothing }),
+    ]);
 
     expect(lenient.code).toBe(OCF.SUCCESS);
     expect(lenient.stderr).toContain('AWS unreachable?');
