@@ -9,6 +9,8 @@ export interface ActionContext {
   readonly account: string;
   readonly world: RegionWorld;
   readonly models: LocalModels;
+  /** The account that owns a resource (local/accounts.ts). @default the caller's account */
+  readonly ownerOf?: (id: string) => string;
 }
 
 export type Ec2Action = (params: QueryParams, context: ActionContext) => XmlObject;

@@ -104,7 +104,11 @@ export function createEc2Service(deps: {
     if (iam) iam.authorize(accessKey, action, params, region);
     else if (params.booleanParam('DryRun')) throw ec2Errors.dryRunOperation();
     const seen = view.regionFor(caller, world.region(region));
-    return responseXml(action, requestId, handler(params, { region, account: caller, world: seen, models }));
+    return responseXml(
+      action,
+      requestId,
+      handler(params, { region, account: caller, world: seen, models, ownerOf: (id) => view.ownerOf(id) }),
+    );
   }
 
   return {

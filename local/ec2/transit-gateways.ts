@@ -202,7 +202,7 @@ const deleteTransitGatewayRoute: Ec2Action = (params, context) => {
   return { route: renderRoute(context.world, existing, leaving ? 'deleting' : 'deleted') };
 };
 
-const describeTransitGateways: Ec2Action = (params, { world, account, region }) => {
+const describeTransitGateways: Ec2Action = (params, { world, account, region, ownerOf }) => {
   const tgws = select(Object.values(world.transitGateways), {
     ids: params.list('TransitGatewayIds'),
     idOf: (t) => t.id,
@@ -212,15 +212,20 @@ const describeTransitGateways: Ec2Action = (params, { world, account, region }) 
         `Transit Gateway ${id} was deleted or does not exist.`,
       ),
     filters: params.filters(),
-    fields: { 'transit-gateway-id': (t) => [t.id], state: (t) => [t.state], 'owner-id': () => [account] },
+    fields: {
+      'transit-gateway-id': (t) => [t.id],
+      state: (t) => [t.state],
+      'owner-id': (t) => [ownerOf?.(t.id) ?? account],
+    },
   });
   const page = paginate(tgws, params);
   return {
     transitGatewaySet: page.items.map((t) => ({
       transitGatewayId: t.id,
-      transitGatewayArn: `arn:${partitionOf(region)}:ec2:${region}:${account}:transit-gateway/${t.id}`,
+      // A RAM-shared TGW names its owner, not the caller (local/accounts.ts).
+      transitGatewayArn: `arn:${partitionOf(region)}:ec2:${region}:${ownerOf?.(t.id) ?? account}:transit-gateway/${t.id}`,
       state: t.state,
-      ownerId: account,
+      ownerId: ownerOf?.(t.id) ?? account,
       description: '',
       creationTime: CREATED,
       options: {
@@ -249,7 +254,7 @@ const attachmentFields = {
   'association.transit-gateway-route-table-id': (a: TgwAttachment) => [a.associatedRouteTableId ?? undefined],
 };
 
-const describeTransitGatewayAttachments: Ec2Action = (params, { world, account }) => {
+const describeTransitGatewayAttachments: Ec2Action = (params, { world, account, ownerOf }) => {
   const attachments = select(Object.values(world.tgwAttachments), {
     ids: params.list('TransitGatewayAttachmentIds'),
     idOf: (a) => a.id,
@@ -262,8 +267,8 @@ const describeTransitGatewayAttachments: Ec2Action = (params, { world, account }
     transitGatewayAttachments: page.items.map((a) => ({
       transitGatewayAttachmentId: a.id,
       transitGatewayId: a.transitGatewayId,
-      transitGatewayOwnerId: account,
-      resourceOwnerId: account,
+      transitGatewayOwnerId: ownerOf?.(a.transitGatewayId) ?? account,
+      resourceOwnerId: ownerOf?.(a.resourceId) ?? account,
       resourceType: a.resourceType,
       resourceId: a.resourceId,
       state: a.state,
@@ -277,7 +282,7 @@ const describeTransitGatewayAttachments: Ec2Action = (params, { world, account }
   };
 };
 
-const describeTransitGatewayVpcAttachments: Ec2Action = (params, { world, account }) => {
+const describeTransitGatewayVpcAttachments: Ec2Action = (params, { world, account, ownerOf }) => {
   const attachments = select(
     Object.values(world.tgwAttachments).filter((a) => a.resourceType === 'vpc'),
     {
@@ -299,7 +304,7 @@ const describeTransitGatewayVpcAttachments: Ec2Action = (params, { world, accoun
       transitGatewayAttachmentId: a.id,
       transitGatewayId: a.transitGatewayId,
       vpcId: a.resourceId,
-      vpcOwnerId: account,
+      vpcOwnerId: ownerOf?.(a.resourceId) ?? account,
       state: a.state,
       subnetIds: a.subnetIds,
       creationTime: CREATED,
@@ -310,7 +315,7 @@ const describeTransitGatewayVpcAttachments: Ec2Action = (params, { world, accoun
   };
 };
 
-const describeTransitGatewayPeeringAttachments: Ec2Action = (params, { world, account }) => {
+const describeTransitGatewayPeeringAttachments: Ec2Action = (params, { world, account, ownerOf }) => {
   const attachments = select(
     Object.values(world.tgwAttachments).filter((a) => a.resourceType === 'peering'),
     {
@@ -330,7 +335,11 @@ const describeTransitGatewayPeeringAttachments: Ec2Action = (params, { world, ac
   );
   const page = paginate(attachments, params);
   const tgwInfo = (side: { transitGatewayId: string; region: string } | undefined) =>
-    side && { transitGatewayId: side.transitGatewayId, ownerId: account, region: side.region };
+    side && {
+      transitGatewayId: side.transitGatewayId,
+      ownerId: ownerOf?.(side.transitGatewayId) ?? account,
+      region: side.region,
+    };
   return {
     transitGatewayPeeringAttachments: page.items.map((a) => ({
       transitGatewayAttachmentId: a.id,

@@ -7,7 +7,13 @@
  * and its tables.
  */
 
-import { CreateTransitGatewayRouteCommand, DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateTransitGatewayRouteCommand,
+  DescribeRouteTablesCommand,
+  DescribeTransitGatewaysCommand,
+  EC2Client,
+  ReplaceTransitGatewayRouteCommand,
+} from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -86,6 +92,31 @@ describe('multi-account cluster on local AWS', () => {
       name: 'InvalidRouteTableID.NotFound',
     });
     ec2.destroy();
+  });
+
+  it('shows a RAM-shared transit gateway to the accounts it is shared with, naming its owner', async () => {
+    // A 12-digit access key ID acts as that account (local/accounts.ts): here the clients account.
+    const clients = new EC2Client({
+      region: 'us-east-1',
+      endpoint: cluster.local.url,
+      credentials: { accessKeyId: '333333333333', secretAccessKey: 'test' },
+    });
+    const { TransitGateways } = await clients.send(new DescribeTransitGatewaysCommand({}));
+
+    expect(TransitGateways?.map((t) => [t.TransitGatewayId, t.OwnerId])).toEqual([
+      ['tgw-0a9b8c7d6e5f4a3b2', '222222222222'],
+    ]);
+    // Shared is not owned: its route tables stay the network account's.
+    await expect(
+      clients.send(
+        new ReplaceTransitGatewayRouteCommand({
+          TransitGatewayRouteTableId: TGW_RTB_A,
+          DestinationCidrBlock: VIP,
+          TransitGatewayAttachmentId: 'tgw-attach-0c6e8a1c3e5b7d9f4',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+    clients.destroy();
   });
 
   it('assumes an access role only with its external ID', async () => {
