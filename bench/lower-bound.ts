@@ -56,39 +56,5 @@ export function failoverLowerBound(settings: ModelSettings, work: FailoverWork):
   };
 }
 
-export interface Bucket {
-  readonly burst: number;
-  readonly refillPerSecond: number;
-}
-
-/**
- * The token-bucket bound: the slowest region+action bucket must refill for every write past its burst,
- * max over region+action of (writes - burst) / refill, plus the latency floor of the same failover.
- */
-export function tokenBucketBoundMs(
-  writesPerRegionAction: ReadonlyMap<string, number>,
-  bucket: Bucket,
-  latencyFloorMs: number,
-): number {
-  const waits = [...writesPerRegionAction.values()].map(
-    (writes) => (Math.max(0, writes - bucket.burst) / bucket.refillPerSecond) * 1000,
-  );
-  return slowest(waits) + latencyFloorMs;
-}
-
-/**
- * The token-bucket bound of this workflow's order: the steps run one after another (destination first),
- * so each step waits for its own slowest bucket. Assumes every bucket is full when its step begins,
- * which holds here because no bucket is written by two steps of one failover.
- */
-export function orderedTokenBucketBoundMs(
-  writesPerStepBucket: ReadonlyMap<string, ReadonlyMap<string, number>>,
-  bucket: Bucket,
-  latencyFloorMs: number,
-): number {
-  let waits = 0;
-  for (const perBucket of writesPerStepBucket.values()) {
-    waits += tokenBucketBoundMs(perBucket, bucket, 0);
-  }
-  return waits + latencyFloorMs;
-}
+// The token-bucket bounds live with the plan's warning (tasks/write-rate.ts): one definition for both.
+export { type Bucket, orderedTokenBucketBoundMs, tokenBucketBoundMs } from '../tasks/write-rate';

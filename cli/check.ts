@@ -10,6 +10,7 @@ import type { ExecutionInput } from '../tasks/contracts';
 import { planChanges } from '../tasks/plan';
 import { desiredRoutes, tablesOf } from '../tasks/routing';
 import { trace } from '../tasks/trace';
+import { failoverWriteRateWarning } from '../tasks/write-rate';
 import { askWorkflow } from './check-via-workflow';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
@@ -42,6 +43,9 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
       result: { ...findings.result, host: { checked: hostChecked, vipsMissing: notOnHost } },
     });
   }
+  // A monitor runs often: the place to learn, before a node dies, that a failover cannot fit its budget.
+  const rateWarning = failoverWriteRateWarning(topology);
+  if (rateWarning) ctx.note(`warning: ${rateWarning}`);
   const observation = await session.readWorld();
   const owners = new Map(tablesOf(topology).map((t) => [t.table, t.owner]));
   const unreadable = new Set(observation.unreachable.map((u) => u.region));

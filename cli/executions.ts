@@ -222,7 +222,11 @@ export class Executions {
         if (detail.status === 'RUNNING' && detail.input && !detail.input.restore) return detail;
       }
     } catch (error) {
-      if (!isUnreachable(error) && errorCode(error) !== 'StateMachineDoesNotExist') throw error;
+      // Joining is best effort: a throttled listing (ListExecutions refills at 2 or 5 per second per
+      // account and region) starts a run of its own, and the older of two duplicates stops as
+      // Superseded while its command follows the newer one.
+      if (!isUnreachable(error) && !isThrottled(error) && errorCode(error) !== 'StateMachineDoesNotExist')
+        throw error;
     }
     return undefined;
   }

@@ -1,6 +1,7 @@
 /** `vipctl plan --to <node>`: what a failover would change, from the routes as they are. Writes nothing. */
 import { planChanges } from '../tasks/plan';
 import { desiredRoutes, regionsOf } from '../tasks/routing';
+import { writeRateBound, writeRateWarning } from '../tasks/write-rate';
 import { unreachableError } from './cli-error';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
@@ -22,6 +23,8 @@ export async function planCommand(ctx: CommandContext, options: PlanOptions): Pr
     );
   }
   const plan = planChanges(desiredRoutes(session.topology, target), observation);
+  const rate = writeRateBound(plan.changes);
+  const warning = writeRateWarning(rate);
 
   ctx.printJson({
     target,
@@ -29,7 +32,9 @@ export async function planCommand(ctx: CommandContext, options: PlanOptions): Pr
     changes: plan.changes,
     unchanged: plan.unchanged,
     unreachable: observation.unreachable,
+    writeRate: { boundSeconds: Math.ceil(rate.boundMs / 1000), ...(warning ? { warning } : {}) },
   });
+  if (warning) ctx.note(`warning: ${warning}`);
   for (const fault of observation.unreachable) {
     ctx.note(
       `warning: EC2 in ${fault.region} could not be read (${fault.code}); its tables are planned as replace`,

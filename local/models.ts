@@ -217,6 +217,10 @@ export function profileSettings(profile: Profile): ModelSettings {
 export interface LocalStats {
   /** API calls per region per action (EC2 actions, STS, Step Functions operations). */
   calls: Record<string, Record<string, number>>;
+  /** Of those, the Step Functions calls the task function made (the stale-run guard's), per region and operation. */
+  taskCalls: Record<string, Record<string, number>>;
+  /** Requests refused by a token bucket, per region and action (EC2) or operation (Step Functions). */
+  throttledCalls: Record<string, Record<string, number>>;
   /** Successful route writes (Create/Replace/Delete of VPC and TGW routes). */
   writes: number;
   /** New TCP connections accepted. */
@@ -237,6 +241,8 @@ export interface LocalStats {
 
 const emptyStats = (): LocalStats => ({
   calls: {},
+  taskCalls: {},
+  throttledCalls: {},
   writes: 0,
   newConnections: 0,
   handshakes: 0,
@@ -406,10 +412,12 @@ export class LocalModels {
         : unfiltered
           ? throttle.unfilteredDescribe
           : throttle.nonMutating);
-    return this.take(
+    const taken = this.take(
       `ec2|${options.account ?? ''}|${region}|${action}${unfiltered ? '|unfiltered' : ''}`,
       bucket,
     );
+    if (!taken) this.tally(this.counters.throttledCalls, region, action);
+    return taken;
   }
 
   /** Takes a token of Step Functions `operation` in `region` for `account`; false when throttled. */
@@ -419,7 +427,9 @@ export class LocalModels {
     const buckets = sfnThrottle.operations[operation];
     if (!buckets) return true;
     const bucket = sfnThrottle.largeRegions.includes(region) ? buckets.large : buckets.other;
-    return this.take(`states|${account}|${region}|${operation}`, bucket);
+    const taken = this.take(`states|${account}|${region}|${operation}`, bucket);
+    if (!taken) this.tally(this.counters.throttledCalls, region, operation);
+    return taken;
   }
 
   private take(key: string, bucket: Bucket): boolean {
@@ -527,13 +537,19 @@ export class LocalModels {
 
   // --- counters ------------------------------------------------------------------------------------
 
-  countCall(region: string, action: string): void {
-    const perRegion = this.counters.calls[region] ?? {};
-    perRegion[action] = (perRegion[action] ?? 0) + 1;
-    this.counters.calls[region] = perRegion;
+  /** One API call; `fromTask` marks a Step Functions call of the task function (it names its origin region). */
+  countCall(region: string, action: string, fromTask = false): void {
+    this.tally(this.counters.calls, region, action);
+    if (fromTask) this.tally(this.counters.taskCalls, region, action);
   }
 
-  count(counter: Exclude<keyof LocalStats, 'calls'>): void {
+  private tally(counts: Record<string, Record<string, number>>, region: string, action: string): void {
+    const perRegion = counts[region] ?? {};
+    perRegion[action] = (perRegion[action] ?? 0) + 1;
+    counts[region] = perRegion;
+  }
+
+  count(counter: Exclude<keyof LocalStats, 'calls' | 'taskCalls' | 'throttledCalls'>): void {
     this.counters[counter] += 1;
     if (counter === 'writes' && this.crash && !this.crash.triggered) {
       this.crash.remaining -= 1;

@@ -34,9 +34,24 @@ function hostIn(cidr: string, offset: number): string {
   return intToIpv4(ipv4ToInt(base) + offset);
 }
 
-/** Seeds a fresh world from `topology`; VIP routes follow the rule with `active` active, or are absent. */
-export function seedWorld(topology: Topology, account: string, active: string | null): LocalWorld {
-  const world = new LocalWorld(account);
+/**
+ * Seeds a fresh world from `topology`; VIP routes follow the rule with `active` active, or are absent.
+ * Given `world`, seeds into it instead (another cluster of the same account, with IDs of its own).
+ */
+export function seedWorld(
+  topology: Topology,
+  account: string,
+  active: string | null,
+  world: LocalWorld = new LocalWorld(account),
+): LocalWorld {
+  const taken = Object.values(topology.vpcs).flatMap((vpc) =>
+    vpc.routeTables.filter((table) => world.region(vpc.region).routeTables[table]),
+  );
+  if (taken.length > 0) {
+    throw new Error(
+      `cluster ${topology.cluster} names route tables another seeded cluster already has (${taken.join(', ')}): give each cluster IDs of its own`,
+    );
+  }
   if (topology.accounts) world.ownership = ownershipOf(topology, account);
 
   for (const tgw of Object.values(topology.transitGateways)) {

@@ -14,8 +14,9 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { BuildHandler } from '@smithy/types';
+import { type SfnClientOptions, sfnClientFor, type TaskDeps } from '../tasks/deps';
 import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks/ec2/clients';
 import { createTaskHandler } from '../tasks/handlers/main';
 import { partitionOf } from '../tasks/partition';
@@ -40,6 +41,14 @@ import { LocalWorld } from './world';
 
 export interface LocalAwsOptions {
   readonly topology: Topology;
+  /**
+   * More clusters of the same account, as their own stacks would deploy them: each gets its resources
+   * seeded (with `active` active when it names one of its nodes, else its first node), its state
+   * machines, its task function and its run bucket. Their IDs must differ from every other cluster's.
+   * The one task-role identity of local AWS is allowed the union of the clusters' task-role policies.
+   * @default none
+   */
+  readonly clusters?: readonly Topology[];
   /** Node whose VIP routes are seeded; null seeds no VIP routes. @default the first node */
   readonly active?: string | null;
   /** 0 picks a free port. @default 4566 */
@@ -69,6 +78,10 @@ export interface LocalAwsOptions {
   readonly random?: () => number;
   /** Options of the task handlers' EC2 clients (budgets, timeouts). @default the adapter's defaults */
   readonly taskEc2?: Omit<Ec2ClientOptions, 'endpoint' | 'credentials'>;
+  /** Options of the task handlers' Step Functions clients (the stale-run guard's). @default tasks/deps.ts */
+  readonly taskSfn?: Omit<SfnClientOptions, 'endpoint' | 'credentials'>;
+  /** How the task handlers' stale-run guard waits. @default tasks/stale-run-guard.ts */
+  readonly taskGuard?: TaskDeps['guard'];
 }
 
 export interface LocalAws {
@@ -104,6 +117,9 @@ export const localRunBucket = (cluster: string, region: string): string => `vipf
 const DEFAULT_REGION = 'us-east-1';
 /** Header the task handlers' clients add: the region they run in, for the cross-region latency model. */
 export const ORIGIN_HEADER = 'x-local-origin-region';
+
+/** The task function's name in its ARN: `vip-failover-<cluster>-tasks` (workflow/stack.ts tasksFunctionName). */
+const TASKS_FUNCTION = /:function:vip-failover-([a-z0-9-]+)-tasks$/;
 
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
 
@@ -176,7 +192,16 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const firstNode = Object.keys(topology.nodes)[0] ?? null;
   const active = options.active === undefined ? firstNode : options.active;
   const external = options.ec2Endpoint !== undefined;
-  const seed = () => (external ? new LocalWorld(account) : seedWorld(topology, account, active));
+  const clusters = [topology, ...(options.clusters ?? [])];
+  const seed = () => {
+    if (external) return new LocalWorld(account);
+    const seeded = seedWorld(topology, account, active);
+    for (const other of options.clusters ?? []) {
+      const own = active !== null && other.nodes[active] ? active : (Object.keys(other.nodes)[0] ?? null);
+      seedWorld(other, account, own, seeded);
+    }
+    return seeded;
+  };
 
   const saved = options.statePath ? await readStateFile(options.statePath) : undefined;
   const world = saved ? new LocalWorld(account, saved.world) : seed();
@@ -195,7 +220,11 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     ]),
   );
   const iam = new TaskRoleIam(
-    () => IamPolicy.parse(lambdaPolicy(topology, account)),
+    () =>
+      IamPolicy.parse({
+        Version: '2012-10-17',
+        Statement: clusters.flatMap((cluster) => lambdaPolicy(cluster, account).Statement),
+      }),
     account,
     accessPolicies,
   );
@@ -225,9 +254,14 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   let url = '';
   const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
   const taggedClients = new WeakSet<object>();
-  /** The task function as deployed in `region`: its clients carry the region they run in. */
-  const handlerFor = (region: string) => {
-    let handler = handlers.get(region);
+  /**
+   * The task function `functionArn` (`vip-failover-<cluster>-tasks`, workflow/stack.ts) as deployed in
+   * `region`: its clients carry the region they run in, its store is its cluster's run bucket there.
+   */
+  const handlerFor = (region: string, functionArn: string) => {
+    const cluster = TASKS_FUNCTION.exec(functionArn)?.[1] ?? topology.cluster;
+    const key = `${region}|${cluster}`;
+    let handler = handlers.get(key);
     if (!handler) {
       const baseEc2 = ec2ClientFor({
         ...options.taskEc2,
@@ -237,19 +271,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         assumeRole: { endpoint: url, region },
       });
       const ec2For: Ec2ClientFor = (target, access) => tagged(baseEc2(target, access), region, taggedClients);
-      const sfnClients = new Map<string, SFNClient>();
-      const sfnFor = (target: string) => {
-        const client =
-          sfnClients.get(target) ??
-          tagged(
-            new SFNClient({ region: target, endpoint: url, credentials: DUMMY_CREDENTIALS }),
-            region,
-            taggedClients,
-          );
-        sfnClients.set(target, client);
-        return client;
-      };
-      const bucket = localRunBucket(topology.cluster, region);
+      // The deployed function's Step Functions clients (timeouts, retries), pointed here.
+      const baseSfn = sfnClientFor({ ...options.taskSfn, endpoint: url, credentials: DUMMY_CREDENTIALS });
+      const sfnFor = (target: string) => tagged(baseSfn(target), region, taggedClients);
+      const bucket = localRunBucket(cluster, region);
       s3.ensureBucket(bucket);
       const s3Client = new S3Client({
         ...S3_CLIENT_DEFAULTS,
@@ -263,8 +288,9 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         sfn: sfnFor,
         store: s3RunStore(bucket, s3Client),
         now: () => new Date(),
+        ...(options.taskGuard ? { guard: options.taskGuard } : {}),
       });
-      handlers.set(region, handler);
+      handlers.set(key, handler);
     }
     return handler;
   };
@@ -277,7 +303,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
           models,
           log,
           invokeTask: async (payload, context) => {
-            const outcome = await handlerFor(context.region)(payload).then(
+            const outcome = await handlerFor(
+              context.region,
+              context.functionArn,
+            )(payload).then(
               (value) => ({ ok: true as const, value }),
               (error: unknown) => ({ ok: false as const, error }),
             );
@@ -365,7 +394,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     let label: string;
     if (target?.startsWith('AWSStepFunctions.')) {
       label = target.slice('AWSStepFunctions.'.length);
-      models.countCall(region, label);
+      models.countCall(region, label, origin !== undefined);
       contentType = 'application/x-amz-json-1.0';
       const fault = models.takeFault(region, label, jsonStrings(body));
       if (fault) {
@@ -551,7 +580,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
 
   try {
     if (sfn) {
-      await sfn.createClusterStateMachines(topology);
+      for (const cluster of clusters) await sfn.createClusterStateMachines(cluster);
       if (saved?.sfn !== undefined) sfn.restore(saved.sfn);
     }
   } catch (error) {

@@ -130,6 +130,11 @@ export const PlanOutput = z.strictObject({
   notReady: z.array(z.string()).max(1000).optional(),
   /** Regions the stale-run guard skipped (unreachable): a newer run there would not have been seen. */
   guardSkipped: z.array(GuardSkip).optional(),
+  /**
+   * The writes cannot fit the run budget under EC2's documented request rate (tasks/write-rate.ts):
+   * the bound, the budget and the fix. Absent when they fit.
+   */
+  writeRateWarning: z.string().max(2000).optional(),
   timing: Timing,
 });
 export type PlanOutput = z.infer<typeof PlanOutput>;

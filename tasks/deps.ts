@@ -5,11 +5,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { type Ec2ClientFor, ec2ClientFor } from './ec2/clients';
+import { BudgetedRetryStrategy } from './ec2/retry-budget';
 import type { RunMetrics } from './metrics';
 import { type RunStore, S3_CLIENT_DEFAULTS, s3RunStore } from './run-store';
 import { WAVE_MARGIN_MS } from './time-budget';
+import type { GuardOptions } from './stale-run-guard';
 
 export type SfnClientFor = (region: string) => SFNClient;
 
@@ -32,6 +33,13 @@ export interface TaskDeps {
    * wave when less of the invocation is left (tasks/time-budget.ts). @default no such check
    */
   readonly waveBudgetMs?: number;
+  /**
+   * How the stale-run guard waits out throttling (tests shorten it).
+   * @default the documented ListExecutions bucket's refill time (tasks/stale-run-guard.ts)
+   */
+  readonly guard?: Pick<GuardOptions, 'budgetMs' | 'throttledBudgetMs' | 'now' | 'sleep'>;
+  /** The run budget (the state machine's TimeoutSeconds), for the plan's write-rate warning. @default 110 */
+  readonly runBudgetSeconds?: number;
   /** One structured log record (the function's log group). @default none */
   readonly log?: (record: Record<string, unknown>) => void;
 }
@@ -55,6 +63,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskDeps {
     sfn: sfnClientFor(),
     ...(env.RUN_BUCKET ? { store: s3RunStore(env.RUN_BUCKET, new S3Client({ ...S3_CLIENT_DEFAULTS })) } : {}),
     now: () => new Date(),
+    ...(Number(env.RUN_BUDGET_MS) > 0 ? { runBudgetSeconds: Number(env.RUN_BUDGET_MS) / 1000 } : {}),
     log: (record) => console.log(JSON.stringify(record)),
   };
 }
@@ -70,19 +79,14 @@ function retryBudgetMs(raw: string | undefined): number {
 
 /**
  * How the stale-run guard's Step Functions calls retry: the SDK's standard strategy (retry quota and
- * error classification, throttling included) with up to 6 attempts and full-jitter backoff capped at
- * 2 s (at most 6.8 s of waits in all; the guard's 8 s listing budget bounds the rest). So a throttled
- * ListExecutions (`ThrottlingException`; refill 2 or 5 per second:
- * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general)
- * is survived within the budget, and a region that refuses connections or hangs is given up within it.
- * (The EC2 adapter's strategy does not retry throttling at all: it paces instead.)
+ * error classification) with up to 6 attempts and full-jitter backoff capped at 2 s, within 8 s. So a
+ * region that refuses connections, hangs or answers 5xx is given up within the guard's 8 s listing
+ * budget. Throttling (`ThrottlingException`) is not retried here: the guard itself waits it out, for
+ * as long as the documented ListExecutions bucket takes to refill (tasks/stale-run-guard.ts), so that
+ * lasting throttling is neither mistaken for an unreachable region nor cut short by this budget.
+ * (The EC2 adapter's strategy does not retry throttling either: it paces instead.)
  */
-export const SFN_GUARD_RETRY = { maxAttempts: 6, maxDelayMs: 2_000, baseDelayMs: 200 } as const;
-
-const guardBackoff = (attempt: number): number =>
-  Math.floor(
-    Math.random() * Math.min(SFN_GUARD_RETRY.maxDelayMs, SFN_GUARD_RETRY.baseDelayMs * 2 ** attempt),
-  );
+export const SFN_GUARD_RETRY = { maxAttempts: 6, budgetMs: 8_000 } as const;
 
 export interface SfnClientOptions {
   /** @default the SDK's (AWS_ENDPOINT_URL_SFN, ...) */
@@ -107,7 +111,7 @@ export function sfnClientFor(options: SfnClientOptions = {}): SfnClientFor {
         region,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         ...(options.credentials ? { credentials: options.credentials } : {}),
-        retryStrategy: new ConfiguredRetryStrategy(SFN_GUARD_RETRY.maxAttempts, guardBackoff),
+        retryStrategy: new BudgetedRetryStrategy(SFN_GUARD_RETRY),
         requestHandler: new NodeHttpHandler({
           connectionTimeout: 1_000,
           requestTimeout: options.requestTimeoutMs ?? 3_000,

@@ -33,9 +33,22 @@ export async function runApply(
   const startedAt = deps.now();
   const { topology, step } = input;
   if (input.plan.mode === 'drill') return dryRunStep(input, deps, startedAt);
-  const guard = await assertNotSuperseded(deps.sfn, topology, input.execution);
-  const guardSkipped = reportSkipped(guard, { step, execution: input.execution.id }, deps.log);
-  const plan = await fullPlan(input.plan, deps.store);
+  // The guard's listing and the load of a stored plan go out together (both are reads); neither
+  // writes, and the first write waits for both, so the guard still holds before every write.
+  const left = time.remainingMs?.();
+  const clock = deps.guard?.now ?? Date.now;
+  const [guarded, loaded] = await Promise.allSettled([
+    assertNotSuperseded(deps.sfn, topology, input.execution, {
+      ...deps.guard,
+      // Waiting out throttling must leave the step the time of one write wave.
+      ...(left !== undefined ? { deadline: clock() + left - (deps.waveBudgetMs ?? 0) } : {}),
+    }),
+    fullPlan(input.plan, deps.store),
+  ]);
+  if (guarded.status === 'rejected') throw guarded.reason;
+  if (loaded.status === 'rejected') throw loaded.reason;
+  const guardSkipped = reportSkipped(guarded.value, { step, execution: input.execution.id }, deps.log);
+  const plan = loaded.value;
 
   const targetRegion = regionOfNode(topology, plan.target);
   const isFatal = (r: ChangeResult) =>

@@ -26,6 +26,7 @@ import { timingOf } from './timing';
 import type { Topology } from './topology';
 import { validateRequest } from './validate-request';
 import type { Observation } from './world';
+import { writeRateBound, writeRateWarning } from './write-rate';
 
 export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOutput> {
   const startedAt = deps.now();
@@ -37,7 +38,7 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   // Plan writes nothing, so the guard and the read go out as one wave (each costs a cross-region
   // round trip with TLS setup on a cold start); a newer run still stops the plan, and takes precedence.
   const [guard, read] = await Promise.allSettled([
-    assertNotSuperseded(deps.sfn, topology, input.execution),
+    assertNotSuperseded(deps.sfn, topology, input.execution, deps.guard),
     observe(deps, topology, input.execution),
   ]);
   if (guard.status === 'rejected') throw guard.reason;
@@ -58,6 +59,9 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
   const observed = planChanges(desired, observation);
   const concurrent = guard.value.olderRunning.length > 0;
   const plan = concurrent ? reassertAll(desired, observed) : observed;
+  const rateWarning = writeRateWarning(writeRateBound(plan.changes), deps.runBudgetSeconds);
+  if (rateWarning)
+    deps.log?.({ level: 'WARN', message: rateWarning, step: 'plan', execution: input.execution.id });
   const full: FullPlan = {
     request,
     mode,
@@ -69,6 +73,7 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
     unreachable: observation.unreachable,
     ...(concurrent ? { concurrentWith: guard.value.olderRunning.map((run) => run.arn) } : {}),
     ...reportSkipped(guard.value, { step: 'plan', execution: input.execution.id }, deps.log),
+    ...(rateWarning ? { writeRateWarning: rateWarning } : {}),
     timing: timingOf(startedAt, deps.now()),
   };
   return planForState(full, deps.store, input.execution);

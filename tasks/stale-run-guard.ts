@@ -1,6 +1,17 @@
 /**
  * The stale-run guard of DESIGN section 5: a run never writes after a newer run of the same cluster
  * has started, in any of the cluster's regions. A long retry must not undo a later failback.
+ *
+ * Its cost is one ListExecutions per cluster region before Plan and before each update step that has
+ * something to write. That action has a small bucket per account and region: 200 burst / 5 per s in
+ * us-east-1, us-west-2 and eu-west-1, 100 / 2 per s elsewhere
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general),
+ * shared with every other caller of the account (20 clusters failing over at once make about 100
+ * calls in their target region). So throttling is waited out, not treated as a failure: a throttled
+ * listing is sent again, with jittered backoff, for as long as the documented bucket takes to refill
+ * from empty (burst / refill: 40 s, elsewhere 50 s), within the time the task has left. Only throttling
+ * that lasts longer fails the run (PreconditionFailed, writing nothing). A region that does not answer
+ * at all is skipped after the much shorter `budgetMs`.
  */
 import type { ExecutionContext, GuardSkip } from './contracts';
 import type { SfnClientFor } from './deps';
@@ -16,12 +27,52 @@ const SUPERSEDING = new Set(['RUNNING', 'SUCCEEDED']);
 
 export interface GuardOptions {
   /**
-   * How long one region's listing may take, SDK retries included, before that region is given up.
-   * The clients' own retry budget is shorter (tasks/deps.ts); this bounds a listing of several pages.
+   * How long one attempt at a region's listing may take, SDK retries included, before that region is
+   * given up as unreachable. The clients' own retry budget is shorter (tasks/deps.ts); this bounds a
+   * listing of several pages.
    * @default 8000
    */
   readonly budgetMs?: number;
+  /**
+   * How long a region's listing may keep being throttled before the run gives up.
+   * @default {@link throttledBudgetMs}: the documented bucket's time to refill from empty
+   */
+  readonly throttledBudgetMs?: (region: string) => number;
+  /** The latest time (epoch ms) a throttled listing may wait until. @default no limit but the budget */
+  readonly deadline?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * ListExecutions' documented bucket, per account and region (see the file comment), and the regions
+ * with the larger one.
+ */
+export const LIST_EXECUTIONS_BUCKETS = {
+  large: { burst: 200, refillPerSecond: 5 },
+  other: { burst: 100, refillPerSecond: 2 },
+} as const;
+export const SFN_LARGE_QUOTA_REGIONS: readonly string[] = ['us-east-1', 'us-west-2', 'eu-west-1'];
+
+/** The time ListExecutions' documented bucket of `region` takes to refill from empty: 40 s or 50 s. */
+export function throttledBudgetMs(region: string): number {
+  const bucket = SFN_LARGE_QUOTA_REGIONS.includes(region)
+    ? LIST_EXECUTIONS_BUCKETS.large
+    : LIST_EXECUTIONS_BUCKETS.other;
+  return (bucket.burst / bucket.refillPerSecond) * 1000;
+}
+
+/**
+ * Backoff between throttled listings: full jitter, from 0.5 s (a token of the smaller bucket) up to
+ * 4 s, so that many waiting runs spread over the refill instead of colliding.
+ */
+const throttledDelayMs = (attempt: number): number =>
+  Math.floor(Math.random() * Math.min(4_000, 500 * 2 ** attempt));
+
+const isThrottled = (error: unknown): boolean =>
+  ['ThrottlingException', 'Throttling', 'TooManyRequestsException'].includes(codeOf(error));
 
 /**
  * What the guard looked at. A region whose Step Functions API did not answer (a network error, a
@@ -56,15 +107,19 @@ export async function assertNotSuperseded(
     regions.map(async (region) => {
       const machine = stateMachineArn(topology.cluster, region, own.account, own.partition);
       try {
-        const executions = await listExecutionsSince(sfn(region), machine, ownStart, {
-          abortSignal: AbortSignal.timeout(options.budgetMs ?? 8000),
-          onOlder: (older) => {
-            if (older.status === 'RUNNING' && older.arn !== execution.id && !isDrillName(older.name))
-              report.olderRunning.push(older);
-          },
+        const executions = await throttledRetry(region, options, () => {
+          const older: ExecutionSummary[] = [];
+          return listExecutionsSince(sfn(region), machine, ownStart, {
+            abortSignal: AbortSignal.timeout(options.budgetMs ?? 8000),
+            onOlder: (run) => {
+              if (run.status === 'RUNNING' && run.arn !== execution.id && !isDrillName(run.name))
+                older.push(run);
+            },
+          }).then((found) => ({ found, older }));
         });
+        report.olderRunning.push(...executions.older);
         report.checked.push(region);
-        return executions;
+        return executions.found;
       } catch (error) {
         // An unreachable region must not block a failover: the guard is best effort there, and says
         // so. Anything else (AccessDenied, a missing state machine, throttling that outlasted the
@@ -93,6 +148,23 @@ export async function assertNotSuperseded(
     );
   }
   return report;
+}
+
+/** Sends `list` again while Step Functions throttles it, within the region's throttled budget. */
+async function throttledRetry<T>(region: string, options: GuardOptions, list: () => Promise<T>): Promise<T> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const budget = (options.throttledBudgetMs ?? throttledBudgetMs)(region);
+  const until = Math.min(now() + budget, options.deadline ?? Number.POSITIVE_INFINITY);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await list();
+    } catch (error) {
+      const left = until - now();
+      if (!isThrottled(error) || left <= 0) throw error;
+      await sleep(Math.min(throttledDelayMs(attempt), left));
+    }
+  }
 }
 
 function isNewer(other: ExecutionSummary, ownStart: Date, ownName: string): boolean {

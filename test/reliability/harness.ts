@@ -229,10 +229,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
  */
 export type RoutesBefore = RouteRecord[] & { readonly raw?: RawWorld };
 
-export const routesOf = (cluster: Cluster): RoutesBefore =>
-  Object.defineProperty(cluster.local.world.allRoutes(), 'raw', {
+export const routesOf = (cluster: Pick<Cluster, 'local'>): RoutesBefore => worldNow(cluster.local);
+
+/** The routes of local AWS now, with the raw world state: for judging runs later. */
+export const worldNow = (local: LocalAws): RoutesBefore =>
+  Object.defineProperty(local.world.allRoutes(), 'raw', {
     // The JSON that the control API's GET /_local/state serves (fetchWorld), read synchronously.
-    value: JSON.parse(JSON.stringify(cluster.local.world.snapshot())) as RawWorld,
+    value: JSON.parse(JSON.stringify(local.world.snapshot())) as RawWorld,
     enumerable: false,
   });
 
@@ -249,6 +252,15 @@ export interface InvariantReport {
 export interface InvariantOptions {
   /** `table|vip` keys the test itself changed (injected drift); they are not the runs' doing. */
   readonly injected?: readonly string[];
+  /**
+   * Judge (c) only on the routes of these tables: the cluster's own, when local AWS holds several
+   * clusters (another cluster's VIP routes are not this cluster's runs' doing). @default every table
+   */
+  readonly tables?: ReadonlySet<string>;
+  /** VIPs of the other clusters on the same local AWS: their routes are not non-VIP routes for (a). */
+  readonly otherVips?: readonly string[];
+  /** The world as the runs left it ({@link worldNow}), when more happened since. @default now */
+  readonly after?: RoutesBefore;
 }
 
 /** A route write that a failed update step made before it stopped, as its error lists them. */
@@ -274,22 +286,23 @@ export function appliedOf(run: RunRecord): { table: string; vip: string; target:
  * The outcome judged by (b) is the last run's.
  */
 export async function checkInvariants(
-  cluster: Cluster,
+  cluster: Pick<Cluster, 'local' | 'topology' | 'config'>,
   before: RoutesBefore,
   runs: readonly RunRecord[],
   options: InvariantOptions = {},
 ): Promise<InvariantReport> {
   const { topology } = cluster;
   const vips = new Set(topology.vips);
-  const after = routesOf(cluster);
+  const judged = (r: RouteRecord) => options.tables?.has(r.table) ?? true;
+  const after = (options.after ?? routesOf(cluster)).filter(judged);
   const problems: string[] = [];
 
   // (a) byte for byte on the raw world state (the reference walker's read, test/oracle), not through
   // local AWS's own route listing.
   if (!before.raw)
     throw new Error('checkInvariants needs the routes before as routesOf(cluster) returns them');
-  const rawAfter = await fetchWorld(cluster.local.url);
-  const nonVip = nonVipChanges(before.raw, rawAfter, topology.vips);
+  const rawAfter = options.after?.raw ?? (await fetchWorld(cluster.local.url));
+  const nonVip = nonVipChanges(before.raw, rawAfter, [...topology.vips, ...(options.otherVips ?? [])]);
   const nonVipUnchanged = nonVip.length === 0;
   if (!nonVipUnchanged) problems.push(`(a) non-VIP routes changed:\n  ${nonVip.join('\n  ')}`);
 
@@ -321,7 +334,9 @@ export async function checkInvariants(
   }
 
   // (c)
-  const vipBefore = new Map(before.filter((r) => vips.has(r.destination)).map((r) => [keyOf(r), r.target]));
+  const vipBefore = new Map(
+    before.filter((r) => judged(r) && vips.has(r.destination)).map((r) => [keyOf(r), r.target]),
+  );
   const vipAfter = new Map(after.filter((r) => vips.has(r.destination)).map((r) => [keyOf(r), r.target]));
   const applied = new Map<string, string[]>();
   for (const run of runs) {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sfnClientFor } from '../../tasks/deps';
-import { assertNotSuperseded } from '../../tasks/stale-run-guard';
+import { assertNotSuperseded, throttledBudgetMs } from '../../tasks/stale-run-guard';
 import { OWN_EXECUTION, REGION_A, REGION_B, twoRegionTopology } from './handlers/fake-aws';
 
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -72,5 +72,58 @@ describe("the guard's Step Functions client", () => {
     expect(throttled).toBe(2);
     expect(report.skipped).toEqual([]);
     expect(report.checked.sort()).toEqual([REGION_A, REGION_B].sort());
+  });
+
+  /** A clock that only the guard's sleeps move: throttling that "lasts" 45 s takes no real time. */
+  const virtualTime = () => {
+    let t = 0;
+    return {
+      now: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+      },
+    };
+  };
+  const throttling = (region: string, until: () => boolean) =>
+    serve((r, response) => {
+      if (r === region && until()) {
+        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        response.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+        return;
+      }
+      empty(response);
+    });
+
+  it('waits out throttling for as long as the documented ListExecutions bucket takes to refill', async () => {
+    // 100 burst / 2 per s outside us-east-1, us-west-2 and eu-west-1; 200 / 5 in them.
+    expect(throttledBudgetMs('ap-southeast-1')).toBe(50_000);
+    expect(throttledBudgetMs('us-east-1')).toBe(40_000);
+    const clock = virtualTime();
+    const endpoint = await throttling(REGION_B, () => clock.now() < 45_000);
+    const sfn = sfnClientFor({ endpoint, credentials: CREDENTIALS });
+
+    const report = await assertNotSuperseded(sfn, topology, OWN_EXECUTION, clock);
+
+    expect(clock.now()).toBeGreaterThanOrEqual(45_000);
+    expect(report.skipped).toEqual([]);
+    expect(report.checked.sort()).toEqual([REGION_A, REGION_B].sort());
+  });
+
+  it('fails the run, naming the region, when throttling outlasts that time or the deadline', async () => {
+    const clock = virtualTime();
+    const endpoint = await throttling(REGION_A, () => true);
+    const sfn = sfnClientFor({ endpoint, credentials: CREDENTIALS });
+
+    await expect(assertNotSuperseded(sfn, topology, OWN_EXECUTION, clock)).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      message: expect.stringContaining(`in ${REGION_A} (ThrottlingException`),
+    });
+    expect(clock.now()).toBe(throttledBudgetMs(REGION_A));
+
+    const early = virtualTime();
+    await expect(
+      assertNotSuperseded(sfn, topology, OWN_EXECUTION, { ...early, deadline: 5_000 }),
+    ).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    expect(early.now()).toBe(5_000);
   });
 });

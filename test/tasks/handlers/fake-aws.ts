@@ -515,6 +515,8 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
       return client;
     },
     now: () => now,
+    // A fake refusal lasts: waiting out throttling would only make the tests slow.
+    guard: { throttledBudgetMs: () => 0 },
     log: (record) => logs.push(record),
   };
   return { world, ec2, sfn, deps, writes, logs };
