@@ -15,13 +15,11 @@ import { record } from './harness';
 
 describe.runIf(process.env.VIP_FULL_RELIABILITY === '1')('throttling (documented buckets)', () => {
   it('502 writes under 50 / 5 per s -> SUCCEEDED, no failed change, paced in every VPC step, then 0 writes', async (ctx) => {
-    // The state of a 502-write failover does not fit Step Functions' 256 KiB yet (UpdateRemoteVpcRoutes'
-    // output is larger, States.DataLimitExceeded on local AWS as on AWS); until it is shrunk, this pacing
-    // test runs with the payload quota off. Remove `payloadLimit: false` once the state fits.
+    // Step Functions' 256 KiB payload quota is on, as on AWS: the run keeps its plan and step results in
+    // the run bucket (tasks/state-size.ts).
     const run = await throttledFailover({
       tablesPerRegion: 250,
       bucket: { burst: 50, refillPerSecond: 5 },
-      payloadLimit: false,
     });
 
     expect(run.status, run.cause).toBe('SUCCEEDED');
