@@ -10,9 +10,11 @@ import { scaleTopology } from '../../../bench/topologies';
 import { Executions, type StepRecord, stepsOf } from '../../../cli/executions';
 import { gantt } from '../../../cli/render-gantt';
 import { stepSummary } from '../../../cli/render-steps';
+import { loadRun } from '../../../cli/run-record';
 import { startLocalAws } from '../../../local/server';
 import type { RunOutput } from '../../../tasks/contracts';
 import { regionOfNode, regionsOf } from '../../../tasks/routing';
+import { s3RecordReader } from '../../../tasks/run-store';
 
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ACTION = { vpc: 'ReplaceRoute', tgw: 'ReplaceTransitGatewayRoute' } as const;
@@ -69,7 +71,12 @@ export async function throttledFailover(options: ThrottledFailoverOptions): Prom
       region,
     );
     const detail = await executions.wait(started.arn, { timeoutMs: 600_000 });
-    return { detail, steps: stepsOf(await executions.history(started.arn)) };
+    // A large run's output lists its changes in the run bucket, not in the state (tasks/state-size.ts).
+    const run = await loadRun(executions, started.arn, {
+      topology,
+      read: s3RecordReader({ endpoint: aws.url, forcePathStyle: true, credentials: CREDENTIALS }),
+    });
+    return { detail, output: run.output, steps: stepsOf(await executions.history(started.arn)) };
   };
   try {
     aws.models.update({
@@ -78,7 +85,7 @@ export async function throttledFailover(options: ThrottledFailoverOptions): Prom
     });
     const first = await failover('2026-11-30T12:00:00.000Z');
     const stats = aws.models.stats();
-    const { output } = first.detail;
+    const { output } = first;
     const applied = (output?.changes ?? []).filter((c) => c.result === 'applied');
     const perStep = new Map<string, Map<string, number>>();
     for (const change of applied) {
