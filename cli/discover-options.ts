@@ -16,6 +16,18 @@ export interface VpcSpec {
   readonly region: string;
 }
 
+/** Another account discover may enter: its key in the topology's `accounts`, its ID and access role. */
+export interface AccountSpec {
+  readonly key: string;
+  readonly id: string;
+  readonly role: string;
+  readonly externalId?: string;
+}
+
+/** The patterns of tasks/topology.ts (ROLE_ARN, Account.externalId), where their sources are cited. */
+const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[!-~]*\/)?[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
 const INSTANCE = /^i-[0-9a-f]{8,17}$/;
@@ -57,6 +69,37 @@ export function vpcOption(value: string, previous: readonly VpcSpec[] = []): Vpc
   if (!REGION.test(region))
     throw new InvalidArgumentError('must be vpc-id@region, e.g. vpc-0abc12345@eu-west-1');
   return [...previous, { vpcId, region }];
+}
+
+/**
+ * `--account network=arn:aws:iam::222222222222:role/vip-failover-orders-db[,externalId=orders-db]`,
+ * repeatable: the role discover assumes to read the tables of an account that owns a RAM-shared transit
+ * gateway or a client VPC. The account ID is the role's.
+ */
+export function accountOption(value: string, previous: readonly AccountSpec[] = []): AccountSpec[] {
+  const example = 'key=role-arn[,externalId=id], e.g. network=arn:aws:iam::222222222222:role/vip-failover';
+  const match = /^([^=,]+)=([^,]+)(?:,externalId=(.*))?$/.exec(value);
+  const [, key = '', role = '', externalId] = match ?? [];
+  if (!match) throw new InvalidArgumentError(`must be ${example}`);
+  if (!NAME.test(key))
+    throw new InvalidArgumentError(`account key '${key}' must be 1-48 letters, digits, - or _ (${example})`);
+  const id = ROLE_ARN.exec(role)?.[2];
+  if (!id)
+    throw new InvalidArgumentError(
+      `'${role}' is not an IAM role ARN like arn:aws:iam::222222222222:role/vip-failover-orders-db`,
+    );
+  if (externalId !== undefined && !EXTERNAL_ID.test(externalId))
+    throw new InvalidArgumentError(
+      `external ID '${externalId}' must be 2-1224 letters, digits or _+=,.@:/- (what AssumeRole accepts)`,
+    );
+  const twice = previous.find((a) => a.key === key || a.id === id);
+  if (twice)
+    throw new InvalidArgumentError(
+      twice.key === key
+        ? `account ${key} is given twice`
+        : `accounts ${twice.key} and ${key} are both account ${id}: give one role per account`,
+    );
+  return [...previous, { key, id, role, ...(externalId !== undefined ? { externalId } : {}) }];
 }
 
 /** `--cluster orders-db`. */

@@ -5,7 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { buildTopology, DiscoveryError, renderTopologyYaml } from '../tasks/discover';
+import { type AccountAccess, CLI_SESSION_NAME } from '../tasks/accounts';
+import { buildTopology, type DiscoveredFacts, DiscoveryError, renderTopologyYaml } from '../tasks/discover';
 import { ec2ClientFor } from '../tasks/ec2/clients';
 import {
   type DiscoveredInstance,
@@ -13,13 +14,14 @@ import {
   type DiscoveredVpc,
   discoverInstance,
   discoverTransitGateway,
+  discoverTransitGatewayOwner,
   discoverVpc,
 } from '../tasks/ec2/discovery-reads';
 import { parseTopology } from '../tasks/topology';
 import { targetsLocalAws } from './aws';
 import { usageError } from './cli-error';
 import type { CommandContext } from './context';
-import type { NodeSpec, VpcSpec } from './discover-options';
+import type { AccountSpec, NodeSpec, VpcSpec } from './discover-options';
 import { ExitCode } from './exit-codes';
 import { agentFactory } from './network';
 
@@ -27,6 +29,8 @@ export interface DiscoverOptions {
   readonly vip?: readonly string[];
   readonly node?: readonly NodeSpec[];
   readonly clientVpc?: readonly VpcSpec[];
+  /** Other accounts' access roles (`--account`), for RAM-shared TGWs and client VPCs they own. */
+  readonly account?: readonly AccountSpec[];
   readonly cluster?: string;
   readonly output?: string;
 }
@@ -50,7 +54,16 @@ export async function discoverCommand(ctx: CommandContext, options: DiscoverOpti
     budgetMs: 5000,
     maxAttempts: 3,
     agents: agentFactory(io.env),
+    // AssumeRole (tasks/ec2/assume-role.ts) at the same endpoint as EC2 when one is given (local AWS).
+    ...(globals.endpointUrl ? { assumeRole: { endpoint: globals.endpointUrl } } : {}),
   });
+  const roles = options.account ?? [];
+  const accessOf = (account: string): AccountAccess | undefined => {
+    const role = roles.find((r) => r.id === account);
+    return role && { ...role, sessionName: CLI_SESSION_NAME };
+  };
+  const owners: Record<string, string> = {};
+  const withoutRole: { account: string; resource: string }[] = [];
 
   ctx.note(`reading ${nodes.length} instance${nodes.length === 1 ? '' : 's'}...`);
   const instances: Record<string, DiscoveredInstance> = {};
@@ -66,19 +79,35 @@ export async function discoverCommand(ctx: CommandContext, options: DiscoverOpti
   for (const client of clientVpcs)
     if (!vpcRegions.has(client.vpcId)) vpcRegions.set(client.vpcId, client.region);
   ctx.note(`reading ${vpcRegions.size} VPC${vpcRegions.size === 1 ? '' : 's'} and their route tables...`);
+  const home = Object.values(instances).find((i) => i.account)?.account;
+  const clientIds = new Set(clientVpcs.map((c) => c.vpcId));
   const vpcs: Record<string, DiscoveredVpc> = {};
   await Promise.all(
     [...vpcRegions].map(async ([vpcId, region]) => {
       const found = await discoverVpc(ec2(region), region, vpcId);
       if (found) vpcs[vpcId] = found;
+      // A client VPC the caller does not see may be another account's: ask each account given a role.
+      else if (clientIds.has(vpcId))
+        for (const role of roles) {
+          const theirs = await discoverVpc(ec2(region, accessOf(role.id)), region, vpcId);
+          if (!theirs) continue;
+          vpcs[vpcId] = theirs;
+          owners[vpcId] = role.id;
+          break;
+        }
     }),
   );
 
   // Only the TGWs the VPCs are attached to: other TGWs of the account are none of the cluster's business.
+  // Each is asked for its owner by the account that read the VPC attached to it, which sees it.
   const tgwRegions = new Map<string, string>();
+  const tgwSeenBy = new Map<string, string | undefined>();
   for (const vpc of Object.values(vpcs)) {
     for (const a of vpc.attachments)
-      if (a.state === 'available') tgwRegions.set(a.transitGatewayId, vpc.region);
+      if (a.state === 'available') {
+        tgwRegions.set(a.transitGatewayId, vpc.region);
+        tgwSeenBy.set(a.transitGatewayId, owners[vpc.id]);
+      }
   }
   ctx.note(
     `reading ${tgwRegions.size} transit gateway${tgwRegions.size === 1 ? '' : 's'} and their peerings...`,
@@ -86,16 +115,39 @@ export async function discoverCommand(ctx: CommandContext, options: DiscoverOpti
   const transitGateways: Record<string, DiscoveredTransitGateway> = {};
   await Promise.all(
     [...tgwRegions].map(async ([id, region]) => {
-      transitGateways[id] = await discoverTransitGateway(ec2(region), region, id);
+      const seenBy = tgwSeenBy.get(id);
+      const reader = seenBy === undefined ? undefined : accessOf(seenBy);
+      const owner = (await discoverTransitGatewayOwner(ec2(region, reader), id)) ?? seenBy ?? home;
+      if (owner === undefined || owner === home) {
+        transitGateways[id] = await discoverTransitGateway(ec2(region), region, id);
+        return;
+      }
+      // A RAM-shared TGW: only its owner reads (and writes) its route tables and peerings.
+      owners[id] = owner;
+      const access = accessOf(owner);
+      if (access) transitGateways[id] = await discoverTransitGateway(ec2(region, access), region, id);
+      else
+        withoutRole.push({
+          account: owner,
+          resource: `transit gateway ${id} (${region}) and its route tables`,
+        });
     }),
   );
 
-  const account = Object.values(instances).find((i) => i.account)?.account;
+  const facts: DiscoveredFacts = {
+    instances,
+    vpcs,
+    transitGateways,
+    ...(home ? { account: home } : {}),
+    owners,
+    roles,
+    withoutRole,
+  };
   let discovery: ReturnType<typeof buildTopology>;
   try {
     discovery = buildTopology(
       { cluster: options.cluster ?? DEFAULT_CLUSTER, vips, nodes, clientVpcs },
-      { instances, vpcs, transitGateways, ...(account ? { account } : {}) },
+      facts,
     );
   } catch (error) {
     if (error instanceof DiscoveryError)

@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CLI_WAIT_SECONDS } from '../tasks/time-budget';
 import { describeFailure } from './cli-failure';
 import { type CliDeps, type CommandContext, createContext, defaultDeps, type GlobalOptions } from './context';
-import { clusterOption, nodeOption, vipOption, vpcOption } from './discover-options';
+import { accountOption, clusterOption, nodeOption, vipOption, vpcOption } from './discover-options';
 import { ExitCode } from './exit-codes';
 import type { CliIo } from './io';
 import { millis, port } from './local-options';
@@ -221,6 +221,11 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
       '--client-vpc <vpc-id@region>',
       "a clients' VPC whose tables carry the VIP too (repeatable)",
       vpcOption,
+    )
+    .option(
+      '--account <key=role-arn[,externalId=id]>',
+      "another account's access role, to read its RAM-shared transit gateways or client VPCs (repeatable)",
+      accountOption,
     )
     .addOption(
       new Option('--cluster <name>', 'cluster name (names stacks and state machines)').argParser(

@@ -28,6 +28,20 @@ export interface DiscoveredFacts {
   /** Transit gateway ID -> the TGW. */
   readonly transitGateways: Readonly<Record<string, DiscoveredTransitGateway>>;
   readonly account?: string;
+  /** Resource ID (VPC, TGW) -> its owner account ID, when that is not `account`. */
+  readonly owners?: Readonly<Record<string, string>>;
+  /** The other accounts' access roles discover was given; they make the topology's `accounts`. */
+  readonly roles?: readonly AccountRole[];
+  /** What could not be read because no role of its owner account was given. */
+  readonly withoutRole?: readonly { readonly account: string; readonly resource: string }[];
+}
+
+/** Another account's access role as `vipctl discover --account` gives it. */
+export interface AccountRole {
+  readonly key: string;
+  readonly id: string;
+  readonly role: string;
+  readonly externalId?: string;
 }
 
 /** A topology built from AWS, with a comment for each entry saying what it was built from. */
@@ -74,8 +88,18 @@ function namer(): (choice: string) => string {
 
 /** Builds the topology, or throws {@link DiscoveryError} listing every ambiguity found. */
 export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts): Discovery {
-  const problems: string[] = [];
+  const problems: string[] = [...missingRoles(facts.withoutRole ?? [])];
   const comments: Record<string, string> = {};
+  const unread = new Set((facts.withoutRole ?? []).map((w) => w.resource));
+  const usedAccounts = new Set<string>();
+  /** `{ account: key }` for a resource of another account (the key of its role), else nothing. */
+  const ownedBy = (id: string): { account?: string } => {
+    const owner = facts.owners?.[id];
+    const role = owner === undefined ? undefined : facts.roles?.find((r) => r.id === owner);
+    if (!role || owner === facts.account) return {};
+    usedAccounts.add(role.key);
+    return { account: role.key };
+  };
 
   // --- nodes ------------------------------------------------------------------------------------
   const nodeVpcs = new Map<string, string[]>(); // VPC ID -> node names
@@ -112,7 +136,11 @@ export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts)
       entry.role.length > 0 ? `VPC ${entry.id} of node ${entry.role.join(', ')}` : `VPC ${entry.id}`;
     if (!vpc) {
       const where = 'region' in entry ? ` in ${entry.region}` : '';
-      problems.push(`${who} was not found${where}: check the ID and the region (vpc-…@region)`);
+      const elsewhere =
+        entry.role.length === 0
+          ? "; a VPC of another account needs that account's access role (--account <key>=<role-arn>)"
+          : '';
+      problems.push(`${who} was not found${where}: check the ID and the region (vpc-…@region)${elsewhere}`);
       continue;
     }
     const usable = vpc.attachments.filter((a) => a.state === USABLE);
@@ -157,6 +185,7 @@ export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts)
       comments[table.id] = what.filter(Boolean).join(', ');
     }
     vpcs[name] = {
+      ...ownedBy(vpc.id),
       id: vpc.id,
       region: vpc.region,
       cidr: vpc.cidr,
@@ -174,7 +203,7 @@ export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts)
   for (const [id, region] of usedTgws) {
     const tgw = facts.transitGateways[id];
     if (!tgw) {
-      problems.push(`transit gateway ${id} in ${region} could not be read`);
+      if (!unread.has(id)) problems.push(`transit gateway ${id} in ${region} could not be read`);
       continue;
     }
     const live = tgw.routeTables;
@@ -184,8 +213,10 @@ export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts)
     }
     const name = tgwName(`tgw-${region}`);
     tgwNames.set(id, name);
-    comments[`transitGateways.${name}`] = `${id}, ${plural(live.length, 'route table')}`;
-    transitGateways[name] = { id, region: tgw.region, routeTables: live.map((t) => t.id) };
+    const owner = ownedBy(id);
+    comments[`transitGateways.${name}`] =
+      `${id}${owner.account ? `, owned by account ${facts.owners?.[id]}` : ''}, ${plural(live.length, 'route table')}`;
+    transitGateways[name] = { ...owner, id, region: tgw.region, routeTables: live.map((t) => t.id) };
   }
   for (const [vpcId, attachment] of vpcAttachment) {
     const vpc = vpcs[vpcNames.get(vpcId)!]!;
@@ -251,10 +282,16 @@ export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts)
       .join(', ');
   }
   const account = facts.account;
+  const accounts = Object.fromEntries(
+    (facts.roles ?? [])
+      .filter((r) => usedAccounts.has(r.key))
+      .map(({ key, id, role, externalId }) => [key, { id, role, ...(externalId ? { externalId } : {}) }]),
+  );
   return {
     topology: {
       cluster: request.cluster,
       ...(account ? { account } : {}),
+      ...(Object.keys(accounts).length > 0 ? { accounts } : {}),
       vips: [...request.vips],
       nodes,
       vpcs,
@@ -263,6 +300,17 @@ export function buildTopology(request: DiscoveryRequest, facts: DiscoveredFacts)
     },
     comments,
   };
+}
+
+/** One problem per account whose resources could not be read, saying how to pass its role. */
+function missingRoles(withoutRole: NonNullable<DiscoveredFacts['withoutRole']>): string[] {
+  const byAccount = new Map<string, string[]>();
+  for (const { account, resource } of withoutRole)
+    byAccount.set(account, [...new Set([...(byAccount.get(account) ?? []), resource])]);
+  return [...byAccount].map(
+    ([account, resources]) =>
+      `account ${account} owns ${resources.join(', ')}, which this account cannot read: pass that account's access role with --account <key>=arn:aws:iam::${account}:role/<name> (add ,externalId=<id> if its trust policy asks for one)`,
+  );
 }
 
 function reachable(start: string | undefined, peerings: Topology['peerings']): Set<string> {
@@ -294,6 +342,12 @@ export function renderTopologyYaml(discovery: Discovery, header: readonly string
   const lines: string[] = [...header.map((h) => `# ${h}`.trimEnd())];
   lines.push(`cluster: ${t.cluster}`);
   if (t.account) lines.push(`account: "${t.account}"`);
+  const accounts = Object.entries(t.accounts ?? {});
+  if (accounts.length > 0) lines.push('accounts:');
+  for (const [key, a] of accounts) {
+    const external = a.externalId ? `, externalId: ${JSON.stringify(a.externalId)}` : '';
+    lines.push(`  ${key}: { id: "${a.id}", role: "${a.role}"${external} }`);
+  }
   lines.push(`vips: [${t.vips.map((v) => (v.includes(':') ? `"${v}"` : v)).join(', ')}]`, '', 'nodes:');
   for (const [name, node] of Object.entries(t.nodes)) {
     lines.push(
@@ -304,6 +358,7 @@ export function renderTopologyYaml(discovery: Discovery, header: readonly string
   for (const [name, vpc] of Object.entries(t.vpcs)) {
     lines.push(
       `  ${name}:${comment(comments[`vpcs.${name}`])}`,
+      ...(vpc.account ? [`    account: ${vpc.account}`] : []),
       `    id: ${vpc.id}`,
       `    region: ${vpc.region}`,
       `    cidr: ${vpc.cidr}`,
@@ -317,7 +372,7 @@ export function renderTopologyYaml(discovery: Discovery, header: readonly string
   lines.push('', 'transitGateways:');
   for (const [name, tgw] of Object.entries(t.transitGateways)) {
     lines.push(
-      `  ${name}: { id: ${tgw.id}, region: ${tgw.region}, routeTables: [${tgw.routeTables.join(', ')}] }${comment(
+      `  ${name}: { ${tgw.account ? `account: ${tgw.account}, ` : ''}id: ${tgw.id}, region: ${tgw.region}, routeTables: [${tgw.routeTables.join(', ')}] }${comment(
         comments[`transitGateways.${name}`],
       )}`,
     );

@@ -45,6 +45,19 @@ export const EC2_READ_ACTIONS: readonly string[] = [
 ];
 
 /**
+ * What `vipctl discover` reads besides EC2_READ_ACTIONS (tasks/ec2/discovery-reads.ts): granted to other
+ * accounts' access roles, so the operator can discover (and re-discover) a cluster through them. Describe
+ * actions take no resource-level permissions either (same reference as above).
+ */
+export const DISCOVER_READ_ACTIONS: readonly string[] = [
+  'ec2:DescribeVpcs',
+  'ec2:DescribeTransitGateways',
+  'ec2:DescribeTransitGatewayVpcAttachments',
+  'ec2:DescribeTransitGatewayRouteTables',
+  'ec2:DescribeTransitGatewayPeeringAttachments',
+];
+
+/**
  * The resource types IAM checks for each route write, from the Service Authorization Reference, "Actions,
  * resources, and condition keys for Amazon EC2":
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
@@ -291,6 +304,7 @@ export function accessRolePolicy(
     Statement: [
       ...routeWriteStatements(topology, key, account.id, options),
       { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
+      { Sid: 'DiscoverTopology', Effect: 'Allow', Action: DISCOVER_READ_ACTIONS, Resource: ['*'] },
     ],
   };
 }

@@ -8,6 +8,7 @@ import {
   paginateDescribeRouteTables,
   paginateDescribeTransitGatewayPeeringAttachments,
   paginateDescribeTransitGatewayRouteTables,
+  paginateDescribeTransitGateways,
   paginateDescribeTransitGatewayVpcAttachments,
   paginateDescribeVpcs,
 } from '@aws-sdk/client-ec2';
@@ -250,6 +251,26 @@ export async function discoverTransitGateway(
       ],
     })),
   };
+}
+
+const DiscoveryTgws = z.array(z.object({ TransitGatewayId: z.string(), OwnerId: z.string().optional() }));
+
+/**
+ * The account that owns a transit gateway, as the caller sees it; undefined when the caller does not see
+ * it. A TGW shared through AWS RAM names its owner in `OwnerId`, not the caller
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGateway.html), and only that owner
+ * may change it ("You cannot modify a transit gateway that has been shared with you",
+ * https://docs.aws.amazon.com/vpc/latest/tgw/tgw-modifying.html), so its route tables are read there.
+ */
+export async function discoverTransitGatewayOwner(
+  client: EC2Client,
+  transitGatewayId: string,
+): Promise<string | undefined> {
+  const byTgw = [{ Name: 'transit-gateway-id', Values: [transitGatewayId] }];
+  const tgws = await collect(paginateDescribeTransitGateways({ client }, { Filters: byTgw }), (p) =>
+    DiscoveryTgws.parse(p.TransitGateways ?? []),
+  );
+  return tgws.find((t) => t.TransitGatewayId === transitGatewayId)?.OwnerId;
 }
 
 /** Every item of every page. */

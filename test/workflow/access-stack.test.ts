@@ -78,7 +78,10 @@ describe('access stacks of other accounts', () => {
     expect(statements.map((s) => s.sid)).toEqual([
       'WriteVipRoutesOfTransitGatewayRouteTables',
       'ReadRoutesAndHealth',
+      'DiscoverTopology',
     ]);
+    // vipctl discover reads the shared TGWs through this role: Describe actions only, nothing it could change.
+    expect(statements[2]!.actions.every((a) => a.startsWith('ec2:Describe'))).toBe(true);
     const writes = statements[0]!;
     expect(writes.actions).toEqual(['ec2:CreateTransitGatewayRoute', 'ec2:ReplaceTransitGatewayRoute']);
     expect(writes.resources).toContain(
@@ -113,6 +116,7 @@ describe('access stacks of other accounts', () => {
     expect(accessRolePolicy(topology, 'clients').Statement.map((s) => s.Sid)).toEqual([
       'WriteVipRoutesOfVpcRouteTables',
       'ReadRoutesAndHealth',
+      'DiscoverTopology',
     ]);
     expect(accessRolePolicy(topology, 'clients').Statement[0]?.Resource).toEqual([
       'arn:aws:ec2:us-east-1:333333333333:route-table/rtb-0c1e3a5c7e9b2d4f6',
