@@ -103,6 +103,14 @@ export function createAwsClients(
     }
     return client;
   };
+  /** One short attempt's handler, for calls that must never hold a command up: 1 s to connect, 2 s per request. */
+  const quickHandler = () =>
+    new NodeHttpHandler(async () => ({
+      ...(await agents(50)),
+      connectionTimeout: 1000,
+      requestTimeout: 2000,
+      throwOnRequestTimeout: true,
+    }));
   const quickClients = new Map<string, SFNClient>();
   const quickSfn = (region: string): SFNClient => {
     let client = quickClients.get(region);
@@ -111,12 +119,7 @@ export function createAwsClients(
         ...common,
         region,
         maxAttempts: 1,
-        requestHandler: new NodeHttpHandler(async () => ({
-          ...(await agents(50)),
-          connectionTimeout: 1000,
-          requestTimeout: 2000,
-          throwOnRequestTimeout: true,
-        })),
+        requestHandler: quickHandler(),
       });
       quickClients.set(region, client);
     }
@@ -176,12 +179,7 @@ export function createAwsClients(
         ...common,
         region,
         maxAttempts: 1,
-        requestHandler: new NodeHttpHandler(async () => ({
-          ...(await agents(50)),
-          connectionTimeout: 1000,
-          requestTimeout: 2000,
-          throwOnRequestTimeout: true,
-        })),
+        requestHandler: quickHandler(),
       });
     },
     profile: globals.profile,

@@ -83,13 +83,7 @@ async function drillOne(
     const started = await session.executions.start(input, region);
     ctx.print(`started ${started.name} in ${started.region}`);
     const run = { arn: started.arn, name: started.name, region: started.region };
-    const steps = live
-      ? new StepPrinter(
-          (text) => (ctx.io.isTTY ? ctx.io.stdout.write(text) : ctx.print(text.replace(/\n$/, ''))),
-          ctx.style,
-          ctx.io.isTTY,
-        )
-      : undefined;
+    const steps = live ? stepPrinter(ctx) : undefined;
     const detail = await session.executions.wait(started.arn, {
       timeoutMs: options.timeout * 1000,
       withSteps: steps !== undefined,
@@ -146,13 +140,7 @@ async function drillDirectly(
   live: boolean,
 ): Promise<DrillResult> {
   const { runDirectDrill } = await import('./direct');
-  const steps = live
-    ? new StepPrinter(
-        (text) => (ctx.io.isTTY ? ctx.io.stdout.write(text) : ctx.print(text.replace(/\n$/, ''))),
-        ctx.style,
-        ctx.io.isTTY,
-      )
-    : undefined;
+  const steps = live ? stepPrinter(ctx) : undefined;
   const run = await runDirectDrill(ctx, session, input, (polled) => steps?.update(polled));
   steps?.finish();
   const base = { target: input.target, region, run: { arn: run.arn, name: run.name, region: run.region } };
@@ -201,4 +189,13 @@ function printReport(ctx: CommandContext, drills: readonly DrillResult[]): void 
     );
     for (const reason of d.reasons) ctx.print(`  - ${reason}`);
   }
+}
+
+/** Prints a drill's steps as they happen: redrawn in place on a terminal, a line each otherwise. */
+function stepPrinter(ctx: CommandContext): StepPrinter {
+  return new StepPrinter(
+    (text) => (ctx.io.isTTY ? ctx.io.stdout.write(text) : ctx.print(text.replace(/\n$/, ''))),
+    ctx.style,
+    ctx.io.isTTY,
+  );
 }

@@ -413,16 +413,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
           message: 'Step Functions is off in this local AWS',
         });
       } else {
-        let parsed: unknown = {};
-        try {
-          parsed = body.trim() === '' ? {} : JSON.parse(body);
-        } catch {
-          parsed = undefined;
-        }
-        const result =
-          parsed === undefined
-            ? { status: 400, body: { __type: 'SerializationException', message: 'request body is not JSON' } }
-            : await sfn.handle(label, parsed, { region });
+        const parsed = parseJsonBody(body);
+        const result = parsed === undefined ? NOT_JSON : await sfn.handle(label, parsed, { region });
         status = result.status;
         text = JSON.stringify(result.body);
         saveSoon();
@@ -431,15 +423,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       label = `logs:${target.slice('Logs_20140328.'.length)}`;
       models.countCall(region, label);
       contentType = 'application/x-amz-json-1.1';
-      let parsed: unknown;
-      try {
-        parsed = body.trim() === '' ? {} : JSON.parse(body);
-      } catch {
-        parsed = undefined;
-      }
+      const parsed = parseJsonBody(body);
       const result =
         parsed === undefined
-          ? { status: 400, body: { __type: 'SerializationException', message: 'request body is not JSON' } }
+          ? NOT_JSON
           : logs.handle(label.slice('logs:'.length), parsed, { region, account });
       status = result.status;
       text = JSON.stringify(result.body);
@@ -613,3 +600,17 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     },
   };
 }
+
+/** A JSON 1.x request body: an empty body is `{}`; undefined when it is not JSON. */
+function parseJsonBody(body: string): unknown {
+  try {
+    return body.trim() === '' ? {} : JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+const NOT_JSON = {
+  status: 400,
+  body: { __type: 'SerializationException', message: 'request body is not JSON' },
+} as const;
