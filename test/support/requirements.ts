@@ -19,7 +19,9 @@ export interface Requirement {
 
 function onPath(command: string): boolean {
   if (command.includes('/')) return executable(command);
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && executable(join(dir, command)));
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => dir !== '' && executable(join(dir, command)));
 }
 
 function executable(path: string): boolean {
@@ -51,24 +53,28 @@ export function root(): Requirement {
   };
 }
 
-let netnsVerdict: string | undefined | null = null;
+let netnsVerdict: { reason: string | undefined } | undefined;
 /** Network namespaces can be made here: `ip netns add` succeeds (tried once per process). */
 export function netns(): Requirement {
   return {
     name: 'network namespaces',
     missing() {
-      if (netnsVerdict !== null) return netnsVerdict;
-      const rootMissing = root().missing();
-      if (rootMissing) return (netnsVerdict = `network namespaces ${rootMissing}`);
-      if (!onPath('ip')) return (netnsVerdict = 'ip not found: install iproute2 (npm run setup:system)');
-      const name = `vipreq${process.pid}`;
-      const added = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
-      spawnSync('ip', ['netns', 'delete', name]);
-      netnsVerdict =
-        added.status === 0 ? undefined : `ip netns add failed: ${(added.stderr || added.error?.message || '').trim()}`;
-      return netnsVerdict;
+      netnsVerdict ??= { reason: netnsMissing() };
+      return netnsVerdict.reason;
     },
   };
+}
+
+function netnsMissing(): string | undefined {
+  const rootMissing = root().missing();
+  if (rootMissing) return `network namespaces ${rootMissing}`;
+  if (!onPath('ip')) return 'ip not found: install iproute2 (npm run setup:system)';
+  const name = `vipreq${process.pid}`;
+  const added = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
+  spawnSync('ip', ['netns', 'delete', name]);
+  return added.status === 0
+    ? undefined
+    : `ip netns add failed: ${(added.stderr || added.error?.message || '').trim()}`;
 }
 
 /** Every reason the requirements are not met, one per missing requirement. */
