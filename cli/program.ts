@@ -255,7 +255,31 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .addOption(new Option('--transition-ms <ms>', 'cost of each state transition').argParser(millis))
     .option('--throttle', 'turn on the EC2 token buckets')
     .option('--log', 'log every request on stderr')
+    .option('--data-plane', 'carry the route tables into Linux network namespaces (root): real packets')
+    .addOption(
+      new Option('--vip-on <nodes>', 'with --data-plane: put the VIPs on every node, or on none')
+        .choices(['all', 'none'])
+        .default('none'),
+    )
+    .addOption(new Option('--clients <n>', 'with --data-plane: clients per VPC').argParser(count).default(1))
+    .addOption(
+      new Option('--propagation-ms <ms>', 'with --data-plane: delay of a route write into the kernel')
+        .argParser(millis)
+        .default(0),
+    )
     .action(action(async () => (await import('./local')).localCommand));
+
+  program
+    .command('probe')
+    .description('packets from every client of a local data plane to every VIP: who answers, gaps, loops')
+    .addOption(
+      new Option('--rate <n>', 'datagrams per second per client and VIP').argParser(count).default(100),
+    )
+    .addOption(
+      new Option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)').argParser(seconds),
+    )
+    .option('--vip <cidr...>', 'only these VIPs')
+    .action(action(async () => (await import('./probe')).probeCommand));
 
   program
     .command('demo')
