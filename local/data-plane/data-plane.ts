@@ -221,12 +221,16 @@ export class DataPlane {
     for (const [netns, list] of pairs) await ipBatch(netns, list);
     await Promise.all([...perNamespace].map(([netns, list]) => ipBatch(netns, list)));
     // Proxy ARP on the router side of host links: a host's neighbours in its subnet are reached through
-    // the router, where its subnet's route table applies.
+    // the router, where its subnet's route table applies. It answers at once, not after Linux's default
+    // random delay of up to 0.8 s (proxy_delay).
     await Promise.all(
       [...new Set(layout.hosts.map((h) => h.router))].map(async (router) => {
         const settings = layout.hosts
           .filter((h) => h.router === router)
-          .map((h) => `net.ipv4.conf.${h.routerIf}.proxy_arp=1`);
+          .flatMap((h) => [
+            `net.ipv4.conf.${h.routerIf}.proxy_arp=1`,
+            `net.ipv4.neigh.${h.routerIf}.proxy_delay=0`,
+          ]);
         const [command, args] = inNamespace(router, ['sysctl', '-q', '-w', ...settings]);
         const result = await run(command, args);
         if (result.code !== 0) throw new Error(`sysctl in ${router}: ${result.stderr.trim()}`);
