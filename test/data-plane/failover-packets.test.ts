@@ -180,6 +180,59 @@ describe('a failover in packets', () => {
   });
 });
 
+describe('faults, as clients see them', () => {
+  /** Back to the seed: server-a active, every model off. */
+  const fromSeed = async () => {
+    aws.world.restore(seeded);
+    aws.models.reset();
+    await aws.dataPlane!.sync();
+  };
+  const looped = (seen: Record<string, ClientObservation>) =>
+    Object.values(seen).reduce((n, o) => n + o.vips[VIP]!.looped, 0);
+
+  it("us-east-1's EC2 API down: DEGRADED, vpc-b's clients reach server-b, vpc-a's still server-a, nothing loops; check --repair converges after", async () => {
+    await fromSeed();
+    aws.models.setOutage('us-east-1', true, 'ec2');
+
+    const { result, seen } = await whileProbing(() => vipctl(['failover', '--to', 'server-b']));
+
+    expect(result.code, result.stdout + result.stderr).toBe(3);
+    expect(looped(seen)).toBe(0);
+    expect(answeredBy(await probeNow())).toEqual({ 'client-vpc-a': 'server-a', 'client-vpc-b': 'server-b' });
+
+    aws.models.setOutage('us-east-1', false, 'ec2');
+    const repair = await whileProbing(() => vipctl(['check', '--active', 'server-b', '--repair']));
+    expect(looped(repair.seen)).toBe(0);
+    expect(answeredBy(await probeNow())).toEqual({ 'client-vpc-a': 'server-b', 'client-vpc-b': 'server-b' });
+  });
+
+  it('the task process dies after two writes: the run fails, no packet loops, and the next failover converges', async () => {
+    await fromSeed();
+    aws.models.armTaskCrash(2);
+
+    const crashed = await whileProbing(() => vipctl(['failover', '--to', 'server-b']));
+
+    expect(crashed.result.code).toBe(1);
+    expect(looped(crashed.seen)).toBe(0);
+    const again = await whileProbing(() => vipctl(['failover', '--to', 'server-b']));
+    expect(again.result.code, again.result.stderr).toBe(0);
+    expect(looped(again.seen)).toBe(0);
+    expect(answeredBy(await probeNow())).toEqual({ 'client-vpc-a': 'server-b', 'client-vpc-b': 'server-b' });
+  });
+
+  it('throttled writes (RequestLimitExceeded) are retried: no packet loops, every client ends at server-b', async () => {
+    await fromSeed();
+    aws.models.addFault({ action: 'ReplaceTransitGatewayRoute', code: 'RequestLimitExceeded', status: 503, count: 3 });
+    aws.models.addFault({ action: 'ReplaceRoute', code: 'RequestLimitExceeded', status: 503, count: 3 });
+
+    const { result, seen } = await whileProbing(() => vipctl(['failover', '--to', 'server-b']));
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(looped(seen)).toBe(0);
+    expect(answeredBy(await probeNow())).toEqual({ 'client-vpc-a': 'server-b', 'client-vpc-b': 'server-b' });
+  });
+});
+
 interface PlannedChange {
   readonly table: string;
   readonly kind: 'vpc' | 'tgw';
