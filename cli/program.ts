@@ -284,6 +284,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
   program
     .command('demo')
     .description('the whole story on local AWS in under a minute (what npm start runs)')
+    .option('--data-plane', 'real packets too: clients in every VPC probe the VIP while it moves (root)')
     .action(action(async () => (await import('./demo')).demoCommand));
 
   return program;

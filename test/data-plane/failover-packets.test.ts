@@ -222,7 +222,12 @@ describe('faults, as clients see them', () => {
 
   it('throttled writes (RequestLimitExceeded) are retried: no packet loops, every client ends at server-b', async () => {
     await fromSeed();
-    aws.models.addFault({ action: 'ReplaceTransitGatewayRoute', code: 'RequestLimitExceeded', status: 503, count: 3 });
+    aws.models.addFault({
+      action: 'ReplaceTransitGatewayRoute',
+      code: 'RequestLimitExceeded',
+      status: 503,
+      count: 3,
+    });
     aws.models.addFault({ action: 'ReplaceRoute', code: 'RequestLimitExceeded', status: 503, count: 3 });
 
     const { result, seen } = await whileProbing(() => vipctl(['failover', '--to', 'server-b']));
