@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Topology } from '../../tasks/topology';
 import type { LocalWorld } from '../world';
 import { batchLines, type KernelState, kernelStateOf } from './kernel-state';
-import { type Layout, layoutOf, type NamespaceInfo } from './layout';
+import { type Layout, LINK_LOCAL, layoutOf, type NamespaceInfo } from './layout';
 import {
   dataPlaneMissing,
   inNamespace,
@@ -119,7 +119,11 @@ export class DataPlane {
       const wanted = kernelStateOf(this.world, this.layout);
       await Promise.all(
         [...wanted].map(async ([netns, state]) => {
-          await ipBatch(netns, batchLines(this.applied.get(netns), state));
+          const { routes, rules } = batchLines(this.applied.get(netns), state);
+          // Routes first: a rule never points at a table before its routes are there.
+          await ipBatch(netns, routes);
+          await ipBatch(netns, rules);
+          await ipBatch(netns, rules, '-6');
           this.applied.set(netns, state);
         }),
       );
@@ -133,9 +137,7 @@ export class DataPlane {
     const netns = this.namespace(node).netns;
     await ipBatch(
       netns,
-      this.topology.vips.map(
-        (vip) => `addr replace ${vip.includes(':') ? vip : vip.replace(/\/\d+$/, '/32')} dev eth0`,
-      ),
+      this.topology.vips.map((vip) => `addr replace ${vip} dev eth0${vip.includes(':') ? ' nodad' : ''}`),
     );
   }
 
@@ -171,6 +173,9 @@ export class DataPlane {
           'net.ipv4.icmp_ratelimit=0',
           'net.ipv4.icmp_msgs_per_sec=100000',
           'net.ipv6.icmp.ratelimit=0',
+          // IPv6 addresses are usable at once, without duplicate address detection's wait.
+          'net.ipv6.conf.all.accept_dad=0',
+          'net.ipv6.conf.default.accept_dad=0',
           ...(router ? ['net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'] : []),
         ];
         const [command, args] = inNamespace(info.netns, ['sysctl', '-q', '-w', ...settings]);
@@ -199,12 +204,18 @@ export class DataPlane {
       pair(host.router, `link add ${host.routerIf} type veth peer name eth0 netns ${host.host}`);
       lines(host.router).push(
         `addr add ${host.gateway}/32 dev ${host.routerIf}`,
+        `addr add ${LINK_LOCAL.a}/64 dev ${host.routerIf} nodad`,
         `link set ${host.routerIf} up`,
       );
       lines(host.host).push(
         `addr add ${host.address}/${host.prefix} dev eth0`,
+        `addr add ${LINK_LOCAL.b}/64 dev eth0 nodad`,
+        // A /128, not the subnet's /64: with no on-link prefix, even a neighbour of the same subnet is
+        // reached through the router (IPv4 gets there with proxy ARP).
+        ...(host.address6 ? [`addr add ${host.address6}/128 dev eth0 nodad`] : []),
         'link set eth0 up',
         `route add default via ${host.gateway} dev eth0 onlink`,
+        `route add ::/0 via ${LINK_LOCAL.a} dev eth0`,
       );
     }
     for (const link of layout.links) {
@@ -212,12 +223,23 @@ export class DataPlane {
         link.a.netns,
         `link add ${link.a.ifname} type veth peer name ${link.b.ifname} netns ${link.b.netns}`,
       );
-      for (const side of [link.a, link.b])
+      for (const [side, local] of [
+        [link.a, LINK_LOCAL.a],
+        [link.b, LINK_LOCAL.b],
+      ] as const)
         lines(side.netns).push(
           `addr add ${side.address}/30 dev ${side.ifname}`,
+          `addr add ${local}/64 dev ${side.ifname} nodad`,
           `link set ${side.ifname} up`,
         );
     }
+    // Each router also holds a global IPv6 address (a ULA, on lo) to send ICMPv6 errors from: an error
+    // from a link-local address could not leave the link it was sent on.
+    Object.values(layout.namespaces)
+      .filter((n) => n.role === 'vpc' || n.role === 'tgw')
+      .forEach((router, i) => {
+        lines(router.netns).push(`addr add fdff:198:18::${(i + 1).toString(16)}/128 dev lo nodad`);
+      });
     for (const [netns, list] of pairs) await ipBatch(netns, list);
     await Promise.all([...perNamespace].map(([netns, list]) => ipBatch(netns, list)));
     // Proxy ARP on the router side of host links: a host's neighbours in its subnet are reached through

@@ -20,8 +20,9 @@
  *   (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_TransitGatewayRoute.html) but not how a
  *   route forwards in each, so this is local AWS's assumption, not a documented fact.
  */
+import { parseCidr } from '../../tasks/ip-cidr';
 import type { LocalWorld, RegionWorld } from '../world';
-import { ipv4InCidr, type Layout } from './layout';
+import { type HostLink, type Layout, LINK_LOCAL, type RouterLink } from './layout';
 
 /** The table of interfaces whose traffic must be dropped (an attachment that is not available). */
 export const DROP_TABLE = 90;
@@ -38,7 +39,31 @@ export interface NamespaceState {
 
 export type KernelState = Map<string, NamespaceState>;
 
-const isIpv4 = (cidr: string) => !cidr.includes(':');
+const isIpv6 = (cidr: string) => cidr.includes(':');
+
+/** Whether `address` lies in `cidr` (either family). */
+function inCidr(address: string, cidr: string): boolean {
+  const range = parseCidr(cidr);
+  const host = parseCidr(`${address}/${isIpv6(address) ? 128 : 32}`);
+  if (!range || !host || range.family !== host.family) return false;
+  const width = range.family === 4 ? 32 : 128;
+  return host.base >= range.base && host.base < range.base + (1n << BigInt(width - range.prefix));
+}
+
+/** The host's address of the destination's family, if it has one. */
+const hostAddress = (host: HostLink, dest: string) => (isIpv6(dest) ? host.address6 : host.address);
+
+/** The next hop toward a host over its link: its IPv4 address on link, or its link-local IPv6 address. */
+const viaHost = (host: HostLink, dest: string) =>
+  isIpv6(dest)
+    ? `via ${LINK_LOCAL.b} dev ${host.routerIf}`
+    : `via ${host.address} dev ${host.routerIf} onlink`;
+
+/** The next hop toward the `peer` side of a router link. */
+function viaPeer(link: RouterLink, self: RouterLink['a'], peer: RouterLink['a'], dest: string): string {
+  if (!isIpv6(dest)) return `via ${peer.address} dev ${self.ifname} onlink`;
+  return `via ${peer === link.a ? LINK_LOCAL.a : LINK_LOCAL.b} dev ${self.ifname}`;
+}
 
 function stateOf(state: KernelState, netns: string): NamespaceState {
   let ns = state.get(netns);
@@ -59,7 +84,8 @@ function put(ns: NamespaceState, table: number, key: string, spec: string): void
 }
 
 function lastResort(ns: NamespaceState, table: number): void {
-  put(ns, table, 'last-resort', `unreachable default metric ${LAST_RESORT_METRIC}`);
+  put(ns, table, 'last-resort', `unreachable 0.0.0.0/0 metric ${LAST_RESORT_METRIC}`);
+  put(ns, table, 'last-resort-6', `unreachable ::/0 metric ${LAST_RESORT_METRIC}`);
 }
 
 function regionOfNetns(world: LocalWorld, layout: Layout, netns: string): RegionWorld {
@@ -76,7 +102,8 @@ export function kernelStateOf(world: LocalWorld, layout: Layout): KernelState {
   );
   for (const router of routerNamespaces) {
     const ns = stateOf(state, router.netns);
-    put(ns, DROP_TABLE, 'drop', 'blackhole default');
+    put(ns, DROP_TABLE, 'drop', 'blackhole 0.0.0.0/0');
+    put(ns, DROP_TABLE, 'drop-6', 'blackhole ::/0');
   }
   const attachmentAvailable = (region: RegionWorld, id: string) =>
     region.tgwAttachments[id]?.state === 'available';
@@ -100,13 +127,15 @@ export function kernelStateOf(world: LocalWorld, layout: Layout): KernelState {
       lastResort(ns, number);
       for (const route of table.routes) {
         const dest = route.destination;
-        if (!isIpv4(dest)) continue;
         const target = route.target;
         if (target.kind === 'local') {
           put(ns, number, `blackhole ${dest}`, `blackhole ${dest}`);
-          for (const host of hosts)
-            if (ipv4InCidr(host.address, dest))
-              put(ns, number, `${host.address}/32`, `${host.address}/32 dev ${host.routerIf} scope link`);
+          for (const host of hosts) {
+            const address = hostAddress(host, dest);
+            const bits = isIpv6(dest) ? 128 : 32;
+            if (address && inCidr(address, dest))
+              put(ns, number, `${address}/${bits}`, `${address}/${bits} dev ${host.routerIf}`);
+          }
           continue;
         }
         let spec = `blackhole ${dest}`;
@@ -118,7 +147,7 @@ export function kernelStateOf(world: LocalWorld, layout: Layout): KernelState {
           // when source/destination checking is off
           // (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck).
           if (host && eni?.status === 'in-use' && instance?.state === 'running' && !eni.sourceDestCheck)
-            spec = `${dest} via ${host.address} dev ${host.routerIf} onlink`;
+            spec = `${dest} ${viaHost(host, dest)}`;
         } else if (!route.filtered && target.kind === 'transitGateway') {
           const tgwUp = region.transitGateways[target.id]?.state === 'available';
           if (
@@ -127,7 +156,7 @@ export function kernelStateOf(world: LocalWorld, layout: Layout): KernelState {
             attachment?.transitGatewayId === target.id &&
             attachmentAvailable(region, link.attachment)
           )
-            spec = `${dest} via ${link.b.address} dev ${link.a.ifname} onlink`;
+            spec = `${dest} ${viaPeer(link, link.a, link.b, dest)}`;
         }
         put(ns, number, dest, spec);
       }
@@ -182,14 +211,14 @@ export function kernelStateOf(world: LocalWorld, layout: Layout): KernelState {
       lastResort(ns, number);
       for (const route of table.routes) {
         const dest = route.destination;
-        if (!isIpv4(dest) || route.phase?.state === 'deleting') continue;
+        if (route.phase?.state === 'deleting') continue;
         const side =
           route.attachmentId && route.phase?.state !== 'pending' ? usable(route.attachmentId) : undefined;
         put(
           ns,
           number,
           dest,
-          side ? `${dest} via ${side.peer.address} dev ${side.self.ifname} onlink` : `blackhole ${dest}`,
+          side ? `${dest} ${viaPeer(side.link, side.self, side.peer, dest)}` : `blackhole ${dest}`,
         );
       }
     }
@@ -205,9 +234,17 @@ export function kernelStateOf(world: LocalWorld, layout: Layout): KernelState {
   return state;
 }
 
-/** The `ip -batch` lines that take a namespace from `applied` to `wanted` (routes replaced in place, never flushed). */
-export function batchLines(applied: NamespaceState | undefined, wanted: NamespaceState): string[] {
+/**
+ * The `ip -batch` lines that take a namespace from `applied` to `wanted` (routes replaced in place,
+ * never flushed): `routes` (each line's family follows its destination) and `rules`, which apply to
+ * IPv4 and, run again with `ip -6`, to IPv6.
+ */
+export function batchLines(
+  applied: NamespaceState | undefined,
+  wanted: NamespaceState,
+): { routes: string[]; rules: string[] } {
   const lines: string[] = [];
+  const rules: string[] = [];
   for (const [table, routes] of wanted.routes) {
     const before = applied?.routes.get(table);
     for (const [key, spec] of routes)
@@ -219,7 +256,7 @@ export function batchLines(applied: NamespaceState | undefined, wanted: Namespac
     if (!wanted.routes.has(table))
       for (const spec of routes.values()) lines.push(`route del ${spec} table ${table}`);
   // New rules before old ones go, so that an interface is never without its table.
-  for (const rule of wanted.rules) if (!applied?.rules.has(rule)) lines.push(`rule add ${rule}`);
-  for (const rule of applied?.rules ?? []) if (!wanted.rules.has(rule)) lines.push(`rule del ${rule}`);
-  return lines;
+  for (const rule of wanted.rules) if (!applied?.rules.has(rule)) rules.push(`rule add ${rule}`);
+  for (const rule of applied?.rules ?? []) if (!wanted.rules.has(rule)) rules.push(`rule del ${rule}`);
+  return { routes: lines, rules };
 }

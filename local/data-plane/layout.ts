@@ -13,6 +13,7 @@
  *   between two TGWs. Their point-to-point addresses come from 198.18.0.0/15 (RFC 2544's benchmark
  *   range), which a topology may not use (checked at start).
  */
+import { parseCidr } from '../../tasks/ip-cidr';
 import type { Topology } from '../../tasks/topology';
 import type { LocalWorld } from '../world';
 
@@ -44,6 +45,8 @@ export interface HostLink {
   readonly subnetId: string;
   /** The ENI for a node; absent for clients. */
   readonly eni?: string;
+  /** The host's IPv6 address, in a VPC with an IPv6 CIDR (the subnet's /64, same host part as IPv4). */
+  readonly address6?: string;
 }
 
 /** A point-to-point link between two routers (VPC attachment or peering attachment). */
@@ -97,6 +100,24 @@ export function ipv4InCidr(ip: string, cidr: string): boolean {
 }
 
 const isIpv4Cidr = (cidr: string): boolean => !cidr.includes(':');
+
+/**
+ * Every link's IPv6 next hops are link-local: the side named first holds fe80::1, the other fe80::2
+ * (a host link: the router fe80::1, the host fe80::2). Link-local addresses are per interface, so one
+ * pair serves every link.
+ */
+export const LINK_LOCAL = { a: 'fe80::1', b: 'fe80::2' } as const;
+
+/** The IPv6 address of host `host` (an offset) in the `subnet`-th /64 of `cidr` (uncompressed text). */
+export function ipv6HostIn(cidr: string, subnet: number, host: number): string {
+  const parsed = parseCidr(cidr);
+  if (!parsed || parsed.family !== 6) throw new Error(`${cidr} is not an IPv6 CIDR`);
+  const value = parsed.base + (BigInt(subnet) << 64n) + BigInt(host);
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    ((value >> BigInt((7 - i) * 16)) & 0xffffn).toString(16),
+  );
+  return groups.join(':');
+}
 
 /** Every namespace and link of `topology` as seeded in `world`, named under `prefix`. */
 export function layoutOf(
@@ -161,6 +182,17 @@ export function layoutOf(
       return table.id;
     };
     const gatewayOf = (cidr: string) => intToIpv4(parseIpv4Cidr(cidr)[0] + 1);
+    const subnetIndex = (cidr: string) => subnets.findIndex((s) => s.cidr === cidr);
+    const address6Of = (cidr: string, address: string) =>
+      vpc.ipv6Cidr
+        ? {
+            address6: ipv6HostIn(
+              vpc.ipv6Cidr,
+              subnetIndex(cidr),
+              ipv4ToInt(address) - parseIpv4Cidr(cidr)[0],
+            ),
+          }
+        : {};
     add({
       key: vpcKey,
       netns: router,
@@ -188,6 +220,7 @@ export function layoutOf(
         table: tableOfSubnet(subnet.id),
         subnetId: subnet.id,
         eni: eni.id,
+        ...address6Of(subnet.cidr, eni.privateIp),
       });
     }
 
@@ -209,6 +242,7 @@ export function layoutOf(
         gateway: gatewayOf(subnet.cidr),
         table: tableOfSubnet(subnet.id),
         subnetId: subnet.id,
+        ...address6Of(subnet.cidr, address),
       });
     }
 

@@ -85,10 +85,14 @@ export function run(command: string, args: readonly string[], input?: string): P
   });
 }
 
-/** `ip -n <netns> -batch -` with `lines`; throws naming the namespace and iproute2's message. */
-export async function ipBatch(netns: string | undefined, lines: readonly string[]): Promise<void> {
+/** `ip [-6] -n <netns> -batch -` with `lines` (without -6, each line's family follows its addresses); throws naming the namespace and iproute2's message. */
+export async function ipBatch(
+  netns: string | undefined,
+  lines: readonly string[],
+  family?: '-6',
+): Promise<void> {
   if (lines.length === 0) return;
-  const args = netns ? ['-n', netns, '-batch', '-'] : ['-batch', '-'];
+  const args = [...(family ? [family] : []), ...(netns ? ['-n', netns] : []), '-batch', '-'];
   const result = await run('ip', args, `${lines.join('\n')}\n`);
   if (result.code !== 0)
     throw new Error(

@@ -19,6 +19,8 @@ const runnable = missingReasons(REQUIREMENTS).length === 0;
 
 const TWO = new URL('../../examples/two-region.yaml', import.meta.url).pathname;
 const THREE = new URL('../../examples/three-region.yaml', import.meta.url).pathname;
+const DUAL = new URL('../../examples/dual-stack.yaml', import.meta.url).pathname;
+const VIP6 = 'fd00:172:16::1/128';
 
 // IDs of examples/two-region.yaml, written out: the worlds are described in AWS's terms, not the product's.
 const US = 'us-east-1';
@@ -85,7 +87,7 @@ async function walkerSays(l: Lab, vip: string): Promise<Record<string, Seen>> {
     else if (end.kind === 'missing')
       // With no VIP route, a VPC table's default route (to the internet gateway) takes the packet out of
       // the modelled world; a table without one answers "unreachable".
-      says[client] = hasDefaultRoute(world, end.table) ? 'lost' : 'unreachable';
+      says[client] = hasDefaultRoute(world, end.table, vip) ? 'lost' : 'unreachable';
     else says[client] = 'lost';
   }
   return says;
@@ -114,12 +116,13 @@ function isVpcTable(world: Awaited<ReturnType<typeof fetchWorld>>, hop: string):
   return Boolean((world.regions[name] as RawRegion | undefined)?.routeTables?.[table]);
 }
 
-function hasDefaultRoute(world: Awaited<ReturnType<typeof fetchWorld>>, table: string): boolean {
+function hasDefaultRoute(world: Awaited<ReturnType<typeof fetchWorld>>, table: string, vip: string): boolean {
+  const any = vip.includes(':') ? '::/0' : '0.0.0.0/0';
   for (const region of Object.values(world.regions) as {
     routeTables?: Record<string, { routes: { destination: string }[] }>;
   }[]) {
     const found = region.routeTables?.[table];
-    if (found) return found.routes.some((r) => r.destination === '0.0.0.0/0');
+    if (found) return found.routes.some((r) => r.destination === any);
   }
   return false;
 }
@@ -272,6 +275,41 @@ describe('the route walker and the kernel agree, client by client', () => {
       expect(packets).toMatchObject(expected);
     });
   }
+
+  it('IPv6: the /128 VIP of a dual-stack topology, seeded, moved to server-b, and looped between the TGWs', async () => {
+    const dual = await lab(DUAL);
+    try {
+      const seeded = await inWorld(dual, () => {}, VIP6);
+      expect(seeded.packets).toEqual(seeded.walker);
+      expect(new Set(Object.values(seeded.packets))).toEqual(new Set(['answered by server-a']));
+
+      const moved = await inWorld(
+        dual,
+        (aws) => {
+          for (const table of B_TABLES) aws.world.setRoute(AP, table, VIP6, ENI_B);
+          aws.world.setRoute(AP, TGW_B.table, VIP6, ATTACH_B);
+          aws.world.setRoute(US, TGW_A.table, VIP6, PEERING);
+          for (const table of A_TABLES) aws.world.setRoute(US, table, VIP6, TGW_A.id);
+        },
+        VIP6,
+      );
+      expect(moved.packets).toEqual(moved.walker);
+      expect(new Set(Object.values(moved.packets))).toEqual(new Set(['answered by server-b']));
+
+      const looped = await inWorld(dual, (aws) => aws.world.setRoute(US, TGW_A.table, VIP6, PEERING), VIP6);
+      expect(looped.packets).toEqual(looped.walker);
+      expect(looped.packets).toMatchObject({
+        'client-vpc-b': 'looped',
+        'client-vpc-a': 'answered by server-a',
+      });
+
+      const missing = await inWorld(dual, (aws) => aws.world.deleteRoute(AP, TGW_B.table, VIP6), VIP6);
+      expect(missing.packets).toEqual(missing.walker);
+      expect(missing.packets).toMatchObject({ 'client-vpc-b': 'unreachable' });
+    } finally {
+      await dual.aws.close();
+    }
+  });
 
   it('a three-region chain: every client of every VPC, before and after server-b takes over', async () => {
     three = await lab(THREE);
