@@ -5,9 +5,6 @@
  * wrong order through the EC2 API.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EC2Client, ReplaceRouteCommand, ReplaceTransitGatewayRouteCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { localEnvironment } from '../../local/client-env';
@@ -15,14 +12,13 @@ import { type ClientObservation, startProbe } from '../../local/data-plane/probe
 import { type LocalAws, startLocalAws } from '../../local/server';
 import type { WorldData } from '../../local/world';
 import { loadTopology } from '../../tasks/topology';
-import { BIN, EXAMPLE, ensureBuilt, ROOT } from '../e2e/local-harness';
+import { cleanEnv, EXAMPLE, ensureBuilt, vipctl as runVipctl } from '../e2e/local-harness';
 import { commands, itRequires, missingReasons, netns, root } from '../support/requirements';
 
 const REQUIREMENTS = [root(), netns(), commands(['python3', 'ping'], ['python3', 'iputils-ping'])];
 const it = itRequires(REQUIREMENTS);
 const runnable = missingReasons(REQUIREMENTS).length === 0;
 const VIP = '172.16.0.1/32';
-const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 
 let aws: LocalAws;
 let seeded: WorldData;
@@ -42,27 +38,12 @@ afterAll(async () => {
   await aws?.close();
 });
 
-function vipctl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, '--config', EXAMPLE, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          ...localEnvironment(aws.url),
-          AWS_REGION: 'us-east-1',
-          VIPCTL_JOURNAL: JOURNAL,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-        timeout: 270_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The built vipctl against this file's local AWS, as a cluster node runs it. */
+const vipctl = (args: readonly string[]) =>
+  runVipctl(
+    ['--config', EXAMPLE, ...args],
+    cleanEnv({ ...localEnvironment(aws.url), AWS_REGION: 'us-east-1' }),
+  );
 
 const clients = () =>
   Object.entries(aws.dataPlane!.view().namespaces)

@@ -4,18 +4,13 @@
  * or could change routes, never a drill, and a drill named outright is refused. Checked on the world
  * (the reference walker), not on messages alone.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localEnvironment } from '../../local/client-env';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
 import { fetchWorld, readTopologyFile, unreachedFrom } from '../oracle/route-walker';
-import { BIN, EXAMPLE, ensureBuilt, ROOT } from './local-harness';
+import { cleanEnv, EXAMPLE, ensureBuilt, vipctl as runVipctl } from './local-harness';
 
-const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 const walkTopology = readTopologyFile(EXAMPLE);
 let local: LocalAws;
 
@@ -27,27 +22,12 @@ afterAll(async () => {
   await local?.close();
 });
 
-function vipctl(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, '--config', EXAMPLE, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          ...localEnvironment(local.url),
-          AWS_REGION: 'us-east-1',
-          VIPCTL_JOURNAL: JOURNAL,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
-        timeout: 270_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The built vipctl against this file's local AWS, as a cluster node runs it. */
+const vipctl = (args: readonly string[]) =>
+  runVipctl(
+    ['--config', EXAMPLE, ...args],
+    cleanEnv({ ...localEnvironment(local.url), AWS_REGION: 'us-east-1' }),
+  );
 
 const activeIs = async (node: string) => unreachedFrom(await fetchWorld(local.url), walkTopology, node);
 
