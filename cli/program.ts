@@ -281,6 +281,16 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .option('--vip <cidr...>', 'only these VIPs')
     .action(action(async () => (await import('./probe')).probeCommand));
 
+  const lab = program.command('lab').description('a real Pacemaker cluster on the local data plane (root)');
+  lab
+    .command('run')
+    .description('play a scenario with packets running: kill the active node, time the recovery per VPC')
+    .addOption(
+      new Option('--scenario <name>', 'what to play').choices(['kill-active']).default('kill-active'),
+    )
+    .addOption(new Option('--runs <n>', 'how many times, each on a fresh lab').argParser(count).default(1))
+    .action(action(async () => (await import('./lab')).labRunCommand));
+
   program
     .command('demo')
     .description('the whole story on local AWS in under a minute (what npm start runs)')

@@ -81,6 +81,8 @@ export function run(command: string, args: readonly string[], input?: string): P
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A command that exits without reading its input closes the pipe: that is not an error here.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }
