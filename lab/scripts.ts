@@ -25,7 +25,7 @@ exec "$@"`;
  * host side). Python 3, standard library only; exits when stdin closes.
  * argv: host, port, socket path.
  */
-export const FORWARDER = String.raw`
+export const FORWARDER = `
 import os, socket, sys, threading
 host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -111,7 +111,7 @@ export const LINK_LOCAL = { a: 'fe80::1', b: 'fe80::2' } as const;
 /** The IPv6 address of host `host` (an offset) in the `subnet`-th /64 of `cidr` (uncompressed text). */
 export function ipv6HostIn(cidr: string, subnet: number, host: number): string {
   const parsed = parseCidr(cidr);
-  if (!parsed || parsed.family !== 6) throw new Error(`${cidr} is not an IPv6 CIDR`);
+  if (parsed?.family !== 6) throw new Error(`${cidr} is not an IPv6 CIDR`);
   const value = parsed.base + (BigInt(subnet) << 64n) + BigInt(host);
   const groups = Array.from({ length: 8 }, (_, i) =>
     ((value >> BigInt((7 - i) * 16)) & 0xffffn).toString(16),
