@@ -15,7 +15,7 @@
 
 import { executionSession } from '../tasks/accounts';
 import type { ApplyOutput, ExecutionInput, PlanOutput, RunOutput } from '../tasks/contracts';
-import type { SfnClientFor, TaskDeps } from '../tasks/deps';
+import type { TaskDeps } from '../tasks/deps';
 import type { Ec2ClientFor } from '../tasks/ec2/clients';
 import { readWorld } from '../tasks/ec2/read-world';
 import { ErrorName } from '../tasks/errors';
@@ -27,6 +27,7 @@ import { OutOfTimeError, runApply } from '../tasks/run-apply';
 import { runPlan } from '../tasks/run-plan';
 import { runVerify } from '../tasks/run-verify';
 import { assertSnapshotHolds } from '../tasks/snapshot-guard';
+import type { SfnClientFor } from '../tasks/stale-run-guard';
 import { rebuiltResults } from '../tasks/step-results';
 import type { Topology } from '../tasks/topology';
 import { VERIFY_RETRY_POLICY, verifyRetryDelayMs } from '../tasks/workflow-states';
