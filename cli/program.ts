@@ -6,16 +6,12 @@ import { isAbsolute, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CLI_WAIT_SECONDS } from '../tasks/time-budget';
 import { configuredProxies } from './aws/network';
+import type { DemoOptions } from './commands/demo';
 import { accountOption, clusterOption, nodeOption, vipOption, vpcOption } from './commands/discover-options';
 import { millis, port } from './commands/local-options';
-import {
-  type CliDeps,
-  type CommandContext,
-  createContext,
-  defaultDeps,
-  type GlobalOptions,
-} from './core/context';
+import { type CliDeps, type CommandContext, createContext, defaultDeps } from './core/context';
 import { ExitCode } from './core/exit-codes';
+import type { GlobalOptions } from './core/globals';
 import type { CliIo } from './core/io';
 import { count, nodeName, seconds } from './core/options';
 import { describeFailure } from './failure';
@@ -301,7 +297,12 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .command('demo')
     .description('the whole story on local AWS in under a minute (what npm start runs)')
     .option('--data-plane', 'real packets too: clients in every VPC probe the VIP while it moves (root)')
-    .action(action(async () => (await import('./commands/demo')).demoCommand));
+    .action(
+      action(async () => {
+        const { demoCommand } = await import('./commands/demo');
+        return (ctx, options: DemoOptions) => demoCommand(ctx, options, run);
+      }),
+    );
 
   return program;
 }

@@ -10,7 +10,7 @@ import type { Ec2ClientFor } from '../../tasks/ec2/clients';
 import { regionsOf } from '../../tasks/routing';
 import type { RecordReader } from '../../tasks/run-store';
 import type { Topology } from '../../tasks/topology';
-import type { GlobalOptions } from '../core/context';
+import type { GlobalOptions } from '../core/globals';
 import { agentFactory, configuredProxies } from './network';
 
 export interface AwsClients {

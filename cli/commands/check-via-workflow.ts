@@ -13,7 +13,7 @@ import type { CommandContext } from '../core/context';
 import { ExitCode } from '../core/exit-codes';
 import { failureOf, parseCause } from '../runs/executions';
 import type { Session } from '../runs/session';
-import type { CheckFindings } from './check';
+import type { CheckFindings } from './check-findings';
 
 export async function askWorkflow(
   ctx: CommandContext,

@@ -17,6 +17,7 @@ import { vipsNotOnHost } from '../core/host-addresses';
 import { describeOutcome, describeTarget } from '../render/names';
 import { startAndFollow } from '../runs/follow';
 import { openSession, type Session } from '../runs/session';
+import type { CheckFindings } from './check-findings';
 import { askWorkflow } from './check-via-workflow';
 
 export interface CheckOptions {
@@ -100,16 +101,6 @@ export async function checkCommand(ctx: CommandContext, options: CheckOptions): 
       unreachable: observation.unreachable,
     },
   });
-}
-
-/** What a check found, from reading the routes or from a drill. */
-export interface CheckFindings {
-  readonly exitCode: number;
-  readonly notConverged: boolean;
-  readonly unknown: boolean;
-  readonly notOnHost: readonly string[];
-  /** The `--json` result. */
-  readonly result: Record<string, unknown>;
 }
 
 /** Says what is wrong with the host, prints the JSON result, and repairs wrong routes when asked. */

@@ -2,6 +2,7 @@
  * `vipctl demo` (what `npm start` runs): the whole story on local AWS in under a minute. Every step
  * is a real vipctl command, run in process through `run(argv, io)` with `--endpoint-url` pointing at
  * local AWS, so the demo takes the same code paths and the same SDK clients over HTTP as a cluster node.
+ * cli/program.ts hands `run` in (`Vipctl`), so this module does not import the command tree that loads it.
  */
 import { join } from 'node:path';
 import type { ClientObservation } from '../../local/data-plane/probe';
@@ -9,10 +10,12 @@ import type { LocalAws } from '../../local/index';
 import { loadTopology, type Topology } from '../../tasks/topology';
 import { packageRoot, startCliLocalAws } from '../aws/local-aws';
 import { usageError } from '../core/cli-error';
-import type { CommandContext } from '../core/context';
+import type { CliDeps, CommandContext } from '../core/context';
 import { ExitCode } from '../core/exit-codes';
 import type { CliIo } from '../core/io';
-import { run } from '../program';
+
+/** vipctl itself, in process: cli/program.ts's `run`. */
+export type Vipctl = (argv: readonly string[], io: CliIo, deps?: Partial<CliDeps>) => Promise<number>;
 
 /** One demo step: a vipctl command and the exit code the story expects of it. */
 export interface DemoStep {
@@ -139,7 +142,7 @@ function packetLines(seen: Record<string, ClientObservation>, vip: string, since
   });
 }
 
-export async function demoCommand(ctx: CommandContext, options: DemoOptions = {}): Promise<number> {
+export async function demoCommand(ctx: CommandContext, options: DemoOptions, run: Vipctl): Promise<number> {
   const started = Date.now();
   if (options.dataPlane) {
     const { dataPlaneMissing } = await import('../../local/data-plane/netns');

@@ -8,21 +8,9 @@ import type { Topology } from '../../tasks/topology';
 import type { Observation } from '../../tasks/world';
 import type { AwsClients } from '../aws/clients';
 import { colourWanted, createStyle, type Style } from '../render/style';
+import type { GlobalOptions } from './globals';
 import type { InterfaceLister } from './host-addresses';
 import type { CliIo } from './io';
-
-/** The global options after parsing: `config` is an absolute path. */
-export interface GlobalOptions {
-  readonly config: string;
-  readonly endpointUrl?: string;
-  readonly region?: string;
-  readonly profile?: string;
-  readonly json: boolean;
-  readonly debug: boolean;
-  readonly color: boolean;
-  /** Directory of the direct runs' journal (absolute). */
-  readonly journal: string;
-}
 
 /** Reads every VIP route and resource state of a topology. The real one is `readWorld` of tasks/ec2/read-world.ts. */
 export type WorldReader = (clients: AwsClients, topology: Topology) => Promise<Observation>;

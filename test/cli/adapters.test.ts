@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { targetsLocalAws } from '../../cli/aws/clients';
 import { restoreTarget } from '../../cli/commands/rollback';
-import type { GlobalOptions } from '../../cli/core/context';
+import type { GlobalOptions } from '../../cli/core/globals';
 import { gantt } from '../../cli/render/gantt';
 import { colourWanted } from '../../cli/render/style';
 import { table } from '../../cli/render/text';
