@@ -12,8 +12,8 @@ import { CliError, usageError } from '../core/cli-error';
 import type { CommandContext } from '../core/context';
 import { ExitCode } from '../core/exit-codes';
 import { plural } from '../render/text';
+import { type RunSelector, selectRecord } from '../runs/select';
 import { openSession } from '../runs/session';
-import { type RunSelector, selectRecord } from './show';
 
 export interface RollbackOptions extends RunSelector {
   readonly yes?: boolean;

@@ -3,7 +3,6 @@
 import { isDrillName } from '../../tasks/execution-name';
 import { tablesOf } from '../../tasks/routing';
 import { type StoredRecord, s3Url } from '../../tasks/stored-record';
-import { usageError } from '../core/cli-error';
 import type { CommandContext } from '../core/context';
 import { ExitCode } from '../core/exit-codes';
 import { gantt } from '../render/gantt';
@@ -11,59 +10,9 @@ import { describeOutcome, describeTarget } from '../render/names';
 import { stepDuration, stepSummary } from '../render/steps';
 import { duration, table, timestamp } from '../render/text';
 import { parseCause } from '../runs/executions';
-import { journalToRead } from '../runs/journal';
-import { loadSessionRun, type RunRecord, recordOfDirect } from '../runs/run-record';
-import { openSession, type Session } from '../runs/session';
-
-export interface RunSelector {
-  readonly args: readonly string[];
-  readonly last?: boolean;
-}
-
-/** The run named on the command line (`<run>` or `--last`) as an execution ARN. */
-export async function selectRun(session: Session, options: RunSelector, command: string): Promise<string> {
-  const id = options.args[0];
-  if (id && options.last) throw usageError(`give either a run or --last to ${command}, not both`);
-  if (options.last) return session.executions.last();
-  if (!id)
-    throw usageError(
-      `${command} needs a run`,
-      `pass an execution name or ARN (vipctl runs lists them), or --last`,
-    );
-  return session.executions.resolve(id);
-}
-
-/**
- * The record of the run named on the command line: a direct run from the journal (by name or ARN),
- * else an execution. `--last` is the newer of the newest execution and the newest direct run; when
- * Step Functions cannot be reached, the journal alone answers.
- */
-export async function selectRecord(
-  ctx: CommandContext,
-  session: Session,
-  options: RunSelector,
-  command: string,
-): Promise<RunRecord> {
-  const journal = journalToRead(ctx.globals.journal, ctx.deps.now);
-  const cluster = session.topology.cluster;
-  const id = options.args[0];
-  if (id && !options.last) {
-    const direct = await journal.find(cluster, id);
-    if (direct) return recordOfDirect(direct);
-  }
-  if (options.last && !id) {
-    // --last: the newest run that changed or could change routes, never a drill (executions.last()).
-    const [newestDirect] = (await journal.list(cluster)).filter((run) => run.input.mode !== 'drill');
-    if (newestDirect) {
-      const newestExecution = await session.executions.lastRouteRun().catch(() => undefined);
-      if (!newestExecution || newestExecution.startedAt.toISOString() < newestDirect.startedAt) {
-        return recordOfDirect(newestDirect);
-      }
-      return loadSessionRun(session, newestExecution.arn);
-    }
-  }
-  return loadSessionRun(session, await selectRun(session, options, command));
-}
+import type { RunRecord } from '../runs/run-record';
+import { type RunSelector, selectRecord } from '../runs/select';
+import { openSession } from '../runs/session';
 
 /** The run's objects in the run bucket (large runs keep their plan and output there). */
 function recordsOf(run: RunRecord): StoredRecord[] {
