@@ -24,7 +24,7 @@ export interface AccountSpec {
   readonly externalId?: string;
 }
 
-/** The patterns of tasks/topology.ts (ROLE_ARN, Account.externalId), where their sources are cited. */
+/** The patterns of tasks/topology/schema.ts (ROLE_ARN, Account.externalId), where their sources are cited. */
 const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[!-~]*\/)?[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 

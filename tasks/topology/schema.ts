@@ -6,9 +6,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { TopologyError, type TopologyProblem } from './errors';
-import { type Cidr, canonicalCidr, familyOf, overlaps, parseCidr } from './ip-cidr';
-import { partitionOf } from './partition';
+import { TopologyError, type TopologyProblem } from '../errors';
+import { type Cidr, canonicalCidr, familyOf, overlaps, parseCidr } from '../ip-cidr';
+import { partitionOf } from '../partition';
 
 /** User-chosen key for a node, VPC or TGW; also used inside execution names. */
 export const Name = z
