@@ -36,7 +36,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every relative import of a file, read by the TypeScript parser: static, re-exports and `import()`. */
-export function importsOf(file: string, text: string): Edge[] {
+function importsOf(file: string, text: string): Edge[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const edges: Edge[] = [];
   const add = (specifier: string, typeOnly: boolean) => {
@@ -84,7 +84,7 @@ const rank = (file: string) => LAYERS.indexOf(layerOf(file) as (typeof LAYERS)[n
 const commandOf = (file: string) => relative(join(CLI, 'commands'), file).replace(/\.ts$/, '');
 
 /** What is wrong with one edge, or undefined. */
-export function violation(edge: Edge): string | undefined {
+function violation(edge: Edge): string | undefined {
   const from = relative(ROOT, edge.from);
   const to = relative(ROOT, edge.to);
   if (!edge.to.startsWith(`${CLI}/`)) return undefined;
