@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Change, FailoverRun } from '../../bench/failover';
+import type { Change } from '../../bench/change';
+import type { FailoverRun } from '../../bench/failover';
 import {
   type BenchResults,
   baselineMedian,
