@@ -16,6 +16,8 @@ export default defineConfig({
     // time, so the extra load only makes it slower, not different.
     maxWorkers: 3,
     setupFiles: ['test/setup.ts'],
+    // The default reporter, then the list of tests skipped for a missing system requirement.
+    reporters: ['default', './test/support/skip-reporter.ts'],
     env: {
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ACCESS_KEY_ID: 'test',

@@ -4,8 +4,10 @@
  * local AWS, so the demo takes the same code paths and the same SDK clients over HTTP as a cluster node.
  */
 import { join } from 'node:path';
+import type { ClientObservation } from '../local/data-plane/probe';
 import type { LocalAws } from '../local/index';
 import { loadTopology, type Topology } from '../tasks/topology';
+import { usageError } from './cli-error';
 import type { CommandContext } from './context';
 import { packageRoot, startCliLocalAws } from './demo-local-aws';
 import { ExitCode } from './exit-codes';
@@ -117,8 +119,34 @@ function instanceOf(aws: LocalAws, topology: Topology, node: string) {
   return aws.world.region(topology.vpcs[vpc]!.region).instances[instance];
 }
 
-export async function demoCommand(ctx: CommandContext): Promise<number> {
+export interface DemoOptions {
+  /** Real packets too: local AWS's kernel data plane, a client in each VPC probing the VIP (root). */
+  readonly dataPlane?: boolean;
+}
+
+/** One line per client: who answered, when the new node first did, gaps and loops. */
+function packetLines(seen: Record<string, ClientObservation>, vip: string, since: number): string[] {
+  return Object.entries(seen).map(([client, o]) => {
+    const v = o.vips[vip]!;
+    const nodes = Object.entries(v.byNode)
+      .sort(([, a], [, b]) => b - a)
+      .map(([node, n]) => `${node} ${n}`)
+      .join(', ');
+    const firsts = Object.entries(v.firstAnswerAt)
+      .map(([node, at]) => `${node} first at +${(Math.max(0, at - since) / 1000).toFixed(2)} s`)
+      .join(', ');
+    return `  ${client}: ${v.sent} sent, answered by ${nodes || 'nobody'} (${firsts || 'no answer'}); longest gap ${Math.round(v.longestGapMs)} ms, ${v.looped} looped, ${v.lost} lost`;
+  });
+}
+
+export async function demoCommand(ctx: CommandContext, options: DemoOptions = {}): Promise<number> {
   const started = Date.now();
+  if (options.dataPlane) {
+    const { dataPlaneMissing } = await import('../local/data-plane/netns');
+    const missing = dataPlaneMissing();
+    if (missing)
+      throw usageError(`--data-plane: ${missing}`, 'nothing was changed; npm start runs the demo without it');
+  }
   const config = join(packageRoot(), 'examples', 'two-region.yaml');
   const topology = await loadTopology(config);
   const [from, to] = Object.keys(topology.nodes);
@@ -133,8 +161,35 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
       topology.vpcs[topology.nodes[to]!.vpc]?.region
     }, one TGW per region joined by a peering.`,
   );
-  const aws = await startCliLocalAws({ topology, active: from, port: 0 });
+  const aws = await startCliLocalAws({
+    topology,
+    active: from,
+    port: 0,
+    ...(options.dataPlane ? { dataPlane: { vipOn: 'all' as const } } : {}),
+  });
   ctx.print(`listening on ${aws.url} (account ${aws.account}); ${from} is active.`);
+  const vip = topology.vips[0]!;
+  const clients = aws.dataPlane
+    ? Object.entries(aws.dataPlane.view().namespaces)
+        .filter(([, n]) => n.role === 'client')
+        .map(([key, n]) => ({ key, netns: n.netns }))
+    : [];
+  const { startProbe } = aws.dataPlane
+    ? await import('../local/data-plane/probe')
+    : { startProbe: undefined };
+  if (startProbe) {
+    ctx.print(
+      `The data plane: every VPC, TGW, node and client is a network namespace whose kernel routes follow local AWS's\n` +
+        `route tables. The VIP is on both nodes, so routing alone decides who answers. One second of packets to ${vip}:`,
+    );
+    const since = Date.now();
+    for (const line of packetLines(
+      await startProbe({ clients, vips: [vip], durationMs: 1000 }).done,
+      vip,
+      since,
+    ))
+      ctx.print(line);
+  }
 
   const env: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(ctx.io.env)) if (!FOREIGN.test(key)) env[key] = value;
@@ -164,9 +219,17 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
       };
       const instance = step.stopped ? instanceOf(aws, topology, step.stopped) : undefined;
       if (instance) instance.state = 'stopped';
+      const probed = startProbe && ['failover', 'rollback'].includes(step.argv[0] ?? '');
+      const probe = probed ? startProbe({ clients, vips: [vip] }) : undefined;
+      await probe?.started;
+      const since = Date.now();
       const code = await run([...globals, ...step.argv], io, ctx.deps).finally(() => {
         if (instance) instance.state = 'running';
       });
+      if (probe) {
+        ctx.print(`Packets to ${vip} while it ran (100 per second from a client in each VPC):`);
+        for (const line of packetLines(await probe.stop(), vip, since)) ctx.print(line);
+      }
       if (code !== step.expect) {
         failed = { n, step, code };
         break;

@@ -2,6 +2,7 @@
  * The Step Functions adapter: starts, follows, lists and reads back the cluster's runs across all
  * of its regions, and turns SDK shapes (history events, JSON strings) into vipctl's own types.
  */
+
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -15,6 +16,7 @@ import {
 import { type ExecutionInput, GuardSkip, PlanOutput, RunOutput } from '../tasks/contracts';
 import {
   executionName,
+  isDrillName,
   parseExecutionName,
   stateMachineArn,
   stateMachineName,
@@ -428,18 +430,30 @@ export class Executions {
     );
   }
 
-  /** The newest run of the cluster, or a usage error when there is none. */
+  /**
+   * The newest run of the cluster that changed or could change routes (a failover, a restore), never a
+   * drill: a drill writes nothing, and the readiness schedule starts one every 30 minutes per node, so
+   * the newest run is nearly always a drill. A usage error when there is none.
+   */
   async last(): Promise<string> {
-    const { runs } = await this.list(1);
-    const newest = runs[0];
+    const newest = await this.lastRouteRun();
     if (!newest)
       throw usageError(
-        `cluster ${this.options.cluster} has no runs yet`,
-        'start one with vipctl failover --to <node>',
+        `cluster ${this.options.cluster} has no failover or restore runs among its newest ${LAST_SEARCHED} (drills are not counted)`,
+        'start one with vipctl failover --to <node>, or name a run (vipctl runs lists them)',
       );
     return newest.arn;
   }
+
+  /** The newest failover or restore among the newest runs, or undefined. */
+  async lastRouteRun(): Promise<RunSummary | undefined> {
+    const { runs } = await this.list(LAST_SEARCHED);
+    return runs.find((run) => !isDrillName(run.name));
+  }
 }
+
+/** How many of the newest runs `--last` looks through for one that is not a drill (one listing page per region). */
+const LAST_SEARCHED = 200;
 
 function isExecutionInput(value: unknown): value is ExecutionInput {
   return (

@@ -23,6 +23,10 @@ export interface LocalOptions {
   readonly transitionMs?: number;
   readonly throttle?: boolean;
   readonly log?: boolean;
+  readonly dataPlane?: boolean;
+  readonly vipOn: 'all' | 'none';
+  readonly clients: number;
+  readonly propagationMs: number;
 }
 
 export async function localCommand(ctx: CommandContext, options: LocalOptions): Promise<number> {
@@ -39,6 +43,13 @@ export async function localCommand(ctx: CommandContext, options: LocalOptions): 
   const statePath =
     options.state && (isAbsolute(options.state) ? options.state : resolve(ctx.io.cwd, options.state));
 
+  if (options.dataPlane) {
+    if (options.ec2Endpoint)
+      throw usageError('--data-plane needs EC2 served here', 'drop --ec2-endpoint or --data-plane');
+    const { dataPlaneMissing } = await import('../local/data-plane/netns');
+    const missing = dataPlaneMissing();
+    if (missing) throw usageError(`--data-plane: ${missing}`, 'nothing was changed on this machine');
+  }
   const { startCliLocalAws } = await import('./demo-local-aws');
   let aws: Awaited<ReturnType<typeof startCliLocalAws>>;
   try {
@@ -50,6 +61,15 @@ export async function localCommand(ctx: CommandContext, options: LocalOptions): 
       ...(statePath ? { statePath } : {}),
       ...(options.ec2Endpoint ? { ec2Endpoint: options.ec2Endpoint } : {}),
       ...(options.log ? { log: (line: string) => ctx.note(line) } : {}),
+      ...(options.dataPlane
+        ? {
+            dataPlane: {
+              vipOn: options.vipOn,
+              clients: options.clients,
+              propagationMs: options.propagationMs,
+            },
+          }
+        : {}),
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
@@ -96,8 +116,25 @@ export async function localCommand(ctx: CommandContext, options: LocalOptions): 
     ctx.print(
       `Control: ${aws.url}/_local/state, /_local/models, /_local/outage, /_local/faults, /_local/imds`,
     );
+    if (aws.dataPlane) {
+      const namespaces = Object.entries(aws.dataPlane.view().namespaces);
+      ctx.print(
+        `Data plane: ${namespaces.length} namespaces (${aws.url}/_local/data-plane); VIPs on ${options.vipOn === 'all' ? 'every node' : 'no node'}`,
+      );
+      for (const [key, n] of namespaces.filter(([, n]) => n.role === 'client' || n.role === 'node'))
+        ctx.print(
+          `  ${key.padEnd(18)} ${n.role.padEnd(6)} ${n.address.padEnd(15)} ip netns exec ${n.netns} ...`,
+        );
+      ctx.print(`  vipctl probe --endpoint-url ${aws.url}    # packets from every client to every VIP`);
+    }
     ctx.print('Press Ctrl-C to stop.');
-    ctx.printJson({ url: aws.url, port: aws.port, account: aws.account, env });
+    ctx.printJson({
+      url: aws.url,
+      port: aws.port,
+      account: aws.account,
+      env,
+      ...(aws.dataPlane ? { dataPlane: aws.dataPlane.view() } : {}),
+    });
 
     const signal = await untilSignal();
     ctx.note(`${signal}: stopping local AWS...`);

@@ -255,11 +255,46 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .addOption(new Option('--transition-ms <ms>', 'cost of each state transition').argParser(millis))
     .option('--throttle', 'turn on the EC2 token buckets')
     .option('--log', 'log every request on stderr')
+    .option('--data-plane', 'carry the route tables into Linux network namespaces (root): real packets')
+    .addOption(
+      new Option('--vip-on <nodes>', 'with --data-plane: put the VIPs on every node, or on none')
+        .choices(['all', 'none'])
+        .default('none'),
+    )
+    .addOption(new Option('--clients <n>', 'with --data-plane: clients per VPC').argParser(count).default(1))
+    .addOption(
+      new Option('--propagation-ms <ms>', 'with --data-plane: delay of a route write into the kernel')
+        .argParser(millis)
+        .default(0),
+    )
     .action(action(async () => (await import('./local')).localCommand));
+
+  program
+    .command('probe')
+    .description('packets from every client of a local data plane to every VIP: who answers, gaps, loops')
+    .addOption(
+      new Option('--rate <n>', 'datagrams per second per client and VIP').argParser(count).default(100),
+    )
+    .addOption(
+      new Option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)').argParser(seconds),
+    )
+    .option('--vip <cidr...>', 'only these VIPs')
+    .action(action(async () => (await import('./probe')).probeCommand));
+
+  const lab = program.command('lab').description('a real Pacemaker cluster on the local data plane (root)');
+  lab
+    .command('run')
+    .description('play a scenario with packets running: kill the active node, time the recovery per VPC')
+    .addOption(
+      new Option('--scenario <name>', 'what to play').choices(['kill-active']).default('kill-active'),
+    )
+    .addOption(new Option('--runs <n>', 'how many times, each on a fresh lab').argParser(count).default(1))
+    .action(action(async () => (await import('./lab')).labRunCommand));
 
   program
     .command('demo')
     .description('the whole story on local AWS in under a minute (what npm start runs)')
+    .option('--data-plane', 'real packets too: clients in every VPC probe the VIP while it moves (root)')
     .action(action(async () => (await import('./demo')).demoCommand));
 
   return program;

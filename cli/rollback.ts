@@ -3,11 +3,12 @@
  * from the run's output when it succeeded, else from its Plan task's output in the history.
  */
 import type { ExecutionInput } from '../tasks/contracts';
+import { isDrillName } from '../tasks/execution-name';
 import type { SnapshotRoute } from '../tasks/plan';
 import { encodeRestoreTargets } from '../tasks/restore-targets';
 import { INLINE_ROUTES } from '../tasks/state-size';
 import type { Topology } from '../tasks/topology';
-import { CliError } from './cli-error';
+import { CliError, usageError } from './cli-error';
 import type { CommandContext } from './context';
 import { ExitCode } from './exit-codes';
 import { plural } from './render';
@@ -56,6 +57,17 @@ export async function rollbackCommand(ctx: CommandContext, options: RollbackOpti
   const session = await openSession(ctx);
   const run = await selectRecord(ctx, session, options, 'rollback');
   const { detail } = run;
+  if (isDrillName(detail.name) || detail.input?.mode === 'drill') {
+    const newest = await selectRecord(ctx, session, { args: [], last: true }, 'rollback').catch(
+      () => undefined,
+    );
+    throw usageError(
+      `run ${detail.name} is a drill: it wrote nothing, so there is nothing to roll back`,
+      newest
+        ? `the newest run that changed routes is ${newest.detail.name}: vipctl rollback ${newest.detail.name}`
+        : 'no failover or restore run was found; vipctl runs lists the runs',
+    );
+  }
   if (!run.snapshot || run.snapshot.length === 0) {
     throw new CliError(
       `run ${detail.name} has no snapshot to restore: it stopped before its Plan step finished`,

@@ -52,12 +52,10 @@ export async function selectRecord(
     if (direct) return recordOfDirect(direct);
   }
   if (options.last && !id) {
-    const [newestDirect] = await journal.list(cluster);
+    // --last: the newest run that changed or could change routes, never a drill (executions.last()).
+    const [newestDirect] = (await journal.list(cluster)).filter((run) => run.input.mode !== 'drill');
     if (newestDirect) {
-      const newestExecution = await session.executions
-        .list(1)
-        .then(({ runs }) => runs[0])
-        .catch(() => undefined);
+      const newestExecution = await session.executions.lastRouteRun().catch(() => undefined);
       if (!newestExecution || newestExecution.startedAt.toISOString() < newestDirect.startedAt) {
         return recordOfDirect(newestDirect);
       }

@@ -25,6 +25,7 @@ import type { Topology } from '../tasks/topology';
 import { accessRolePolicy, lambdaPolicy } from '../workflow/policy';
 import { SESSION_KEY } from './accounts';
 import { handleControl } from './control';
+import { DataPlane, type DataPlaneOptions } from './data-plane/data-plane';
 import { Ec2Error, errorXml } from './ec2/errors';
 import { accessKeyOf, IamPolicy, TASK_ROLE_ACCESS_KEY, TaskRoleIam } from './ec2/iam';
 import { createEc2Service } from './ec2/service';
@@ -82,6 +83,11 @@ export interface LocalAwsOptions {
   readonly taskSfn?: Omit<SfnClientOptions, 'endpoint' | 'credentials'>;
   /** How the task handlers' stale-run guard waits. @default tasks/stale-run-guard.ts */
   readonly taskGuard?: TaskDeps['guard'];
+  /**
+   * Carry the route tables into the kernel (local/data-plane): network namespaces for the topology,
+   * every accepted route write applied before the API answers. Needs root. @default off
+   */
+  readonly dataPlane?: DataPlaneOptions;
 }
 
 export interface LocalAws {
@@ -103,6 +109,8 @@ export interface LocalAws {
   readonly s3: LocalS3;
   /** CloudWatch Logs: each region's task log group ({@link localTasksLogGroup}), where direct runs record. */
   readonly logs: LocalLogs;
+  /** The kernel data plane, when started with `dataPlane`. */
+  readonly dataPlane: DataPlane | undefined;
   /** Writes the state file (when set). */
   save(): Promise<void>;
   close(): Promise<void>;
@@ -252,6 +260,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   if (saved?.s3 !== undefined) s3.restore(saved.s3 as Parameters<LocalS3['restore']>[0]);
 
   let url = '';
+  let dataPlane: DataPlane | undefined;
   const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
   const taggedClients = new WeakSet<object>();
   /**
@@ -466,7 +475,11 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         const result = ec2.handle({ body, region, requestId, accessKey });
         status = result.status;
         text = result.body;
-        if (status === 200 && /^(Create|Replace|Delete)/.test(action)) saveSoon();
+        if (status === 200 && /^(Create|Replace|Delete)/.test(action)) {
+          saveSoon();
+          // The write is in the kernel before the API answers (DataPlaneOptions.propagationMs aside).
+          await dataPlane?.sync();
+        }
       }
     }
     if (delay > 0) await sleep(delay / 2);
@@ -477,6 +490,14 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   async function route(request: http.IncomingMessage, response: http.ServerResponse) {
     const path = (request.url ?? '/').split('?')[0]!;
     const method = request.method ?? 'GET';
+    if (path === '/_local/data-plane' && method === 'GET') {
+      await readBody(request);
+      const body = dataPlane
+        ? dataPlane.view()
+        : { error: 'this local AWS runs without a data plane: start it with --data-plane (as root)' };
+      send(response, dataPlane ? 200 : 404, JSON.stringify(body), 'application/json');
+      return;
+    }
     if (path.startsWith('/_local/') || path === '/_local') {
       const result = handleControl(method, path, await readBody(request), {
         world,
@@ -486,7 +507,10 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         sts,
         reset,
       });
-      if (method !== 'GET') saveSoon();
+      if (method !== 'GET') {
+        saveSoon();
+        await dataPlane?.sync();
+      }
       send(response, result.status, JSON.stringify(result.body), 'application/json');
       return;
     }
@@ -570,7 +594,9 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       for (const cluster of clusters) await sfn.createClusterStateMachines(cluster);
       if (saved?.sfn !== undefined) sfn.restore(saved.sfn);
     }
+    if (options.dataPlane) dataPlane = await DataPlane.start(topology, world, { log, ...options.dataPlane });
   } catch (error) {
+    await sfn?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;
   }
@@ -590,10 +616,12 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     sfn,
     s3,
     logs,
+    dataPlane,
     save,
     async close() {
       if (timer) clearInterval(timer);
       await sfn?.close();
+      await dataPlane?.close();
       await save();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,9 +1,10 @@
 /**
  * Runs the built vipctl (bin/vipctl.mjs) as a child process, the way users and cluster scripts run it.
- * Builds dist/ first when it is missing (`npm test` builds it anyway).
+ * Builds dist/ first when it is missing or older than a source (`npm test` builds it anyway; a
+ * `npx vitest` after an edit would otherwise test a stale build).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +17,52 @@ export const EXAMPLE = join(ROOT, 'examples', 'two-region.yaml');
 /** This test file's journal of direct runs, apart from the machine's and other files'. */
 export const JOURNAL = mkdtempSync(join(tmpdir(), 'vipctl-journal-'));
 
+/** What the bundle is built from. */
+const SOURCES = ['cli', 'local', 'tasks', 'workflow', 'package.json', 'scripts/build.mjs'];
+
+/** The first file under `root`'s `sources` modified after `since` (epoch ms), or undefined. */
+export function newerSource(root: string, sources: readonly string[], since: number): string | undefined {
+  const visit = (path: string): string | undefined => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) return undefined;
+    if (!stat.isDirectory()) return stat.mtimeMs > since ? path : undefined;
+    for (const entry of readdirSync(path)) {
+      const found = visit(join(path, entry));
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const source of sources) {
+    const found = visit(join(root, source));
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export function ensureBuilt(): void {
-  if (!existsSync(join(ROOT, 'dist', 'vipctl.mjs'))) {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  const fresh = () => {
+    const built = statSync(join(ROOT, 'dist', 'vipctl.mjs'), { throwIfNoEntry: false })?.mtimeMs;
+    return built !== undefined && newerSource(ROOT, SOURCES, built) === undefined;
+  };
+  if (fresh()) return;
+  // One test worker builds; the others wait for its lock to go, then find dist/ fresh.
+  const lock = join(ROOT, '.build-lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than any build is a crashed worker's: take it over.
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && held.mtimeMs < Date.now() - 300_000) rmSync(lock, { recursive: true, force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    if (!fresh())
+      execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 

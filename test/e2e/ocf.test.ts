@@ -3,7 +3,7 @@
  * parameters in the environment, an action as the argument, the OCF exit code as the verdict.
  * vipctl is the built CLI behind a small wrapper; AWS is local AWS started in this process.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAws, startLocalAws } from '../../local/index';
 import { parseTopology, type Topology } from '../../tasks/topology';
 import { fetchWorld, readTopologyFile, unreachedFrom } from '../oracle/route-walker';
+import { commands, files, itRequires } from '../support/requirements';
 import { cleanEnv, closedPort, EXAMPLE, ensureBuilt, ROOT, sh, start, vipctlWrapper } from './local-harness';
 
 const AGENT = join(ROOT, 'examples', 'pacemaker', 'vipctl');
@@ -122,43 +123,45 @@ describe('Pacemaker OCF agent', () => {
     expect(probe.code).toBe(OCF.NOT_RUNNING);
   });
 
-  it('passes ocf-tester (resource-agents) against local AWS with no failed test', async () => {
-    expect(
-      existsSync(OCF_TESTER) && existsSync(SHELLFUNCS),
-      'install resource-agents and libxml2-utils',
-    ).toBe(true);
+  itRequires([
+    commands([OCF_TESTER, 'xmllint'], ['resource-agents', 'libxml2-utils']),
+    files([SHELLFUNCS], ['resource-agents']),
+  ])(
+    'passes ocf-tester (resource-agents) against local AWS with no failed test',
+    async () => {
+      const tested = await start(
+        OCF_TESTER,
+        [
+          '-n',
+          'vip-routes',
+          '-o',
+          `config=${EXAMPLE}`,
+          '-o',
+          'node=server-b',
+          '-o',
+          `vipctl=${wrapper}`,
+          '-o',
+          'timeout=60',
+          // Pacemaker passes the operation's timeout; ocf-tester's own 20 s is too short on a loaded machine.
+          '-o',
+          'CRM_meta_timeout=120000',
+          AGENT,
+        ],
+        cleanEnv({
+          PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`,
+          HA_RSCTMP: clusterNode(),
+          VIPCTL_JOURNAL: JOURNAL,
+          ...awsEnv(),
+        }),
+      ).finished;
 
-    const tested = await start(
-      OCF_TESTER,
-      [
-        '-n',
-        'vip-routes',
-        '-o',
-        `config=${EXAMPLE}`,
-        '-o',
-        'node=server-b',
-        '-o',
-        `vipctl=${wrapper}`,
-        '-o',
-        'timeout=60',
-        // Pacemaker passes the operation's timeout; ocf-tester's own 20 s is too short on a loaded machine.
-        '-o',
-        'CRM_meta_timeout=120000',
-        AGENT,
-      ],
-      cleanEnv({
-        PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`,
-        HA_RSCTMP: clusterNode(),
-        VIPCTL_JOURNAL: JOURNAL,
-        ...awsEnv(),
-      }),
-    ).finished;
-
-    expect(tested.stdout + tested.stderr).toContain('passed all tests');
-    expect(tested.stdout).not.toMatch(/^\* rc=/m);
-    expect(tested.code).toBe(0);
-    expect(await routesLeadTo('server-b')).toBe(true);
-  }, 300_000);
+      expect(tested.stdout + tested.stderr).toContain('passed all tests');
+      expect(tested.stdout).not.toMatch(/^\* rc=/m);
+      expect(tested.code).toBe(0);
+      expect(await routesLeadTo('server-b')).toBe(true);
+    },
+    300_000,
+  );
 
   it('start moves every VIP route to the node and marks it; stop clears the mark and leaves the routes', async () => {
     const node = clusterNode();

@@ -7,7 +7,7 @@
  * hide a test that CI promises to run.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { it as vitestIt } from 'vitest';
 
@@ -39,6 +39,18 @@ export function commands(names: readonly string[], packages: readonly string[]):
     name: names.join(', '),
     missing() {
       const absent = names.filter((name) => !onPath(name));
+      if (absent.length === 0) return undefined;
+      return `${absent.join(', ')} not found: install ${packages.join(' ')} (npm run setup:system)`;
+    },
+  };
+}
+
+/** Files (agent libraries, schemas) that Debian packages provide. */
+export function files(paths: readonly string[], packages: readonly string[]): Requirement {
+  return {
+    name: paths.join(', '),
+    missing() {
+      const absent = paths.filter((path) => !existsSync(path));
       if (absent.length === 0) return undefined;
       return `${absent.join(', ')} not found: install ${packages.join(' ')} (npm run setup:system)`;
     },
