@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Change } from './failover';
+import type { Change } from './change';
 import { RAW_DIR, spawnTimed } from './harness';
 import { startOriginProxy } from './origin-proxy';
 

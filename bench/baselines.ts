@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { type ModelPatch, ORIGIN_HEADER, startLocalAws } from '../local/index';
 import type { Topology } from '../tasks/topology';
 import { type AwsCli, awsCliRun } from './aws-cli';
-import type { Change } from './failover';
+import type { Change } from './change';
 import { awsEnv, RAW_DIR, spawnNode } from './harness';
 import { type MoveIpRun, moveIpMissing, moveIpStart } from './move-ip';
 

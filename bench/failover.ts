@@ -17,19 +17,10 @@ import {
   series,
   type TimedBaseline,
 } from './baselines';
+import type { Change } from './change';
 import { type BenchAws, startBenchAws, vipctl, wavesOf, writeConfig } from './harness';
 import { executionHistory, type StepTiming, summarize } from './history';
 import { failoverLowerBound, type LowerBound } from './lower-bound';
-
-export interface Change {
-  readonly table: string;
-  readonly kind: 'vpc' | 'tgw';
-  readonly region: string;
-  readonly vip: string;
-  readonly step: string;
-  readonly target: string;
-  readonly result: string;
-}
 
 export interface FailoverRun {
   readonly wallMs: number;

@@ -5,16 +5,18 @@
 import { isAbsolute, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CLI_WAIT_SECONDS } from '../tasks/time-budget';
-import { describeFailure } from './cli-failure';
-import { type CliDeps, type CommandContext, createContext, defaultDeps, type GlobalOptions } from './context';
-import { accountOption, clusterOption, nodeOption, vipOption, vpcOption } from './discover-options';
-import { ExitCode } from './exit-codes';
-import type { CliIo } from './io';
-import { millis, port } from './local-options';
-import { configuredProxies } from './network';
-import { count, nodeName, seconds } from './options';
+import { configuredProxies } from './aws/network';
+import type { DemoOptions } from './commands/demo';
+import { accountOption, clusterOption, nodeOption, vipOption, vpcOption } from './commands/discover-options';
+import { millis, port } from './commands/local-options';
+import { type CliDeps, type CommandContext, createContext, defaultDeps } from './core/context';
+import { ExitCode } from './core/exit-codes';
+import type { GlobalOptions } from './core/globals';
+import type { CliIo } from './core/io';
+import { count, nodeName, seconds } from './core/options';
+import { describeFailure } from './failure';
 
-export type { CliIo } from './io';
+export type { CliIo } from './core/io';
 
 interface ProgramState {
   exitCode: number;
@@ -103,7 +105,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
       '--direct-when-unavailable',
       'run directly only if Step Functions cannot start the run in any cluster region',
     )
-    .action(action(async () => (await import('./failover')).failoverCommand));
+    .action(action(async () => (await import('./commands/failover')).failoverCommand));
 
   program
     .command('drill')
@@ -120,7 +122,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
         .default(CLI_WAIT_SECONDS),
     )
     .option('--direct', 'drill from this node, in-process: DryRun writes with its own permissions')
-    .action(action(async () => (await import('./drill')).drillCommand));
+    .action(action(async () => (await import('./commands/drill')).drillCommand));
 
   program
     .command('plan')
@@ -128,7 +130,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .addOption(
       new Option('--to <node>', 'the node to make active, or self').argParser(nodeName).makeOptionMandatory(),
     )
-    .action(action(async () => (await import('./plan')).planCommand));
+    .action(action(async () => (await import('./commands/plan')).planCommand));
 
   program
     .command('status')
@@ -136,7 +138,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .addOption(
       new Option('--format <format>', 'output format').choices(['table', 'json', 'mermaid']).default('table'),
     )
-    .action(action(async () => (await import('./status')).statusCommand));
+    .action(action(async () => (await import('./commands/status')).statusCommand));
 
   program
     .command('check')
@@ -157,21 +159,21 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
         .argParser(seconds)
         .default(120),
     )
-    .action(action(async () => (await import('./check')).checkCommand));
+    .action(action(async () => (await import('./commands/check')).checkCommand));
 
   program
     .command('runs')
     .description('recent runs of all cluster regions, newest first')
     .addOption(new Option('--limit <n>', 'how many runs').argParser(count).default(10))
     .option('--no-drills', 'leave drill runs out')
-    .action(action(async () => (await import('./runs')).runsCommand));
+    .action(action(async () => (await import('./commands/runs')).runsCommand));
 
   program
     .command('show')
     .description('one run: step timeline, changes, snapshot, trace, error')
     .argument('[run]', 'execution ARN or name')
     .option('--last', 'the newest run')
-    .action(action(async () => (await import('./show')).showCommand));
+    .action(action(async () => (await import('./commands/show')).showCommand));
 
   program
     .command('rollback')
@@ -196,7 +198,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
       '--direct-when-unavailable',
       'restore directly only if Step Functions cannot start the run in any cluster region',
     )
-    .action(action(async () => (await import('./rollback')).rollbackCommand));
+    .action(action(async () => (await import('./commands/rollback')).rollbackCommand));
 
   program
     .command('policy')
@@ -210,7 +212,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
       ]),
     )
     .option('--direct', 'with --node: add the VIP-route writes of direct runs (failover --direct)')
-    .action(action(async () => (await import('./policy')).policyCommand));
+    .action(action(async () => (await import('./commands/policy')).policyCommand));
 
   program
     .command('discover')
@@ -233,7 +235,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
       ),
     )
     .option('--output <file>', 'write the file here instead of stdout')
-    .action(action(async () => (await import('./discover')).discoverCommand));
+    .action(action(async () => (await import('./commands/discover')).discoverCommand));
 
   program
     .command('local')
@@ -267,7 +269,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
         .argParser(millis)
         .default(0),
     )
-    .action(action(async () => (await import('./local')).localCommand));
+    .action(action(async () => (await import('./commands/local')).localCommand));
 
   program
     .command('probe')
@@ -279,7 +281,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
       new Option('--duration <seconds>', 'stop after this long (default: until Ctrl-C)').argParser(seconds),
     )
     .option('--vip <cidr...>', 'only these VIPs')
-    .action(action(async () => (await import('./probe')).probeCommand));
+    .action(action(async () => (await import('./commands/probe')).probeCommand));
 
   const lab = program.command('lab').description('a real Pacemaker cluster on the local data plane (root)');
   lab
@@ -289,13 +291,18 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
       new Option('--scenario <name>', 'what to play').choices(['kill-active']).default('kill-active'),
     )
     .addOption(new Option('--runs <n>', 'how many times, each on a fresh lab').argParser(count).default(1))
-    .action(action(async () => (await import('./lab')).labRunCommand));
+    .action(action(async () => (await import('./commands/lab')).labRunCommand));
 
   program
     .command('demo')
     .description('the whole story on local AWS in under a minute (what npm start runs)')
     .option('--data-plane', 'real packets too: clients in every VPC probe the VIP while it moves (root)')
-    .action(action(async () => (await import('./demo')).demoCommand));
+    .action(
+      action(async () => {
+        const { demoCommand } = await import('./commands/demo');
+        return (ctx, options: DemoOptions) => demoCommand(ctx, options, run);
+      }),
+    );
 
   return program;
 }

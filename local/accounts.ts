@@ -19,15 +19,7 @@
  *   not share it is not documented; local AWS answers the former for writes and the latter for reads.
  */
 import type { Topology } from '../tasks/topology';
-import type { RegionWorld } from './world';
-
-/** Who owns what, and what is shared with whom. Plain JSON: it is part of the world's snapshot. */
-export interface Ownership {
-  /** Resource ID -> owner account ID; absent: the home account. */
-  readonly owners: Record<string, string>;
-  /** Resource ID -> the other accounts that see it (RAM shares, attachments seen by both sides). */
-  readonly sharedWith: Record<string, string[]>;
-}
+import type { Ownership, RegionWorld } from './world';
 
 /** The session access key AssumeRole hands out embeds the role's account: `ASIA` + account + random. */
 export const SESSION_KEY = /^ASIA(\d{12})[0-9A-F]{8}$/;

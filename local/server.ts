@@ -31,7 +31,8 @@ import { accessKeyOf, IamPolicy, TASK_ROLE_ACCESS_KEY, TaskRoleIam } from './ec2
 import { createEc2Service } from './ec2/service';
 import { LocalImds } from './imds';
 import { createLocalLogs, type LocalLogs, localTasksLogGroup } from './logs/service';
-import { isMutatingAction, LocalModels, OutageService, type Profile } from './models';
+import { isMutatingAction, LocalModels, type Profile } from './models';
+import { firstHeader, jsonStrings, NOT_JSON, parseJsonBody, readBody, scopeOf, serviceOf } from './requests';
 import { createLocalS3, type LocalS3 } from './s3/service';
 import { seedWorld } from './seed';
 import { sfnThrottlingError } from './sfn/api-error';
@@ -128,43 +129,6 @@ export const ORIGIN_HEADER = 'x-local-origin-region';
 
 /** The task function's name in its ARN: `vip-failover-<cluster>-tasks` (workflow/stack.ts tasksFunctionName). */
 const TASKS_FUNCTION = /:function:vip-failover-([a-z0-9-]+)-tasks$/;
-
-const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
-
-function scopeOf(authorization: string | undefined): { region?: string; service?: string } {
-  const match = authorization ? CREDENTIAL_SCOPE.exec(authorization) : null;
-  return match ? { region: match[1], service: match[2] } : {};
-}
-
-/** The service a request is for, by its SigV4 signing name, else by its JSON target prefix. */
-function serviceOf(signingName: string | undefined, target: string | undefined): OutageService {
-  const parsed = OutageService.safeParse(signingName);
-  if (parsed.success) return parsed.data;
-  if (target?.startsWith('AWSStepFunctions.')) return 'states';
-  if (target?.startsWith('Logs_')) return 'logs';
-  return 'ec2';
-}
-
-const firstHeader = (value: string | string[] | undefined): string | undefined =>
-  Array.isArray(value) ? value[0] : value;
-
-/** The string values at the top of a JSON request: what a fault scoped to a resource is matched against. */
-function jsonStrings(body: string): string[] {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null
-      ? Object.values(parsed).filter((v): v is string => typeof v === 'string')
-      : [];
-  } catch {
-    return [];
-  }
-}
-
-async function readBody(request: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Adds the origin-region header to every request a client sends (once per client). */
 function tagged<C extends EC2Client | SFNClient>(client: C, origin: string, done: WeakSet<object>): C {
@@ -628,17 +592,3 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     },
   };
 }
-
-/** A JSON 1.x request body: an empty body is `{}`; undefined when it is not JSON. */
-function parseJsonBody(body: string): unknown {
-  try {
-    return body.trim() === '' ? {} : JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-const NOT_JSON = {
-  status: 400,
-  body: { __type: 'SerializationException', message: 'request body is not JSON' },
-} as const;

@@ -5,8 +5,6 @@
  * and inject drift with `setRoute()` / `deleteRoute()`.
  */
 
-import type { Ownership } from './accounts';
-
 export interface Vpc {
   readonly id: string;
   readonly cidr: string;
@@ -125,6 +123,14 @@ export interface TgwRoute {
   attachmentId: string | null;
   type: 'static' | 'propagated';
   phase?: TgwRoutePhase;
+}
+
+/** Who owns what, and what is shared with whom. Plain JSON: it is part of the world's snapshot. */
+export interface Ownership {
+  /** Resource ID -> owner account ID; absent: the home account. */
+  readonly owners: Record<string, string>;
+  /** Resource ID -> the other accounts that see it (RAM shares, attachments seen by both sides). */
+  readonly sharedWith: Record<string, string[]>;
 }
 
 /** Route states as the EC2 API reports them. */

@@ -25,7 +25,7 @@ const staging = join(out, name);
 const repositoryOnly = {
   name: 'repository-only',
   setup(b) {
-    b.onResolve({ filter: /\/demo-local-aws$/ }, () => ({
+    b.onResolve({ filter: /\/aws\/local-aws$/ }, () => ({
       path: join(root, 'scripts', 'node', 'repository-only.ts'),
     }));
     // proxy-agent loads these only for pac+ and socks proxy URLs; the PAC engine alone is a

@@ -9,10 +9,8 @@ import { type Ec2ClientFor, ec2ClientFor } from './ec2/clients';
 import { BudgetedRetryStrategy } from './ec2/retry-budget';
 import type { RunMetrics } from './metrics';
 import { type RunStore, S3_CLIENT_DEFAULTS, s3RunStore } from './run-store';
-import type { GuardOptions } from './stale-run-guard';
+import type { GuardOptions, SfnClientFor } from './stale-run-guard';
 import { WAVE_MARGIN_MS } from './time-budget';
-
-export type SfnClientFor = (region: string) => SFNClient;
 
 export interface TaskDeps {
   /** One EC2 client per region, reused across invocations. */

@@ -13,8 +13,8 @@
  * that lasts longer fails the run (PreconditionFailed, writing nothing). A region that does not answer
  * at all is skipped after the much shorter `budgetMs`.
  */
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionContext, GuardSkip } from './contracts';
-import type { SfnClientFor } from './deps';
 import { PreconditionFailedError, SupersededError } from './errors';
 import { isDrillName, stateMachineArn } from './execution-name';
 import { NETWORK_ERROR_CODES } from './network-errors';
@@ -24,6 +24,9 @@ import type { Topology } from './topology';
 
 /** Statuses of a newer run that make this run stale. A newer run that failed or was aborted does not. */
 const SUPERSEDING = new Set(['RUNNING', 'SUCCEEDED']);
+
+/** One Step Functions client per cluster region (tasks/deps.ts builds them). */
+export type SfnClientFor = (region: string) => SFNClient;
 
 export interface GuardOptions {
   /**

@@ -1,6 +1,6 @@
 /**
  * The workflow's state names and its retry of VerifyReachability, as plain data: the one source that
- * the state machine (workflow/state-machine.ts) and a direct run (cli/direct-run.ts) both read, so that
+ * the state machine (workflow/state-machine.ts) and a direct run (cli/runs/direct-run.ts) both read, so that
  * a direct run's steps carry the workflow's names and it retries verification exactly as the workflow
  * does. No aws-cdk-lib here: vipctl imports this module on the node.
  */

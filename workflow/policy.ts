@@ -412,7 +412,7 @@ export function directNodePolicy(
 }
 
 /**
- * A direct run copies its record to a stream `direct-…` of its stack's task log group (cli/run-log.ts),
+ * A direct run copies its record to a stream `direct-…` of its stack's task log group (cli/runs/run-log.ts),
  * whose name CloudFormation generates with the prefix `VipFailover-<cluster>-TasksLogs`. From the
  * Service Authorization Reference for CloudWatch Logs
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html):

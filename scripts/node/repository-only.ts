@@ -1,9 +1,9 @@
 /**
- * Stands in for cli/demo-local-aws.ts in the cluster-node artifact (scripts/package.mjs): local AWS
+ * Stands in for cli/aws/local-aws.ts in the cluster-node artifact (scripts/package.mjs): local AWS
  * and the CDK app stay in the repository, so `vipctl local` and `vipctl demo` say where to run them.
  */
 
-import { usageError } from '../../cli/cli-error';
+import { usageError } from '../../cli/core/cli-error';
 import type { LocalAws } from '../../local/index';
 
 const notHere = () =>

@@ -66,7 +66,7 @@ export interface Ec2ClientOptions {
   readonly credentials?: StaticCredentials | AwsCredentialIdentityProvider;
   /**
    * Builds the connection agents for up to `maxSockets` connections (a node's proxy and CA bundle,
-   * cli/network.ts). @default keep-alive agents that connect directly
+   * cli/aws/network.ts). @default keep-alive agents that connect directly
    */
   readonly agents?: (maxSockets: number) => Promise<{ httpAgent: http.Agent; httpsAgent: https.Agent }>;
   /** How tables of other accounts are entered (STS region and endpoint). @default the SDK's, in the client's region */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { awsCliArgs } from '../../bench/aws-cli';
-import type { Change } from '../../bench/failover';
+import type { Change } from '../../bench/change';
 import { pointAgentAt } from '../../bench/move-ip';
 import { startOriginProxy } from '../../bench/origin-proxy';
 import { ORIGIN_HEADER } from '../../local/index';

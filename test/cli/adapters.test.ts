@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { targetsLocalAws } from '../../cli/aws';
-import type { GlobalOptions } from '../../cli/context';
-import { parseCause, pollDelays } from '../../cli/executions';
-import { table } from '../../cli/render';
-import { gantt } from '../../cli/render-gantt';
-import { restoreTarget } from '../../cli/rollback';
-import { colourWanted } from '../../cli/style';
+import { targetsLocalAws } from '../../cli/aws/clients';
+import { restoreTarget } from '../../cli/commands/rollback';
+import type { GlobalOptions } from '../../cli/core/globals';
+import { gantt } from '../../cli/render/gantt';
+import { colourWanted } from '../../cli/render/style';
+import { table } from '../../cli/render/text';
+import { parseCause, pollDelays } from '../../cli/runs/executions';
 import { NOW, topology } from './harness';
 
 const globals = (endpointUrl?: string): GlobalOptions => ({

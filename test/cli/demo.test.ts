@@ -1,6 +1,6 @@
 /** `vipctl demo` in process: a step that does not end as the story expects fails the demo, by name. */
 import { describe, expect, it } from 'vitest';
-import { demoSteps } from '../../cli/demo';
+import { demoSteps } from '../../cli/commands/demo';
 import { run } from '../../cli/program';
 import { worldFor } from './harness';
 

@@ -13,7 +13,7 @@ import {
   SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../cli/exit-codes';
+import { ExitCode } from '../../cli/core/exit-codes';
 import { run } from '../../cli/program';
 import { localEnvironment } from '../../local/client-env';
 import { type LocalAws, startLocalAws } from '../../local/server';

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../cli/exit-codes';
-import { metadataTimeoutMs } from '../../cli/identity';
+import { metadataTimeoutMs } from '../../cli/aws/identity';
+import { ExitCode } from '../../cli/core/exit-codes';
 import { vipctl, worldFor } from './harness';
 
 const sfn = mockClient(SFNClient);

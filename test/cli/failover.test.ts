@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
-import { ExitCode } from '../../cli/exit-codes';
+import { ExitCode } from '../../cli/core/exit-codes';
 import { awsError, connectionRefused, EXEC, NOW, runOutput, SM, vipctl } from './harness';
 
 const sfn = mockClient(SFNClient);

@@ -6,8 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../cli/exit-codes';
-import { vipsNotOnHost } from '../../cli/host-addresses';
+import { ExitCode } from '../../cli/core/exit-codes';
+import { vipsNotOnHost } from '../../cli/core/host-addresses';
 import { vipctl, worldFor } from './harness';
 
 /** A host whose interfaces carry these addresses (lo always has 127.0.0.1). */

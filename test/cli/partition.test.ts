@@ -11,8 +11,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
-import { missingPermissions } from '../../cli/direct';
-import { directRunId } from '../../cli/direct-run';
+import { missingPermissions } from '../../cli/runs/direct';
+import { directRunId } from '../../cli/runs/direct-run';
 import { ACCOUNT, FIXTURE, NOW, vipctl } from './harness';
 
 const sfn = mockClient(SFNClient);

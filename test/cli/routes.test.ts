@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
-import { ExitCode } from '../../cli/exit-codes';
+import { ExitCode } from '../../cli/core/exit-codes';
 import type { Observation } from '../../tasks/world';
 import { connectionRefused, EXEC, NOW, runOutput, vipctl, worldFor } from './harness';
 

@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
-import { ExitCode } from '../../cli/exit-codes';
+import { ExitCode } from '../../cli/core/exit-codes';
 import type { PlanOutput } from '../../tasks/contracts';
 import { desiredRoutes } from '../../tasks/routing';
 import { connectionRefused, EXEC, NOW, SM, topology, vipctl } from './harness';

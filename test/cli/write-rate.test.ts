@@ -10,7 +10,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { scaleTopology, topologyYaml } from '../../bench/topologies';
-import { ExitCode } from '../../cli/exit-codes';
+import { ExitCode } from '../../cli/core/exit-codes';
 import { vipctl, worldFor } from './harness';
 
 mockClient(SFNClient);

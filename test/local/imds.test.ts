@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instanceIdentity, metadataEndpoint } from '../../cli/identity';
+import { instanceIdentity, metadataEndpoint } from '../../cli/aws/identity';
 import { LocalImds } from '../../local/imds';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
@@ -157,7 +157,7 @@ describe('IMDSv2 paths resource agents read', () => {
   });
 });
 
-describe('vipctl self through the SDK metadata client (cli/identity.ts)', () => {
+describe('vipctl self through the SDK metadata client (cli/aws/identity.ts)', () => {
   it('reads instance-id and region of a node from local AWS with an IMDSv2 token', async () => {
     const identity = await instanceIdentity({
       AWS_EC2_METADATA_SERVICE_ENDPOINT: `${aws.url}/_imds/server-a`,

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run as runCli } from '../../cli/program';
-import type { RunRecord } from '../../cli/run-record';
+import type { RunRecord } from '../../cli/runs/run-record';
 import { seededForTest } from '../support/seeded';
 import {
   type CliResult,

@@ -6,7 +6,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Executions } from '../../cli/executions';
+import { Executions } from '../../cli/runs/executions';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { ec2ClientFor } from '../../tasks/ec2/clients';
 import { readWorld } from '../../tasks/ec2/read-world';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DIRECT_STEP_NAMES } from '../../cli/direct-steps';
+import { DIRECT_STEP_NAMES } from '../../cli/runs/direct-steps';
 import { ErrorName } from '../../tasks/errors';
 import {
   CLI_WAIT_SECONDS,

@@ -7,10 +7,10 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Bucket, orderedTokenBucketBoundMs } from '../../../bench/lower-bound';
 import { scaleTopology } from '../../../bench/topologies';
-import { Executions, type StepRecord, stepsOf } from '../../../cli/executions';
-import { gantt } from '../../../cli/render-gantt';
-import { stepSummary } from '../../../cli/render-steps';
-import { loadRun } from '../../../cli/run-record';
+import { gantt } from '../../../cli/render/gantt';
+import { stepSummary } from '../../../cli/render/steps';
+import { Executions, type StepRecord, stepsOf } from '../../../cli/runs/executions';
+import { loadRun } from '../../../cli/runs/run-record';
 import { startLocalAws } from '../../../local/server';
 import type { RunOutput } from '../../../tasks/contracts';
 import { regionOfNode, regionsOf } from '../../../tasks/routing';
