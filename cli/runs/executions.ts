@@ -128,7 +128,6 @@ export function pollDelays(): { next: () => number; throttled: () => void } {
     },
     throttled: () => {
       waited = FAST_POLL_WINDOW_MS;
-      next = 500;
       penalty = Math.min(MAX_THROTTLED_POLL_MS / 500, penalty * 4);
     },
   };

@@ -47,7 +47,7 @@ describe('polling', () => {
 
   it('waits longer after each throttled poll, up to 8 s, and recovers after polls that pass', () => {
     const delays = pollDelays();
-    for (let i = 0; i < 12; i++) delays.next();
+    for (let i = 0; i < 120; i++) delays.next();
     const throttled = Array.from({ length: 6 }, () => {
       delays.throttled();
       return delays.next();
@@ -55,6 +55,13 @@ describe('polling', () => {
     expect(throttled).toEqual([2000, 4000, 8000, 8000, 8000, 8000]);
     const recovering = Array.from({ length: 5 }, () => delays.next());
     expect(recovering).toEqual([4000, 2000, 1000, 500, 500]);
+  });
+
+  it('ends the fast polls at the first throttled poll', () => {
+    const delays = pollDelays();
+    delays.next();
+    delays.throttled();
+    expect([delays.next(), delays.next(), delays.next()]).toEqual([400, 300, 225]);
   });
 });
 
