@@ -33,7 +33,13 @@ import type { Topology } from './topology';
  * its own last wave is in flight, and the Plan's listing serves the first update step, so the listing
  * is off the critical path whenever the steps follow each other within the window. It is measured from
  * the moment the listing was sent (TLS set-up included) to the moment a wave is sent, on the task
- * function's clock; a step that finds a listing older than this lists again before it writes.
+ * function's clock; a step that finds a listing older than this lists again before it writes. The
+ * listing and the wave may be timed by two execution environments: Lambda keeps their clocks with NTP
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime,
+ * `TZ`), but documents no bound on the offset, so the window is good to within that offset.
+ * ListExecutions is eventually consistent ("may not reflect very recent updates",
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html): a run started
+ * moments before a listing may not be in it, which no window can close.
  */
 export const GUARD_WINDOW_MS = 1_000;
 
