@@ -291,6 +291,11 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
       new Option('--scenario <name>', 'what to play').choices(['kill-active']).default('kill-active'),
     )
     .addOption(new Option('--runs <n>', 'how many times, each on a fresh lab').argParser(count).default(1))
+    .addOption(
+      new Option('--agent <agent>', "the group's agent: this project's, or ClusterLabs' aws-vpc-move-ip")
+        .choices(['vipctl', 'aws-vpc-move-ip'])
+        .default('vipctl'),
+    )
     .action(action(async () => (await import('./commands/lab')).labRunCommand));
 
   program

@@ -18,19 +18,27 @@ export interface ClientOutcome {
   readonly answeredBy: string | null;
   readonly interruptionMs: number | null;
   readonly looped: number;
+  /** The packets behind the verdict: datagrams sent, answers per node, lost, the longest gap. */
+  readonly packets: { sent: number; byNode: Record<string, number>; lost: number; longestGapMs: number };
 }
 
 export interface ScenarioRun {
   readonly from: string;
   readonly to: string;
   readonly clients: Record<string, ClientOutcome>;
-  readonly split: { detectionMs: number; pacemakerMs: number; agentMs: number; firstPacketMs: number };
+  /** Null where a share is not measured (the peer's agent starts no vipctl run to time). */
+  readonly split: {
+    detectionMs: number;
+    pacemakerMs: number | null;
+    agentMs: number | null;
+    firstPacketMs: number | null;
+  };
 }
 
 export async function killActive(
   lab: Lab,
   aws: LocalAws,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; settleMs?: number } = {},
 ): Promise<ScenarioRun> {
   const from = await lab.activeNode();
   if (!from) throw new Error('the group runs nowhere: nothing to kill');
@@ -45,10 +53,17 @@ export async function killActive(
   await lab.kill(from);
 
   let offlineAt: number | undefined;
-  const deadline = killedAt + (options.timeoutMs ?? 120_000);
+  let deadline = killedAt + (options.timeoutMs ?? 120_000);
+  let runningAt: number | undefined;
   for (;;) {
     if (offlineAt === undefined && !(await lab.online(to)).includes(from)) offlineAt = Date.now();
-    if (offlineAt !== undefined && (await lab.activeNode()) === to) {
+    if (offlineAt !== undefined && (await lab.startedOn()) === to) {
+      // Once the group runs on the survivor, the clients it has not reached get a bounded wait more:
+      // a VPC whose routes no agent moves (the peer's agent, across regions) is never reached.
+      if (runningAt === undefined) {
+        runningAt = Date.now();
+        deadline = Math.min(deadline, runningAt + (options.settleMs ?? 20_000));
+      }
       const check = await startProbe({ clients, vips: [vipAddress], rate: 100, durationMs: 100 }).done;
       if (Object.values(check).every((o) => (o.vips[vipAddress]?.byNode[to] ?? 0) > 0)) break;
     }
@@ -56,7 +71,8 @@ export async function killActive(
     await sleep(250);
   }
   const seen = await probe.stop();
-  const execution = await lab.lastRun();
+  // The peer's agent starts no vipctl run: its share of the time is not split from Pacemaker's.
+  const execution = lab.agent === 'vipctl' ? await lab.lastRun() : undefined;
   const outcomes: Record<string, ClientOutcome> = {};
   let lastFirst = 0;
   for (const client of clients) {
@@ -68,6 +84,7 @@ export async function killActive(
       answeredBy: Object.entries(v.lastAnswerAt).sort(([, a], [, b]) => b - a)[0]?.[0] ?? null,
       interruptionMs: first === undefined ? null : Math.round(first - killedAt),
       looped: v.looped,
+      packets: { sent: v.sent, byNode: v.byNode, lost: v.lost, longestGapMs: Math.round(v.longestGapMs) },
     };
   }
   const detected = offlineAt ?? killedAt;
@@ -77,9 +94,14 @@ export async function killActive(
     clients: outcomes,
     split: {
       detectionMs: detected - killedAt,
-      pacemakerMs: execution ? execution.startedAt - detected : Number.NaN,
-      agentMs: execution ? execution.stoppedAt - execution.startedAt : Number.NaN,
-      firstPacketMs: execution && lastFirst ? Math.round(lastFirst - execution.stoppedAt) : Number.NaN,
+      // Without a vipctl run, Pacemaker's share runs until crm_resource reports the group started.
+      pacemakerMs: execution
+        ? execution.startedAt - detected
+        : runningAt === undefined
+          ? null
+          : runningAt - detected,
+      agentMs: execution ? execution.stoppedAt - execution.startedAt : null,
+      firstPacketMs: execution && lastFirst ? Math.round(lastFirst - execution.stoppedAt) : null,
     },
   };
 }

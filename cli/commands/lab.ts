@@ -7,6 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LabAgent } from '../../lab/cluster';
 import { packageRoot, startCliLocalAws } from '../aws/local-aws';
 import { usageError } from '../core/cli-error';
 import { loadConfig } from '../core/config';
@@ -17,6 +18,7 @@ import { table } from '../render/text';
 export interface LabRunOptions {
   readonly scenario: string;
   readonly runs: number;
+  readonly agent: LabAgent;
 }
 
 const NEEDED = ['corosync', 'pacemakerd', 'crm_mon', 'cibadmin', 'crm_resource', 'unshare'];
@@ -53,7 +55,8 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
         aws,
         dir: mkdtempSync(join(tmpdir(), 'vipctl-lab-')),
         vipctl: join(root, 'bin', 'vipctl.mjs'),
-        agent: join(root, 'examples', 'pacemaker', 'vipctl'),
+        ocfAgent: join(root, 'examples', 'pacemaker', 'vipctl'),
+        agent: options.agent,
       });
       try {
         ctx.note(`lab: the group runs on ${await lab.activeNode()}; killing it`);
@@ -66,10 +69,10 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
     }
   }
 
-  ctx.printJson({ scenario: options.scenario, agent: 'vipctl', runs });
+  ctx.printJson({ scenario: options.scenario, agent: options.agent, runs });
   for (const [i, r] of runs.entries()) {
     ctx.print(
-      `run ${i + 1}: ${r.from} killed, ${r.to} took over; detection ${r.split.detectionMs} ms, Pacemaker ${r.split.pacemakerMs} ms, vipctl ${r.split.agentMs} ms, first packet ${r.split.firstPacketMs} ms after the run ended`,
+      `run ${i + 1}: ${r.from} killed, ${r.to} took over; detection ${ms(r.split.detectionMs)}, Pacemaker ${ms(r.split.pacemakerMs)}, ${options.agent} ${ms(r.split.agentMs)}, first packet ${ms(r.split.firstPacketMs)} after the run ended`,
     );
     ctx.print(
       table(
@@ -87,4 +90,8 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
   return runs.every((r) => Object.values(r.clients).every((c) => c.recovered && c.looped === 0))
     ? ExitCode.Ok
     : ExitCode.Failed;
+}
+
+function ms(value: number | null): string {
+  return value === null ? '-' : `${value} ms`;
 }
