@@ -400,7 +400,7 @@ export function timelineBars(results: BenchResults): TimelineBar[] {
   ];
 }
 
-/** The README's headline bullets (between the bench-headline markers), from the same figures. */
+/** The headline bullets of docs/benchmarks.md (between the bench-headline markers), from the same figures. */
 export function headlineLines(r: BenchResults): string[] {
   const run = medianRun(r);
   const wall = median(r.failover.runs.map((x) => x.wallMs));

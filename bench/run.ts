@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick]`: runs every benchmark against local AWS, with its three baselines.
  *
  * Only a full run publishes: it writes bench/RESULTS.md, its SVG charts, the compact raw results
- * bench/RESULTS.json (committed with the report) and README's headline. Every run also keeps its raw
+ * bench/RESULTS.json (committed with the report) and the headline of docs/benchmarks.md. Every run also keeps its raw
  * measurements in bench/results/raw/ (not committed).
  *
  * --quick  one small scale point with scaled-down token buckets, two runs of everything, all three
@@ -155,13 +155,14 @@ writeFileSync(
   ),
 );
 writeFileSync(`${outDir}RESULTS.md`, renderResults(final));
-// The README quotes the headline figures between two markers; nothing else of it is touched, and
-// only a full run touches it.
-const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+// docs/benchmarks.md quotes the headline figures between two markers; nothing else of it is touched,
+// and only a full run touches it.
+const HEADLINE_PAGE = `${ROOT}docs/benchmarks.md`;
+const readme = readFileSync(HEADLINE_PAGE, 'utf8');
 const marked = /(<!-- bench-headline -->\n)[\s\S]*?(<!-- \/bench-headline -->)/;
 if (!quick && marked.test(readme)) {
   writeFileSync(
-    `${ROOT}README.md`,
+    HEADLINE_PAGE,
     readme.replace(marked, (_, open, close) => `${open}${headlineLines(final).join('\n')}\n${close}`),
   );
 }

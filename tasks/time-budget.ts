@@ -1,5 +1,5 @@
 /**
- * The one time budget of a run, and everything derived from it (README, "Time budget").
+ * The one time budget of a run, and everything derived from it (docs/deploy.md, "Time budget").
  *
  * A cluster manager gives a failover a fixed time: the EXPRESSCLUSTER start script and the Pacemaker
  * agent wait 150 s for `vipctl failover` (examples/), which itself waits 120 s by default. The run must

@@ -10,7 +10,7 @@
  * `TasksLogs…` and a random suffix. The run finds it with DescribeLogGroups by the prefix
  * `VipFailover-<cluster>-TasksLogs`; when kept groups of earlier deployments share the prefix, the
  * newest (the live stack's) is taken. AWS documents that a generated name holds the stack name and the
- * logical ID, not its exact shape; the README's "Log groups" shows what deployments produce.
+ * logical ID, not its exact shape; docs/deploy.md's "Log groups" shows what deployments produce.
  */
 import {
   type CloudWatchLogsClient,

@@ -268,7 +268,7 @@ describe('the generated report', () => {
     expect(report).not.toContain('undefined');
   });
 
-  it('puts the same figures in the README headline', () => {
+  it('puts the same figures in the headline of docs/benchmarks.md', () => {
     const lines = headlineLines(results());
 
     expect(lines[1]).toContain('aws-vpc-move-ip took 12.0 s and wrote 1 of the 3 routes');
