@@ -24,7 +24,7 @@
  * no-quorum-policy=ignore, corosync token 1000 ms.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -380,6 +380,17 @@ export class Lab {
     this.servers.push(server);
   }
 
+  /** The node's forwarders: local AWS on its 127.0.0.1:4566, and with the peer's agent its metadata. */
+  private forwardersOf(node: LabNode): void {
+    const dir = this.state.dir;
+    if (this.agent === 'aws-vpc-move-ip') {
+      const imds = join(dir, `imds-${node.key}.sock`);
+      if (!existsSync(imds)) return; // prepare calls again once the metadata socket is served
+      this.forward(node, '169.254.169.254', 80, imds);
+    }
+    this.forward(node, '127.0.0.1', 4566, join(dir, 'aws.sock'));
+  }
+
   private forward(node: LabNode, host: string, port: number, socket: string): void {
     const [command, args] = inNamespace(node.netns, ['python3', '-c', FORWARDER, host, String(port), socket]);
     this.forwarders.push(spawn(command, args, { stdio: ['pipe', 'ignore', 'ignore'] }));
@@ -471,7 +482,7 @@ export class Lab {
         ].join('\n'),
         { mode: 0o755 },
       );
-      this.forward(node, '127.0.0.1', 4566, socket);
+      this.forwardersOf(node);
       if (aws) {
         // The peer's `aws` CLI: local AWS through AWS_ENDPOINT_URL, honoured by AWS CLI v1 and v2
         // (https://docs.aws.amazon.com/cli/v1/userguide/cli-configure-endpoints.html); the agent passes
@@ -498,31 +509,32 @@ export class Lab {
         const eni = topology.nodes[node.key]!.eni;
         await run('ip', ['-n', node.netns, 'addr', 'replace', '169.254.169.254/32', 'dev', 'lo']);
         await run('ip', ['-n', node.netns, 'link', 'set', 'eth0', 'address', macOf(eni)]);
-        const imds = join(dir, `imds-${node.key}.sock`);
-        await this.serve(imds, node.key);
-        this.forward(node, '169.254.169.254', 80, imds);
+        await this.serve(join(dir, `imds-${node.key}.sock`), node.key);
+        this.forwardersOf(node);
       }
     }
   }
 
   private async startDaemons(): Promise<void> {
-    for (const node of Object.values(this.nodes)) {
-      const [command, args] = inNamespace(node.netns, [
-        'unshare',
-        '--mount',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        MOUNTS,
-        'sh',
-        node.dir,
-        'sh',
-        '-c',
-        'corosync -f > /var/log/pacemaker/corosync.out 2>&1 & until corosync-cfgtool -s >/dev/null 2>&1; do sleep 0.2; done; exec pacemakerd -f > /var/log/pacemaker/pacemakerd.out 2>&1',
-      ]);
-      this.daemons.push(spawn(command, args, { stdio: 'ignore' }));
-    }
+    for (const node of Object.values(this.nodes)) this.startDaemon(node);
+  }
+
+  private startDaemon(node: LabNode): void {
+    const [command, args] = inNamespace(node.netns, [
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      MOUNTS,
+      'sh',
+      node.dir,
+      'sh',
+      '-c',
+      'corosync -f > /var/log/pacemaker/corosync.out 2>&1 & until corosync-cfgtool -s >/dev/null 2>&1; do sleep 0.2; done; exec pacemakerd -f > /var/log/pacemaker/pacemakerd.out 2>&1',
+    ]);
+    this.daemons.push(spawn(command, args, { stdio: 'ignore' }));
   }
 
   private vipctlGroup(vip: string): string {

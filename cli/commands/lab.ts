@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GROUP, type LabAgent } from '../../lab/cluster';
+import type { Scenario } from '../../lab/scenarios';
 import { packageRoot, startCliLocalAws } from '../aws/local-aws';
 import { CliError, usageError } from '../core/cli-error';
 import { loadConfig } from '../core/config';
@@ -21,7 +22,7 @@ import { ExitCode } from '../core/exit-codes';
 import { table } from '../render/text';
 
 export interface LabRunOptions {
-  readonly scenario: string;
+  readonly scenario: Scenario;
   readonly runs: number;
   readonly agent: LabAgent;
 }
@@ -45,8 +46,6 @@ async function refuseUnlessReady(agent: LabAgent): Promise<void> {
 }
 
 export async function labRunCommand(ctx: CommandContext, options: LabRunOptions): Promise<number> {
-  if (options.scenario !== 'kill-active')
-    throw usageError(`--scenario ${options.scenario} is not played yet`, 'use --scenario kill-active');
   await refuseUnlessReady(options.agent);
   const topology = await loadConfig(ctx);
   if (Object.keys(topology.nodes).length !== 2)
@@ -54,9 +53,9 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
       'the lab runs a two-node cluster',
       `${ctx.globals.config} has ${Object.keys(topology.nodes).length} nodes`,
     );
-  const [{ Lab }, { killActive }] = await Promise.all([
+  const [{ Lab }, { killActive, killStandby, moveAndBack }] = await Promise.all([
     import('../../lab/cluster'),
-    import('../../lab/kill-active'),
+    import('../../lab/scenarios'),
   ]);
   const root = packageRoot();
 
@@ -75,8 +74,9 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
         agent: options.agent,
       });
       try {
-        ctx.note(`lab: the group runs on ${await lab.activeNode()}; killing it`);
-        runs.push(await killActive(lab, aws));
+        ctx.note(`lab: the group runs on ${await lab.activeNode()}; playing ${options.scenario}`);
+        if (options.scenario === 'move') runs.push(...(await moveAndBack(lab, aws)));
+        else runs.push(await (options.scenario === 'kill-standby' ? killStandby : killActive)(lab, aws));
       } finally {
         await lab.close();
       }
@@ -88,16 +88,18 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
   ctx.printJson({ scenario: options.scenario, agent: options.agent, runs });
   for (const [i, r] of runs.entries()) {
     ctx.print(
-      `run ${i + 1}: ${r.from} killed, ${r.to} took over; detection ${ms(r.split.detectionMs)}, Pacemaker ${ms(r.split.pacemakerMs)}, ${options.agent} ${ms(r.split.agentMs)}, first packet ${ms(r.split.firstPacketMs)} after the run ended`,
+      `run ${i + 1}: ${options.scenario === 'kill-standby' ? `${r.from} (standby) killed, ${r.to} kept the group` : options.scenario === 'move' ? `moved from ${r.from} to ${r.to}` : `${r.from} killed, ${r.to} took over`}; detection ${ms(r.split.detectionMs)}, Pacemaker ${ms(r.split.pacemakerMs)}, ${options.agent} ${ms(r.split.agentMs)}, first packet ${ms(r.split.firstPacketMs)} after the run ended`,
     );
     ctx.print(
       table(
-        ['CLIENT VPC', 'RECOVERED', 'ANSWERED BY', 'BACK AFTER THE KILL', 'LOOPED'],
+        ['CLIENT VPC', 'RECOVERED', 'ANSWERED BY', 'FIRST ANSWER AFTER', 'LONGEST GAP', 'LOST', 'LOOPED'],
         Object.entries(r.clients).map(([vpc, c]) => [
           vpc,
           c.recovered ? 'yes' : 'NO',
           c.answeredBy ?? '-',
           c.interruptionMs === null ? '-' : `${c.interruptionMs} ms`,
+          `${c.packets.longestGapMs} ms`,
+          `${c.packets.lost}/${c.packets.sent}`,
           String(c.looped),
         ]),
       ),

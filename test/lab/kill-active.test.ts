@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { Lab } from '../../lab/cluster';
-import { killActive } from '../../lab/kill-active';
+import { killActive, moveAndBack } from '../../lab/scenarios';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
 import { BIN, EXAMPLE, ensureBuilt, ROOT } from '../e2e/local-harness';
@@ -60,6 +60,23 @@ describe('a Pacemaker cluster in the lab', () => {
     expect(Object.keys(lab.nodes)).toContain(active);
     expect(await askVip(aws.dataPlane!.namespace('client-vpc-a').netns, lab.vip)).toBe(active);
     expect(await askVip(aws.dataPlane!.namespace('client-vpc-b').netns, lab.vip)).toBe(active);
+  });
+
+  it('a planned move to the other node and back: every client VPC follows, no packet loops', async () => {
+    const runs = await moveAndBack(lab, aws);
+    process.stdout.write(`move: ${JSON.stringify(runs)}\n`);
+
+    expect(runs.map((r) => [r.from, r.to])).toEqual([
+      ['server-a', 'server-b'],
+      ['server-b', 'server-a'],
+    ]);
+    for (const run of runs)
+      for (const [vpc, outcome] of Object.entries(run.clients)) {
+        expect(outcome.recovered, vpc).toBe(true);
+        expect(outcome.answeredBy, vpc).toBe(run.to);
+        expect(outcome.looped, vpc).toBe(0);
+      }
+    expect(await lab.startedOn()).toBe('server-a');
   });
 
   it('kill the active node: the survivor runs the group, every client VPC is answered by it, no packet loops', async () => {

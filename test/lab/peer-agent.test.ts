@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { AWS_VPC_MOVE_IP, Lab } from '../../lab/cluster';
-import { killActive } from '../../lab/kill-active';
+import { killActive } from '../../lab/scenarios';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
 import { BIN, EXAMPLE, ensureBuilt, ROOT } from '../e2e/local-harness';
