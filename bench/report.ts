@@ -1,8 +1,4 @@
-/** Turns the raw measurements into bench/RESULTS.md: tables for every figure, gaps explained. */
-import { profileSettings } from '../local/models';
 import { type MoveIpBaseline, SDK_SCRIPT_MAX_ATTEMPTS, type TimedBaseline } from './baselines';
-import type { BundleResult } from './bundle';
-import type { TimelineBar } from './charts';
 import {
   failoverCost,
   MEMORY_MB,
@@ -10,130 +6,32 @@ import {
   PRICE_PER_REQUEST,
   PRICE_PER_TRANSITION,
 } from './cost';
-import type { FailoverRun, SeedResult } from './failover';
-import { allOf, ceilingGoal, type GoalResult, ratioGoal, speedUpGoal, verdict } from './goals';
-import { type Bucket, latencyMs } from './lower-bound';
-import type { ScalePoint } from './scale';
-import type { StartupResult } from './startup';
+import {
+  type BenchResults,
+  baselineMedian,
+  cliFloorParts,
+  crossRegion,
+  GOALS,
+  goalResults,
+  medianRun,
+  ms,
+  pairs,
+  pointFigures,
+  pointNear500,
+  REALISTIC,
+  regime,
+  SCRIPT_ORIGIN,
+  s,
+  seconds,
+  spread,
+  table,
+  x,
+  xRange,
+} from './figures';
+import { type GoalResult, verdict } from './goals';
 import { max, median, min } from './stats';
-import type { ScaleShape } from './topologies';
 
-/** What a mode measures (bench/run.ts), kept with the results so the report can say it. */
-export interface BenchPlan {
-  readonly mode: string;
-  readonly seedRepeats: number;
-  readonly scaleRepeats: number;
-  readonly bucket: Bucket;
-  readonly shapes: readonly ScaleShape[];
-  /** Baseline 1 runs at scale points of at most this many writes. */
-  readonly awsCliMaxWrites: number;
-  readonly startupRepeats: number;
-  readonly bundleRepeats: number;
-  /** The run time the plan is sized for, s. */
-  readonly targetS: number;
-}
-
-export interface BenchResults {
-  readonly mode: string;
-  readonly date: string;
-  readonly durationS: number;
-  readonly machine: {
-    cpu: string;
-    cores: number;
-    node: string;
-    platform: string;
-    /** The 1-minute load average when the measurements began and when they ended. */
-    loadStart?: number;
-    loadEnd?: number;
-  };
-  readonly plan: BenchPlan;
-  /** The AWS CLI of baselines 1 and 2, or why there is none. */
-  readonly awsCli: { readonly version?: string; readonly error?: string };
-  readonly failover: SeedResult;
-  readonly scale: ScalePoint[];
-  readonly startup: StartupResult;
-  readonly bundle: BundleResult;
-}
-
-/** The goals of the benchmark (issue "benchmarks a skeptic accepts"). */
-export const GOALS = {
-  seedRatio: 1.3,
-  at500Ratio: 1.15,
-  at500Writes: 500,
-  speedUpVsCli: 3,
-  checkWallMs: 600,
-  checkPeakRssMiB: 100,
-  toStartExecutionMs: 300,
-} as const;
-
-/** The realistic profile's figures, imported from the model itself (local/models.ts), never copied. */
-export const REALISTIC = profileSettings('realistic');
-const SCRIPT_ORIGIN = 'ap-southeast-1';
-
-const ms = (value: number): string =>
-  Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} ms` : 'n/a';
-const s = (value: number): string => `${(value / 1000).toFixed(1)} s`;
-const x = (value: number): string => `${value.toFixed(2)}x`;
-/** "1.20x", or "1.10x–1.35x" when the values differ. */
-const xRange = (values: readonly number[]): string =>
-  x(min(values)) === x(max(values)) ? x(min(values)) : `${x(min(values))}–${x(max(values))}`;
-/** Seconds, median (min–max). */
-const seconds = (values: readonly number[]): string =>
-  `${(median(values) / 1000).toFixed(1)} s (${(min(values) / 1000).toFixed(1)}–${(max(values) / 1000).toFixed(1)})`;
-const spread = (values: readonly number[]): string =>
-  `${ms(median(values))} (${Math.round(min(values))}–${Math.round(max(values))})`;
-const row = (cells: readonly (string | number)[]): string => `| ${cells.join(' | ')} |`;
-const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]): string =>
-  [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
-
-const rtt = (region: string, origin: string) => latencyMs(REALISTIC, region, origin);
-const crossRegion = [REALISTIC.latency.crossRegionMs, ...Object.values(REALISTIC.latency.pairs)];
-const pairs = Object.entries(REALISTIC.latency.pairs)
-  .map(([pair, value]) => `${pair.replace('|', '↔')} ${value} ms`)
-  .join(', ');
-
-/** The failover run whose execution time is the median one (for the timeline and the counts). */
-export function medianRun(results: BenchResults): FailoverRun {
-  const runs = [...results.failover.runs].sort((a, b) => a.executionMs - b.executionMs);
-  const run = runs[Math.floor((runs.length - 1) / 2)];
-  if (!run) throw new Error('no failover runs');
-  return run;
-}
-
-/** A scale point's figures over its runs: medians, and the worst second run. */
-export function pointFigures(p: ScalePoint) {
-  return {
-    executionMs: median(p.runs.map((r) => r.executionMs)),
-    wallMs: median(p.runs.map((r) => r.wallMs)),
-    throttled: median(p.runs.map((r) => r.throttled)),
-    secondRunWrites: max(p.runs.map((r) => r.secondRunWrites)),
-  };
-}
-
-/** The median of a baseline that ran, else undefined. */
-export function baselineMedian(b: TimedBaseline | undefined): number | undefined {
-  return b && !b.error && b.totalMs.length > 0 ? median(b.totalMs) : undefined;
-}
-
-/** The convergence chart's points: vipctl, both bounds and every measured baseline, per point. */
-export function convergencePoints(r: BenchResults): { writes: number; series: string; seconds: number }[] {
-  return r.scale
-    .filter((p) => !p.error)
-    .flatMap((p) => {
-      const f = pointFigures(p);
-      const points = [
-        { writes: p.writes, series: 'vipctl failover (wall)', seconds: f.wallMs / 1000 },
-        { writes: p.writes, series: 'ordered token-bucket bound', seconds: p.orderedBoundMs / 1000 },
-      ];
-      const sdk = baselineMedian(p.sdkScript);
-      if (sdk !== undefined)
-        points.push({ writes: p.writes, series: 'baseline 3: SDK script', seconds: sdk / 1000 });
-      const cli = baselineMedian(p.awsCli);
-      if (cli !== undefined)
-        points.push({ writes: p.writes, series: 'baseline 1: AWS CLI', seconds: cli / 1000 });
-      return points;
-    });
-}
+export * from './figures';
 
 /** "the AWS CLI ... took 7.2 s, 1.71x vipctl's wall time", or why it did not run. */
 export function baselineSentence(what: string, b: TimedBaseline, wallMs: number): string {
@@ -151,13 +49,6 @@ export function agentWork(b: MoveIpBaseline): string {
     .map(([action, n]) => `${n} ${action}`)
     .join(', ');
   return `${calls} (AWS CLI, one process each), \`sleep 1\` after each (${run.sleepS} s), ${run.ipCommands.length} \`ip\` commands (stub)`;
-}
-
-/** Which regime of the mutating bucket a point is in. */
-export function regime(p: Pick<ScalePoint, 'maxBucketWrites'>, bucket: Bucket): string {
-  if (p.maxBucketWrites < bucket.burst) return 'under the burst';
-  if (p.maxBucketWrites === bucket.burst) return 'exactly the burst';
-  return 'throttled';
 }
 
 /** Why this run measured the points it did, from its plan and its points. */
@@ -185,97 +76,6 @@ export function loadSentence(r: Pick<BenchResults, 'machine'>): string {
   return Math.max(loadStart, loadEnd) > cores
     ? `${head}, above the ${cores} cores: other work shared the machine, so CPU-bound figures (process start-up, the AWS CLI baselines) are inflated; the modelled network waits are not.`
     : `${head}, within the ${cores} cores.`;
-}
-
-/** The CLI's own floor: a node process, StartExecution on a new connection, one final poll. */
-export function cliFloorParts(nodeStartMs: number, origin: string): { startMs: number; pollMs: number } {
-  return {
-    startMs: nodeStartMs + (1 + REALISTIC.tlsHandshakeRtts) * rtt(origin, origin),
-    pollMs: rtt(origin, origin),
-  };
-}
-
-/** The scale point closest to 500 writes among those that succeeded with 450–550 writes. */
-export function pointNear500(scale: readonly ScalePoint[]): ScalePoint | undefined {
-  return scale
-    .filter((p) => !p.error && Math.abs(p.writes - GOALS.at500Writes) <= 50)
-    .sort((a, b) => Math.abs(a.writes - GOALS.at500Writes) - Math.abs(b.writes - GOALS.at500Writes))[0];
-}
-
-/** Every goal, met or missed, with the reason computed from the results. */
-export function goalResults(r: BenchResults): GoalResult[] {
-  const runs = r.failover.runs;
-  const run = medianRun(r);
-  const origin = run.changes.find((c) => c.step === 'local-vpc')?.region ?? SCRIPT_ORIGIN;
-  const floor = cliFloorParts(median(r.startup.nodeStartMs), origin);
-  const wall = median(runs.map((x) => x.wallMs));
-  const seed = ratioGoal(
-    'seed failover, cold, end to end, against the lower bound plus the CLI floor',
-    wall,
-    run.bound.totalMs + floor.startMs + floor.pollMs,
-    GOALS.seedRatio,
-    [
-      { name: 'process start → StartExecution', ms: median(runs.map((x) => x.cliToStartMs)) - floor.startMs },
-      { name: 'execution', ms: median(runs.map((x) => x.executionMs)) - run.bound.totalMs },
-      { name: 'execution end → exit', ms: median(runs.map((x) => x.tailMs)) - floor.pollMs },
-    ],
-  );
-  const near = pointNear500(r.scale);
-  const failedScale = r.scale.filter((p) => p.error);
-  const at500 = near
-    ? (() => {
-        const f = pointFigures(near);
-        const goal = ratioGoal(
-          `${near.writes} writes (${near.tablesPerRegion} tables/region, ${near.vips} VIPs, ${near.regions} regions) against the ordered token-bucket bound`,
-          f.executionMs,
-          near.orderedBoundMs,
-          GOALS.at500Ratio,
-          [{ name: 'execution', ms: f.executionMs - near.orderedBoundMs }],
-        );
-        return {
-          ...goal,
-          reason: `${goal.reason}; median of ${near.runs.length} runs, ${f.throttled} write(s) throttled and retried, ${near.maxBucketWrites} on the busiest bucket`,
-        };
-      })()
-    : {
-        goal: `${GOALS.at500Writes} writes against the ordered token-bucket bound`,
-        figure: 'n/a',
-        limit: `≤ ${GOALS.at500Ratio.toFixed(2)}x`,
-        met: null,
-        reason:
-          `no scale point of this run made ${GOALS.at500Writes - 50}–${GOALS.at500Writes + 50} writes` +
-          (failedScale.length > 0
-            ? `; failed: ${failedScale.map((p) => `${p.tablesPerRegion}×${p.vips}×${p.regions} (${p.error})`).join('; ')}`
-            : ''),
-      };
-  const cli = r.failover.baselines.awsCli;
-  const speedUp = speedUpGoal(
-    'seed failover, cold, end to end, against baseline 1 (AWS CLI, one process per call)',
-    baselineMedian(cli),
-    wall,
-    GOALS.speedUpVsCli,
-    `baseline 1 did not run: ${cli.error ?? 'no runs'}`,
-  );
-  const rss = r.startup.checkPeakRssKiB;
-  const check = allOf('`vipctl check` on the seed, latency off', [
-    ceilingGoal('wall', median(r.startup.checkWallMs), GOALS.checkWallMs, 'ms', [
-      { name: 'bare node start', ms: median(r.startup.nodeStartMs) },
-    ]),
-    ceilingGoal(
-      'peak RSS',
-      rss && rss.length > 0 ? median(rss) / 1024 : undefined,
-      GOALS.checkPeakRssMiB,
-      'MiB',
-    ),
-  ]);
-  const toStart = ceilingGoal(
-    '`vipctl failover` process start → StartExecution, latency off',
-    median(r.startup.toStartExecutionMs),
-    GOALS.toStartExecutionMs,
-    'ms',
-    [{ name: 'bare node start', ms: median(r.startup.nodeStartMs) }],
-  );
-  return [seed, at500, speedUp, check, toStart];
 }
 
 export function goalsTable(goals: readonly GoalResult[]): string {
@@ -383,21 +183,6 @@ export function leftSummary(left: MoveIpBaseline['left']): string {
       (counts.get(`${t.kind === 'tgw' ? 'TGW' : 'VPC'} route table(s) in ${t.region}`) ?? 0) + 1,
     );
   return [...counts].map(([what, n]) => `${n} ${what}`).join(', ') || 'none';
-}
-
-export function timelineBars(results: BenchResults): TimelineBar[] {
-  const run = medianRun(results);
-  const offset = run.cliToStartMs;
-  return [
-    { step: 'vipctl start → StartExecution', startMs: 0, endMs: offset, part: 'CLI' },
-    ...run.steps.map((step) => ({
-      step: step.name,
-      startMs: offset + step.startMs,
-      endMs: offset + Math.max(step.endMs, step.startMs + 5),
-      part: step.type === 'Task' ? 'Lambda task' : 'state',
-    })),
-    { step: 'last poll → exit', startMs: offset + run.executionMs, endMs: run.wallMs, part: 'CLI' },
-  ];
 }
 
 /** The headline bullets of docs/benchmarks.md (between the bench-headline markers), from the same figures. */

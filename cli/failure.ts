@@ -36,7 +36,9 @@ export function describeFailure(
   if (isAccessDenied(error)) {
     return {
       message: `AWS refused the call: ${message}`,
-      hint: 'grant the role the policy printed by `vipctl policy --node`',
+      hint: /sts:AssumeRole/.test(message)
+        ? "the access role does not trust this caller: add it to the role's trust policy (vipctl policy --account <key> prints the role's policy and trust policy)"
+        : 'grant the role the policy printed by `vipctl policy --node`',
       exitCode: ExitCode.Usage,
     };
   }

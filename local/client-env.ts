@@ -15,6 +15,7 @@ export function localEnvironment(url: string, ec2Endpoint?: string): Record<stri
           AWS_ENDPOINT_URL_EC2: ec2Endpoint,
         }
       : { AWS_ENDPOINT_URL: url }),
+    // Local AWS evaluates calls signed with this key against a cluster node's policy (local/iam/principals.ts).
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     // The SDK must never fall back to the real metadata service; `self` asks local AWS instead.

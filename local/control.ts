@@ -2,10 +2,11 @@
  * The HTTP control endpoint of local AWS, JSON under `/_local/`: read the world and the counters, set
  * the models, take a region down, inject faults and drift, reset, and pick the IMDS "self" node.
  * It does what `LocalAws.models` / `LocalAws.world` do programmatically; `/_local/iam` installs the
- * task role's policy (local/ec2/iam.ts).
+ * task role's or the node role's policy, `/_local/access` an access role's trust policy
+ * (local/iam/local-iam.ts).
  */
 import { z } from 'zod';
-import type { TaskRoleIam } from './ec2/iam';
+import { assertEvaluable, IamPolicy, type LocalIam } from './iam/local-iam';
 import type { LocalImds } from './imds';
 import { Fault, type LocalModels, OutageMode, OutageService } from './models';
 import type { LocalSts } from './sts';
@@ -15,7 +16,7 @@ export interface ControlDeps {
   readonly world: LocalWorld;
   readonly models: LocalModels;
   readonly imds: LocalImds;
-  readonly iam: TaskRoleIam;
+  readonly iam: LocalIam;
   /** AssumeRole into the topology's other accounts. @default none (a topology of one account) */
   readonly sts?: LocalSts;
   /** Re-seeds the world and turns every model off. */
@@ -56,7 +57,10 @@ const Outage = z.strictObject({
 const Faults = z.union([z.strictObject({ faults: z.array(Fault) }), Fault]);
 const Imds = z.strictObject({ node: z.string() });
 /** `none` takes an account's access role away (AssumeRole answers AccessDenied); `task-role` puts it back. */
-const Access = z.strictObject({ account: z.string(), trust: z.enum(['task-role', 'none']) });
+const Access = z.strictObject({
+  account: z.string(),
+  trust: z.union([z.enum(['task-role', 'none']), IamPolicy]),
+});
 const Crash = z.strictObject({ afterWrites: z.number().int().nonnegative() });
 
 type Handler = (body: unknown, deps: ControlDeps) => unknown;
@@ -77,9 +81,11 @@ const ROUTES: Record<string, Handler> = {
         world.accountRoutes(id),
       ]),
     ),
-  'POST /_local/access': (body, { sts }) => {
+  // { account, trust: "task-role" } the synthesized trust policy, "none" trust in nobody, or a policy.
+  'POST /_local/access': async (body, { sts }) => {
     const { account, trust } = Access.parse(body);
     if (!sts) throw new Error('this topology has no other accounts');
+    if (typeof trust === 'object') await assertEvaluable('trust policy', trust, true);
     return sts.setTrust(account, trust);
   },
   'POST /_local/routes': (body, { world }) => {
@@ -127,8 +133,8 @@ const ROUTES: Record<string, Handler> = {
     return models.stats();
   },
   'GET /_local/iam': (_, { iam }) => iam.current,
-  // { policy } installs a policy for the task role, { enforce } turns evaluation on or off,
-  // { deployed: true } reinstalls the deployed one (see local/ec2/iam.ts).
+  // { policy } installs a policy for the task role, { node } one for a node's role, { enforce } turns
+  // evaluation on or off, { deployed: true } reinstalls the synthesized ones (local/iam/local-iam.ts).
   'POST /_local/iam': (body, { iam }) => iam.update(body),
   'POST /_local/imds': (body, { imds }) => {
     imds.setSelf(Imds.parse(body).node);
@@ -136,12 +142,12 @@ const ROUTES: Record<string, Handler> = {
   },
 };
 
-export function handleControl(
+export async function handleControl(
   method: string,
   path: string,
   rawBody: string,
   deps: ControlDeps,
-): ControlResponse {
+): Promise<ControlResponse> {
   const handler = ROUTES[`${method} ${path.replace(/\/$/, '')}`];
   if (!handler) {
     return {
@@ -151,7 +157,7 @@ export function handleControl(
   }
   try {
     const body = rawBody.trim() === '' ? {} : JSON.parse(rawBody);
-    return { status: 200, body: handler(body, deps) ?? null };
+    return { status: 200, body: (await handler(body, deps)) ?? null };
   } catch (error) {
     const message =
       error instanceof z.ZodError

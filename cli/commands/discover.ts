@@ -23,7 +23,7 @@ import {
   discoverVpc,
 } from '../../tasks/ec2/discovery-reads';
 import { parseTopology } from '../../tasks/topology';
-import { targetsLocalAws } from '../aws/clients';
+import { localCredentials } from '../aws/clients';
 import { agentFactory } from '../aws/network';
 import { usageError } from '../core/cli-error';
 import type { CommandContext } from '../core/context';
@@ -52,10 +52,10 @@ export async function discoverCommand(ctx: CommandContext, options: DiscoverOpti
     throw usageError('no node given', 'add --node <name>=<instance-id>@<region> for every cluster node');
 
   const { globals, io } = ctx;
-  const local = targetsLocalAws(globals, io.env) && !io.env.AWS_ACCESS_KEY_ID && !globals.profile;
+  const credentials = localCredentials(globals, io.env);
   const ec2 = ec2ClientFor({
     ...(globals.endpointUrl ? { endpoint: globals.endpointUrl } : {}),
-    ...(local ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
+    ...(credentials ? { credentials } : {}),
     budgetMs: 5000,
     maxAttempts: 3,
     agents: agentFactory(io.env),

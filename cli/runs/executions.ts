@@ -101,30 +101,41 @@ const ARN =
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /**
- * First poll after 50 ms, then 1.5x longer each time, capped at 500 ms: quick runs are noticed quickly,
- * and the end of a run is seen within half a second (the cap was the largest part of the wait after a
- * failover ended). Each poll is one DescribeExecution (and one GetExecutionHistory while steps are
- * shown); Step Functions refills DescribeExecution at 10 per second per account outside us-east-1,
- * us-west-2 and eu-west-1, so a handful of concurrent followers can be throttled
- * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general).
- * After a throttled poll, `throttled()` doubles the next delay (up to 8 s) instead of hammering.
+ * First poll after 50 ms, then every 100 ms for the first {@link FAST_POLL_WINDOW_MS} of the wait,
+ * where a failover is expected to end (a seed failover takes about 3 s), then 1.5x longer each time up
+ * to 500 ms. The end of a run is seen within about 100 ms plus one round trip; a 500 ms cap alone made
+ * the wait after the end the largest part of the CLI's time. Each poll is one DescribeExecution (and
+ * one GetExecutionHistory while steps are shown). DescribeExecution's documented bucket per account
+ * and region is 250 burst / 10 per s refill outside us-east-1, us-west-2 and eu-west-1 (300 / 15 in
+ * those; GetExecutionHistory's is larger), and
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general
+ * lists both. 10 polls per second is at most the smaller refill, so one follower never drains the
+ * bucket; each further follower in the same account and region drains at most 10 per s for 10 s (100
+ * tokens), so two more fit in the smaller burst before anyone is throttled. A throttled poll ends the
+ * fast polls, and `throttled()` quadruples the next delay (up to 8 s) instead of hammering.
  */
 export function pollDelays(): { next: () => number; throttled: () => void } {
   let next = 50;
   let penalty = 1;
+  let waited = 0;
   return {
     next: () => {
       const delay = Math.min(MAX_THROTTLED_POLL_MS, next * penalty);
-      next = Math.min(500, Math.round(next * 1.5));
+      waited += delay;
+      next = waited < FAST_POLL_WINDOW_MS ? FAST_POLL_MS : Math.min(500, Math.round(next * 1.5));
       penalty = Math.max(1, penalty / 2);
       return delay;
     },
     throttled: () => {
+      waited = FAST_POLL_WINDOW_MS;
       penalty = Math.min(MAX_THROTTLED_POLL_MS / 500, penalty * 4);
     },
   };
 }
 
+/** The fast polls' period and how long they last: 10 per second, the smaller bucket's refill. */
+export const FAST_POLL_MS = 100;
+export const FAST_POLL_WINDOW_MS = 10_000;
 const MAX_THROTTLED_POLL_MS = 8_000;
 
 /** Step Functions refuses a call over its quota with ThrottlingException (the SDK's own retries came first). */

@@ -3,11 +3,13 @@
  * Injected faults and token buckets (local/models.ts) are applied before the action runs.
  */
 import { AccountView, accountOfKey } from '../accounts';
+import type { LocalIam } from '../iam/local-iam';
+import type { Principal } from '../iam/principals';
 import type { LocalModels } from '../models';
 import type { LocalWorld } from '../world';
 import type { Ec2Action } from './context';
 import { Ec2Error, ec2Errors, errorXml } from './errors';
-import type { TaskRoleIam } from './iam';
+import { authorizeEc2 } from './iam';
 import { QueryParams } from './query';
 import { resourceActions } from './resources';
 import { routeTableActions } from './route-tables';
@@ -73,12 +75,24 @@ function assertOwner(view: AccountView, caller: string, action: string, params: 
 export function createEc2Service(deps: {
   readonly world: LocalWorld;
   readonly models: LocalModels;
-  /** The task role's IAM; without it every caller may do everything (DryRun still answers DryRunOperation). */
-  readonly iam?: TaskRoleIam;
+  /**
+   * IAM, and who a request's access key stands for; without it every caller may do everything (DryRun
+   * still answers DryRunOperation).
+   */
+  readonly iam?: {
+    readonly policies: LocalIam;
+    readonly principalOf: (accessKey: string | undefined, region: string) => Principal;
+    readonly partition: string;
+  };
 }) {
   const { world, models, iam } = deps;
 
-  function run(params: QueryParams, region: string, requestId: string, accessKey?: string): string {
+  async function run(
+    params: QueryParams,
+    region: string,
+    requestId: string,
+    accessKey?: string,
+  ): Promise<string> {
     const action = params.action;
     if (!action) throw new Ec2Error('MissingAction', 'The request must contain the parameter Action');
     const handler = EC2_ACTIONS[action];
@@ -101,7 +115,15 @@ export function createEc2Service(deps: {
     }
     const view = new AccountView(() => world.ownership, world.account);
     assertOwner(view, caller, action, params);
-    if (iam) iam.authorize(accessKey, action, params, region);
+    // Evaluation awaits iam-data's files and the simulator; nothing of the world is read before it, so
+    // the request sees the world as it is after its authorization, as it would with a sync check.
+    if (iam)
+      await authorizeEc2(iam.policies, iam.principalOf(accessKey, region), {
+        action,
+        params,
+        region,
+        partition: iam.partition,
+      });
     else if (params.booleanParam('DryRun')) throw ec2Errors.dryRunOperation();
     const seen = view.regionFor(caller, world.region(region));
     return responseXml(
@@ -112,14 +134,14 @@ export function createEc2Service(deps: {
   }
 
   return {
-    handle(request: Ec2Request): Ec2Response {
+    async handle(request: Ec2Request): Promise<Ec2Response> {
       const params = new QueryParams(request.body);
       const action = params.action;
       if (action) models.countCall(request.region, action);
       try {
         return {
           status: 200,
-          body: run(params, request.region, request.requestId, request.accessKey),
+          body: await run(params, request.region, request.requestId, request.accessKey),
           action,
         };
       } catch (error) {

@@ -34,18 +34,20 @@ describe('local endpoints', () => {
 });
 
 describe('polling', () => {
-  it('starts at 50 ms and backs off to at most 500 ms', () => {
+  it('polls every 100 ms for the first 10 s, then backs off to at most 500 ms', () => {
     const { next } = pollDelays();
-    const delays = Array.from({ length: 12 }, () => next());
-    expect(delays.slice(0, 4)).toEqual([50, 75, 113, 170]);
+    const delays = Array.from({ length: 120 }, () => next());
+    expect(delays.slice(0, 4)).toEqual([50, 100, 100, 100]);
+    // The fast polls end once 10 s have been waited: 10 polls per second, the smaller refill.
+    // 50 ms + 100 polls of 100 ms reach 10,050 ms.
+    expect(delays.slice(1, 101).every((d) => d === 100)).toBe(true);
+    expect(delays.slice(101, 105)).toEqual([150, 225, 338, 500]);
     expect(Math.max(...delays)).toBe(500);
-    // Early completions are noticed within ~200 ms: the first three polls happen by 238 ms.
-    expect(delays.slice(0, 3).reduce((a, b) => a + b)).toBeLessThan(250);
   });
 
   it('waits longer after each throttled poll, up to 8 s, and recovers after polls that pass', () => {
     const delays = pollDelays();
-    for (let i = 0; i < 12; i++) delays.next();
+    for (let i = 0; i < 120; i++) delays.next();
     const throttled = Array.from({ length: 6 }, () => {
       delays.throttled();
       return delays.next();
@@ -53,6 +55,13 @@ describe('polling', () => {
     expect(throttled).toEqual([2000, 4000, 8000, 8000, 8000, 8000]);
     const recovering = Array.from({ length: 5 }, () => delays.next());
     expect(recovering).toEqual([4000, 2000, 1000, 500, 500]);
+  });
+
+  it('ends the fast polls at the first throttled poll', () => {
+    const delays = pollDelays();
+    delays.next();
+    delays.throttled();
+    expect([delays.next(), delays.next(), delays.next()]).toEqual([400, 300, 225]);
   });
 });
 

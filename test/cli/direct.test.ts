@@ -16,6 +16,7 @@ import { run } from '../../cli/program';
 import type { DirectRun } from '../../cli/runs/journal';
 import { batchesOf, recordMessages } from '../../cli/runs/run-log';
 import { localEnvironment } from '../../local/client-env';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { localTasksLogGroup } from '../../local/logs/service';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { executionName, stateMachineArn } from '../../tasks/execution-name';
@@ -79,12 +80,12 @@ const stepFunctionsUp = () => {
   for (const region of REGIONS) aws.models.setOutage(region, false, 'states');
 };
 
-/** The messages of a log stream, read back through the CloudWatch Logs API of local AWS. */
+/** The messages of a log stream, read back through the CloudWatch Logs API of local AWS, as an administrator. */
 async function logEvents(region: string, stream: string): Promise<string[]> {
   const client = new CloudWatchLogsClient({
     region,
     endpoint: aws.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: ADMIN_CREDENTIALS,
   });
   try {
     const out = await client.send(

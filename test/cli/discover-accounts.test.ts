@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/program';
 import { localEnvironment } from '../../local/client-env';
+import { ADMIN_ENVIRONMENT } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/index';
 import { parseTopology, type Topology } from '../../tasks/topology';
 import {
@@ -71,7 +72,8 @@ async function vipctl(argv: readonly string[], env: Record<string, string | unde
 }
 
 const discover = (argv: readonly string[]) =>
-  vipctl(['discover', ...argv], { VIPCTL_JOURNAL: process.env.VIPCTL_JOURNAL });
+  // Discovery is the operator's, with an administrator's reads (a node's role may not describe VPCs).
+  vipctl(['discover', ...argv], { VIPCTL_JOURNAL: process.env.VIPCTL_JOURNAL, ...ADMIN_ENVIRONMENT });
 
 /** The routing facts of a topology by AWS ID, each VPC and TGW with the ID of the account that owns it. */
 function ownedFacts(t: Topology) {
@@ -117,7 +119,8 @@ describe('vipctl discover across accounts', () => {
     writeFileSync(config, stdout);
     const failover = await vipctl(
       ['--config', config, '--journal', dir, 'failover', '--to', 'server-b', '--direct'],
-      { ...localEnvironment(aws.url), AWS_REGION: 'us-east-1' },
+      // As an administrator: the access roles trust only the task roles, so a node cannot assume them.
+      { ...localEnvironment(aws.url), ...ADMIN_ENVIRONMENT, AWS_REGION: 'us-east-1' },
     );
     expect(failover.code, failover.stdout + failover.stderr).toBe(0);
     expect(unreachedFrom(await fetchWorld(aws.url), readTopologyFile(config), 'server-b')).toEqual([]);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/program';
+import { ADMIN_ENVIRONMENT } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/index';
 import { parseTopology, type Topology } from '../../tasks/topology';
 
@@ -42,7 +43,8 @@ async function discover(argv: readonly string[], endpoint = aws.url) {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     isTTY: false,
-    env: { VIPCTL_JOURNAL: process.env.VIPCTL_JOURNAL },
+    // Discovery is the operator's, with an administrator's reads (a node's role may not describe VPCs).
+    env: { VIPCTL_JOURNAL: process.env.VIPCTL_JOURNAL, ...ADMIN_ENVIRONMENT },
     cwd: tmpdir(),
   });
   return { code, stdout, stderr };

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/core/exit-codes';
 import { run } from '../../cli/program';
 import { localEnvironment } from '../../local/client-env';
+import { ADMIN_ENVIRONMENT } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology, parseTopology } from '../../tasks/topology';
 import {
@@ -49,7 +50,10 @@ afterAll(async () => {
   await rm(journal, { recursive: true, force: true });
 });
 
-async function vipctl(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function vipctl(
+  argv: readonly string[],
+  as: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await run(
@@ -58,7 +62,7 @@ async function vipctl(argv: readonly string[]): Promise<{ code: number; stdout: 
       stdout: { write: (s: string) => (stdout += s) },
       stderr: { write: (s: string) => (stderr += s) },
       isTTY: false,
-      env: { ...localEnvironment(aws.url), AWS_REGION: 'us-east-1', VIPCTL_JOURNAL: journal },
+      env: { ...localEnvironment(aws.url), ...as, AWS_REGION: 'us-east-1', VIPCTL_JOURNAL: journal },
       cwd: process.cwd(),
     },
     { requestedBy: 'test' },
@@ -157,17 +161,21 @@ describe('an IPv6 VIP beside an IPv4 VIP', () => {
     const a = topology.nodes['server-a']!;
     const b = topology.nodes['server-b']!;
 
-    const result = await vipctl([
-      'discover',
-      '--vip',
-      VIP4,
-      '--vip',
-      'FD00:172:16:0::1/128',
-      '--node',
-      `server-a=${a.instance}@us-east-1`,
-      '--node',
-      `server-b=${b.instance}@ap-southeast-1`,
-    ]);
+    const result = await vipctl(
+      [
+        'discover',
+        '--vip',
+        VIP4,
+        '--vip',
+        'FD00:172:16:0::1/128',
+        '--node',
+        `server-a=${a.instance}@us-east-1`,
+        '--node',
+        `server-b=${b.instance}@ap-southeast-1`,
+      ],
+      // Discovery is the operator's, with an administrator's reads (a node's role may not describe VPCs).
+      ADMIN_ENVIRONMENT,
+    );
 
     expect(result.code, result.stderr).toBe(ExitCode.Ok);
     const written = parseTopology(result.stdout, 'stdout');

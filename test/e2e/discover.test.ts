@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_ENVIRONMENT } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/index';
 import { loadTopology, parseTopology, type Topology } from '../../tasks/topology';
 import { cleanEnv, EXAMPLE, ensureBuilt, vipctl } from './local-harness';
@@ -42,7 +43,8 @@ describe('vipctl discover', () => {
         '--output',
         output,
       ],
-      cleanEnv({ AWS_ENDPOINT_URL: aws.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }),
+      // Discovery is the operator's, with an administrator's reads (a node's role may not describe VPCs).
+      cleanEnv({ AWS_ENDPOINT_URL: aws.url, ...ADMIN_ENVIRONMENT }),
     );
 
     expect(end.stderr).not.toContain('vipctl:');

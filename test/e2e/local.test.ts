@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { DescribeRouteTablesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { startLocalAws } from '../../local/index';
 import { parseTopology } from '../../tasks/topology';
 import { fetchWorld, readTopologyFile, unreachedFrom } from '../oracle/route-walker';
@@ -14,7 +15,8 @@ import { BIN, cleanEnv, EXAMPLE, ensureBuilt, start, vipctl } from './local-harn
 
 const topology = parseTopology(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
 const VIP = topology.vips[0]!;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// The test inspects local AWS as an administrator (a node's role may not list state machines).
+const credentials = ADMIN_CREDENTIALS;
 
 beforeAll(() => {
   ensureBuilt();

@@ -3,7 +3,8 @@
  * every page under docs/; no relative link or anchor in README.md, docs/ or cli/README.md leads
  * nowhere; and every code sample still says something true: each `vipctl` command line names a
  * command and options that vipctl has (read from its commander tree), each `npm run` script exists,
- * each JSON and YAML sample parses, and the node policy shown is the one `vipctl policy --node` prints.
+ * each JSON and YAML sample parses, the node policy shown is the one `vipctl policy --node` prints, and
+ * README's diagram draws the VIP routes that the routing rule gives examples/two-region.yaml.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createProgram } from '../../cli/program';
+import { desiredRoutes, tablesOf } from '../../tasks/routing';
 import { loadTopology } from '../../tasks/topology';
 import { nodePolicy } from '../../workflow/policy';
 
@@ -161,5 +163,43 @@ describe('the documentation', () => {
     const [shown] = samples('docs/deploy.md').filter((s) => s.lang === 'json');
     const topology = await loadTopology(join(ROOT, 'examples/two-region.yaml'));
     expect(JSON.parse(shown!.text)).toEqual(JSON.parse(JSON.stringify(nodePolicy(topology, '123456789012'))));
+  });
+
+  it("draws the diagram's VIP routes as the routing rule puts them for examples/two-region.yaml", async () => {
+    const topology = await loadTopology(join(ROOT, 'examples/two-region.yaml'));
+    // What a VIP route's target leads to, by topology name: a node (its ENI), a TGW, or what an
+    // attachment joins (the VPC of a VPC attachment, the far TGW of a peering from this TGW).
+    const leadsTo = (owner: string, target: string) =>
+      Object.entries(topology.nodes).find(([, n]) => n.eni === target)?.[0] ??
+      Object.entries(topology.transitGateways).find(([, g]) => g.id === target)?.[0] ??
+      Object.entries(topology.vpcs).find(([, v]) => v.attachment === target)?.[0] ??
+      topology.peerings.find((p) => p.attachment === target)?.between.find((g) => g !== owner);
+    const ownerOf = new Map(tablesOf(topology).map((t) => [t.table, t.owner]));
+    const ruleEdges = (node: string) =>
+      [
+        ...new Set(
+          desiredRoutes(topology, node).map(
+            (r) => `${ownerOf.get(r.table)} -> ${leadsTo(ownerOf.get(r.table)!, r.target)}`,
+          ),
+        ),
+      ].sort();
+    // The diagram's boxes are labelled "VPC-A tables", "tgw-B table", "Server-A ENI": the first word is the name.
+    const [diagram] = samples('README.md').filter((s) => s.lang === 'mermaid');
+    const drawn = diagram!.text
+      .split(/^\s*subgraph /m)
+      .slice(1)
+      .map((block) => {
+        const labels = new Map(
+          [...block.matchAll(/(\w+)\(*\[*"([^"]+)"/g)].map((m) => [
+            m[1]!,
+            m[2]!.split(' ')[0]!.toLowerCase(),
+          ]),
+        );
+        return [...block.matchAll(/^\s*(\w+)[^\n]*?-->\|VIP\|\s+(\w+)/gm)]
+          .map((m) => `${labels.get(m[1]!)} -> ${labels.get(m[2]!)}`)
+          .sort();
+      });
+
+    expect(drawn).toEqual([ruleEdges('server-a'), ruleEdges('server-b')]);
   });
 });

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { stateMachineName } from '../../tasks/execution-name';
 import { loadTopology } from '../../tasks/topology';
@@ -24,7 +25,8 @@ const topology = await loadTopology('examples/two-region.yaml');
 const vpcB = topology.vpcs['vpc-b']!;
 const tgwTable = topology.transitGateways['tgw-b']!.routeTables[0]!;
 const peering = topology.peerings[0]!.attachment;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// Local AWS's own behaviour, not IAM's: an administrator, whom IAM does not evaluate.
+const credentials = ADMIN_CREDENTIALS;
 const PASS = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
 
 let now = 1_000_000;

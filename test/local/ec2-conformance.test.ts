@@ -23,6 +23,7 @@ import {
   SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology, type Topology } from '../../tasks/topology';
 
@@ -39,7 +40,7 @@ const ec2 = (region: string) => {
     client = new EC2Client({
       region,
       endpoint: aws.url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: ADMIN_CREDENTIALS,
       maxAttempts: 1,
     });
     clients.set(region, client);
@@ -685,7 +686,7 @@ describe('protocol', () => {
     process.env.AWS_ENDPOINT_URL_EC2 = aws.url;
     const client = new EC2Client({
       region: EAST,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: ADMIN_CREDENTIALS,
     });
     try {
       const result = await client.send(new DescribeVpcsCommand({}));

@@ -1,6 +1,7 @@
 /**
- * Local AWS evaluates the task role's EC2 calls against its policy, with the resource types of the
- * Service Authorization Reference, through the real SDK. The expected ARNs are written out by hand.
+ * Local AWS evaluates the EC2 calls of the task role and of a node's role against their policies
+ * (iam-simulate, with the resource types of the Service Authorization Reference), through the real SDK.
+ * The expected ARNs are written out by hand.
  */
 import {
   CreateRouteCommand,
@@ -9,8 +10,9 @@ import {
   EC2Client,
   ReplaceTransitGatewayRouteCommand,
 } from '@aws-sdk/client-ec2';
+import { DecodeAuthorizationMessageCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TASK_ROLE_ACCESS_KEY } from '../../local/ec2/iam';
+import { ADMIN_ACCESS_KEY, TASK_ROLE_ACCESS_KEY } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
 
@@ -43,6 +45,7 @@ const TABLES_ONLY = {
 let aws: LocalAws;
 let task: EC2Client;
 let admin: EC2Client;
+let node: EC2Client;
 
 async function control(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${aws.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
@@ -76,11 +79,14 @@ beforeAll(async () => {
       maxAttempts: 1,
     });
   task = client(TASK_ROLE_ACCESS_KEY);
-  admin = client('test');
+  admin = client(ADMIN_ACCESS_KEY);
+  // The key of local AWS's environment is a cluster node's.
+  node = client('test');
 });
 afterAll(async () => {
   task.destroy();
   admin.destroy();
+  node.destroy();
   await aws.close();
 });
 beforeEach(() => aws.iam.update({ deployed: true, enforce: true }));
@@ -177,8 +183,37 @@ describe('IAM of the task role in local AWS', () => {
     );
   });
 
-  it('leaves callers other than the task role alone; their DryRun answers DryRunOperation', async () => {
-    await aws.iam.update({ policy: { Version: '2012-10-17', Statement: [] } });
+  it('decodes the message with sts decode-authorization-message', async () => {
+    await control('/_local/iam', { policy: TABLES_ONLY });
+    const failure = await failureOf(task.send(replaceTgw()));
+    const sts = new STSClient({
+      region: 'us-east-1',
+      endpoint: aws.url,
+      credentials: { accessKeyId: ADMIN_ACCESS_KEY, secretAccessKey: 'test' },
+    });
+    try {
+      const { DecodedMessage } = await sts.send(
+        new DecodeAuthorizationMessageCommand({ EncodedMessage: failure.message.split(': ')[1]! }),
+      );
+      expect(JSON.parse(DecodedMessage!)).toMatchObject({
+        allowed: false,
+        context: {
+          principal: {
+            arn: `arn:aws:sts::${ACCOUNT}:assumed-role/vip-failover-orders-db-us-east-1/vip-failover-orders-db-tasks`,
+          },
+          action: 'ec2:ReplaceTransitGatewayRoute',
+        },
+      });
+    } finally {
+      sts.destroy();
+    }
+  });
+
+  it('leaves an administrator alone; its DryRun answers DryRunOperation', async () => {
+    await aws.iam.update({
+      policy: { Version: '2012-10-17', Statement: [] },
+      node: { Version: '2012-10-17', Statement: [] },
+    });
     await expect(admin.send(new DescribeRouteTablesCommand({}))).resolves.toBeDefined();
     const failure = await failureOf(
       admin.send(
@@ -198,15 +233,50 @@ describe('IAM of the task role in local AWS', () => {
     await expect(task.send(replaceTgw())).resolves.toBeDefined();
   });
 
-  it('refuses to install a policy with conditions, which it cannot evaluate', async () => {
+  it('evaluates a condition of the policy', async () => {
+    await aws.iam.update({
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'ec2:*',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+          },
+        ],
+      },
+    });
+    expect((await failureOf(task.send(replaceTgw()))).code).toBe('UnauthorizedOperation');
+  });
+
+  it('refuses to install a policy IAM cannot evaluate, and keeps the one it had', async () => {
     const response = await control('/_local/iam', {
       policy: {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: {} }],
+        // IAM refuses a Principal in an identity policy (MalformedPolicyDocument on AWS).
+        Statement: [{ Effect: 'Allow', Action: 'ec2:*', Resource: '*', Principal: '*' }],
       },
     });
     expect(response.status).toBe(400);
-    expect(JSON.stringify(response.body)).toContain('Condition');
+    expect(JSON.stringify(response.body)).toContain('Principal is not allowed in an identity policy');
     expect(aws.iam.current.policy.Statement.length).toBeGreaterThan(0);
+  });
+});
+
+describe("IAM of a node's role in local AWS", () => {
+  it('allows the reads and the direct-run writes of `vipctl policy --node --direct`', async () => {
+    await expect(node.send(new DescribeRouteTablesCommand({}))).resolves.toBeDefined();
+    expect((await failureOf(node.send(replaceTgw(true)))).code).toBe('DryRunOperation');
+  });
+
+  it('refuses a node whose policy is `vipctl policy --node` (no route writes) a route write', async () => {
+    const { nodePolicy } = await import('../../workflow/policy');
+    await aws.iam.update({ node: nodePolicy(topology, ACCOUNT) });
+    const before = aws.world.findRoute('us-east-1', TGW_TABLE_A, VIP);
+    const failure = await failureOf(node.send(replaceTgw()));
+    expect(failure.code).toBe('UnauthorizedOperation');
+    await expect(node.send(new DescribeRouteTablesCommand({}))).resolves.toBeDefined();
+    expect(aws.world.findRoute('us-east-1', TGW_TABLE_A, VIP)).toEqual(before);
   });
 });

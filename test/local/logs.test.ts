@@ -10,6 +10,7 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { localTasksLogGroup } from '../../local/logs/service';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   logs = new CloudWatchLogsClient({
     region: 'us-east-1',
     endpoint: aws.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: ADMIN_CREDENTIALS,
     maxAttempts: 1,
   });
 });

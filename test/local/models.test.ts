@@ -9,6 +9,7 @@ import {
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { LocalModels } from '../../local/models';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
@@ -29,7 +30,7 @@ const client = (region: string, maxAttempts = 1) => {
   const c = new EC2Client({
     region,
     endpoint: aws.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: ADMIN_CREDENTIALS,
     maxAttempts,
   });
   made.push(c);
@@ -148,7 +149,7 @@ describe('region outage', () => {
     const ec2 = new EC2Client({
       region: EAST,
       endpoint: aws.url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: ADMIN_CREDENTIALS,
       maxAttempts: 1,
       requestHandler: new NodeHttpHandler({ requestTimeout: 200, throwOnRequestTimeout: true }),
     });
@@ -170,7 +171,7 @@ describe('region outage', () => {
     const sfn = new SFNClient({
       region: EAST,
       endpoint: aws.url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: ADMIN_CREDENTIALS,
       maxAttempts: 1,
     });
     const abort = new AbortController();
@@ -222,7 +223,7 @@ describe('injected faults', () => {
     const sfn = new SFNClient({
       region: EAST,
       endpoint: aws.url,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: ADMIN_CREDENTIALS,
       maxAttempts: 1,
     });
     try {

@@ -13,6 +13,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
 
@@ -46,7 +47,7 @@ beforeAll(async () => {
   sfn = new SFNClient({
     region: EAST,
     endpoint: aws.url,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: ADMIN_CREDENTIALS,
     maxAttempts: 1,
   });
 });

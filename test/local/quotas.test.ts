@@ -18,6 +18,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { LocalModels } from '../../local/models';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { stateMachineName } from '../../tasks/execution-name';
@@ -29,7 +30,8 @@ const SOUTHEAST = 'ap-southeast-1';
 const topology = await loadTopology('examples/two-region.yaml');
 const vpcB = topology.vpcs['vpc-b']!;
 const tgwB = topology.transitGateways['tgw-b']!;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// Local AWS's own behaviour, not IAM's: an administrator, whom IAM does not evaluate.
+const credentials = ADMIN_CREDENTIALS;
 /** A one-state machine per region: the throttling model does not care what the executions do. */
 const PASS = { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } };
 

@@ -8,12 +8,14 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { type LocalAws, localRunBucket, startLocalAws } from '../../local/server';
 import { RecordCorruptError, s3RecordReader, s3RunStore } from '../../tasks/run-store';
 import { loadTopology } from '../../tasks/topology';
 
 const topology = await loadTopology('examples/two-region.yaml');
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// Local AWS's own behaviour, not IAM's: an administrator, whom IAM does not evaluate.
+const credentials = ADMIN_CREDENTIALS;
 const bucket = localRunBucket(topology.cluster, 'us-east-1');
 
 let aws: LocalAws;

@@ -10,6 +10,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { executionName, stateMachineArn } from '../../tasks/execution-name';
 import { desiredRoutes } from '../../tasks/routing';
@@ -17,6 +18,7 @@ import { loadTopology, type Topology } from '../../tasks/topology';
 import { synthesizeAsl } from '../../workflow/asl';
 
 const topology = await loadTopology('examples/two-region.yaml');
+// Runs are started and followed as a cluster node does; what a node may not do is done as an administrator.
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 let aws: LocalAws;
@@ -29,8 +31,8 @@ const synthesize = (t: Topology) => {
 };
 const lines: string[] = [];
 const clients: SFNClient[] = [];
-const sfn = (region: string) => {
-  const client = new SFNClient({ region, endpoint: aws.url, credentials, maxAttempts: 1 });
+const sfn = (region: string, as: typeof credentials = credentials) => {
+  const client = new SFNClient({ region, endpoint: aws.url, credentials: as, maxAttempts: 1 });
   clients.push(client);
   return client;
 };
@@ -65,7 +67,7 @@ async function settle(client: SFNClient, executionArn: string) {
 describe('local AWS with Step Functions and the real task handlers', () => {
   it('creates the cluster state machine in every region', async () => {
     for (const region of ['us-east-1', 'ap-southeast-1']) {
-      const machines = await sfn(region).send(new ListStateMachinesCommand({}));
+      const machines = await sfn(region, ADMIN_CREDENTIALS).send(new ListStateMachinesCommand({}));
       expect(machines.stateMachines?.map((m) => m.name)).toEqual(['vip-failover-orders-db']);
     }
   });
@@ -128,7 +130,7 @@ describe('local AWS with Step Functions and the real task handlers', () => {
 
   it('takes Step Functions down in a region while its EC2 API keeps answering', async () => {
     const region = 'us-east-1';
-    const ec2 = new EC2Client({ region, endpoint: aws.url, credentials, maxAttempts: 1 });
+    const ec2 = new EC2Client({ region, endpoint: aws.url, credentials: ADMIN_CREDENTIALS, maxAttempts: 1 });
     const post = (body: unknown) =>
       fetch(`${aws.url}/_local/outage`, { method: 'POST', body: JSON.stringify(body) });
     expect((await post({ region, service: 'states' })).status).toBe(200);

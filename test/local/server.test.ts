@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DescribeVpcsCommand, EC2Client, ReplaceRouteCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_CREDENTIALS } from '../../local/iam/principals';
 import { startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
 
@@ -11,7 +12,8 @@ const VIP = '172.16.0.1/32';
 const topology = await loadTopology('examples/two-region.yaml');
 const vpcB = topology.vpcs['vpc-b']!;
 const tgwB = topology.transitGateways['tgw-b']!;
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+// Local AWS's own behaviour, not IAM's: an administrator, whom IAM does not evaluate.
+const credentials = ADMIN_CREDENTIALS;
 
 let dir: string;
 beforeAll(async () => {
@@ -27,7 +29,7 @@ describe('local AWS server', () => {
       const identity = await sts.send(new GetCallerIdentityCommand({}));
       expect(identity).toMatchObject({
         Account: '123456789012',
-        Arn: 'arn:aws:iam::123456789012:user/local',
+        Arn: 'arn:aws:iam::123456789012:user/local-admin',
       });
     } finally {
       sts.destroy();

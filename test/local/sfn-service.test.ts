@@ -451,9 +451,13 @@ describe('executions', () => {
   it('stops a running execution as ABORTED with the caller error and cause, and keeps it aborted', async () => {
     const arn = await createMachine(planFlow);
     const release = gate();
-    task = async () => {
-      await release.opened;
-      return { converged: true };
+    let returned: Promise<unknown> | undefined;
+    task = () => {
+      returned = (async () => {
+        await release.opened;
+        return { converged: true };
+      })();
+      return returned;
     };
 
     const start = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'to-stop' }));
@@ -467,7 +471,11 @@ describe('executions', () => {
     );
     release.open();
     const done = await finished(start.executionArn!);
-    await new Promise((resolve) => setTimeout(resolve, 20)); // room for the released task to (wrongly) report back
+    // The released task has returned, and what the execution does with its result runs in the
+    // microtasks of that settling (local/sfn/execution.ts bindTask: no timer after invokeTask), which
+    // all drain before the next macrotask: after this, a report that did not come will not come.
+    await returned;
+    await new Promise((resolve) => setImmediate(resolve));
     const after = await sfn.send(new DescribeExecutionCommand({ executionArn: start.executionArn }));
     const events = await history(start.executionArn!);
 

@@ -16,14 +16,15 @@ import {
 } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_ENVIRONMENT, TASK_ROLE_ACCESS_KEY } from '../../local/iam/principals';
 import {
-  fetchAccountRoutes,
   fetchWorld,
   misplacedRoutes,
   readOwnersFile,
   readTopologyFile,
   unreachedFrom,
 } from '../oracle/route-walker';
+import { readAccountRoutesAs } from './account-routes';
 import { type Cluster, ROOT, startCluster } from './harness';
 
 const CONFIG = `${ROOT}examples/multi-account.yaml`;
@@ -45,10 +46,16 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-/** Every VIP route of every account reaches `node`, and each one is in its owner's own state. */
+/**
+ * Every VIP route of every account reaches `node`, and each one is in its owner's own state: each
+ * account's routes read through EC2 with that account's credentials, against the owners the topology
+ * file names (test/reliability/account-routes.ts).
+ */
 async function assertLandedFor(node: string) {
   expect(unreachedFrom(await fetchWorld(cluster.local.url), walker, node)).toEqual([]);
-  expect(misplacedRoutes(await fetchAccountRoutes(cluster.local.url), owners, walker.vips)).toEqual([]);
+  expect(misplacedRoutes(await readAccountRoutesAs(cluster.local.url, CONFIG), owners, walker.vips)).toEqual(
+    [],
+  );
 }
 
 describe('multi-account cluster on local AWS', () => {
@@ -57,7 +64,7 @@ describe('multi-account cluster on local AWS', () => {
     expect(failover.code, failover.stderr).toBe(0);
     await assertLandedFor('server-b');
     // The clients account's table and the network account's tables now point towards server-b.
-    const own = await fetchAccountRoutes(cluster.local.url);
+    const own = await readAccountRoutesAs(cluster.local.url, CONFIG);
     expect(own['333333333333']?.find((r) => r.table === RTB_C && r.destination === VIP)?.target).toBe(
       'tgw-0a9b8c7d6e5f4a3b2',
     );
@@ -65,7 +72,12 @@ describe('multi-account cluster on local AWS', () => {
       'tgw-attach-0c1d2e3f4a5b6c7d8',
     );
 
-    const check = await cluster.vipctl(['check', '--active', 'server-b']);
+    // As a node, check cannot read the other accounts: their access roles trust only the task roles.
+    const refused = await cluster.vipctl(['check', '--active', 'server-b']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/not authorized to perform: sts:AssumeRole/);
+    // An administrator (whom local AWS lets into every access role) checks every account.
+    const check = await cluster.vipctl(['check', '--active', 'server-b'], { env: { ...ADMIN_ENVIRONMENT } });
     expect(check.code, check.stdout + check.stderr).toBe(0);
 
     const rollback = await cluster.vipctl(['rollback', '--last']);
@@ -119,12 +131,26 @@ describe('multi-account cluster on local AWS', () => {
     clients.destroy();
   });
 
-  it('assumes an access role only with its external ID', async () => {
-    const sts = new STSClient({ region: 'us-east-1', endpoint: cluster.local.url, credentials: CREDENTIALS });
+  it('lets only a principal its trust policy names assume an access role, and only with its external ID', async () => {
+    // The task role of us-east-1, which the synthesized trust policy names.
+    const sts = new STSClient({
+      region: 'us-east-1',
+      endpoint: cluster.local.url,
+      credentials: { accessKeyId: TASK_ROLE_ACCESS_KEY, secretAccessKey: 'test' },
+    });
+    const node = new STSClient({
+      region: 'us-east-1',
+      endpoint: cluster.local.url,
+      credentials: CREDENTIALS,
+    });
     const params = { RoleArn: CLIENTS_ROLE, RoleSessionName: 'server-b-20261125T130000000' };
     await expect(sts.send(new AssumeRoleCommand(params))).rejects.toMatchObject({ name: 'AccessDenied' });
     await expect(
       sts.send(new AssumeRoleCommand({ ...params, ExternalId: 'someone-else' })),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    // A node's role is not in the trust policy: refused, even with the external ID.
+    await expect(
+      node.send(new AssumeRoleCommand({ ...params, ExternalId: 'orders-db-clients' })),
     ).rejects.toMatchObject({ name: 'AccessDenied' });
     const granted = await sts.send(new AssumeRoleCommand({ ...params, ExternalId: 'orders-db-clients' }));
     expect(granted.AssumedRoleUser?.Arn).toBe(
@@ -133,7 +159,58 @@ describe('multi-account cluster on local AWS', () => {
     await expect(
       sts.send(new AssumeRoleCommand({ RoleArn: NETWORK_ROLE, RoleSessionName: 'x' })),
     ).rejects.toMatchObject({ name: 'ValidationError' });
-    sts.destroy();
+
+    // A trust policy that names another role instead of the task role: the task role is refused.
+    const response = await fetch(`${cluster.local.url}/_local/access`, {
+      method: 'POST',
+      body: JSON.stringify({
+        account: 'clients',
+        trust: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::111111111111:role/someone-else' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'sts:ExternalId': 'orders-db-clients' } },
+            },
+          ],
+        },
+      }),
+    });
+    expect(response.status).toBe(200);
+    try {
+      await expect(
+        sts.send(new AssumeRoleCommand({ ...params, ExternalId: 'orders-db-clients' })),
+      ).rejects.toMatchObject({ name: 'AccessDenied' });
+    } finally {
+      await fetch(`${cluster.local.url}/_local/access`, {
+        method: 'POST',
+        body: JSON.stringify({ account: 'clients', trust: 'task-role' }),
+      });
+      sts.destroy();
+      node.destroy();
+    }
+  });
+
+  it("sees a VIP route missing from its owner's own state", async () => {
+    // The check of assertLandedFor can fail: take the clients account's VIP route away behind the product.
+    const before = cluster.local.world.findRoute('us-east-1', RTB_C, VIP);
+    expect(before).toBeDefined();
+    await fetch(`${cluster.local.url}/_local/routes/delete`, {
+      method: 'POST',
+      body: JSON.stringify({ region: 'us-east-1', table: RTB_C, destination: VIP }),
+    });
+    try {
+      expect(
+        misplacedRoutes(await readAccountRoutesAs(cluster.local.url, CONFIG), owners, walker.vips),
+      ).toEqual([`${RTB_C} has no ${VIP} route in its owner 333333333333's state`]);
+    } finally {
+      await fetch(`${cluster.local.url}/_local/routes`, {
+        method: 'POST',
+        body: JSON.stringify({ region: 'us-east-1', table: RTB_C, destination: VIP, target: before!.target }),
+      });
+    }
   });
 
   it('without the access role, fails over with RouteUpdateFailed and drills NOT READY, naming the account and table', async () => {

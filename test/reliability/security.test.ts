@@ -190,6 +190,56 @@ describe('against local AWS', () => {
     record(ctx, 'node policy = actions vipctl calls', `${called.size} actions, exact match`);
   });
 
+  it('fails where a node policy without s3:GetObject or states:StopExecution must, and writes nothing for it', async () => {
+    const full = nodePolicy(cluster.topology, cluster.local.account);
+    const without = (action: string) => ({
+      ...full,
+      Statement: full.Statement.map((st) => ({
+        ...st,
+        Action: st.Action.filter((a) => a !== action),
+      })).filter((st) => st.Action.length > 0),
+    });
+    const install = async (node: unknown) =>
+      (await fetch(`${cluster.local.url}/_local/iam`, { method: 'POST', body: JSON.stringify({ node }) }))
+        .status;
+    const failover = await cluster.vipctl(['failover', '--to', 'server-b', '--json']);
+    expect(failover.code, failover.stderr).toBe(0);
+    const { run } = json<{ run: { arn: string } }>(failover);
+    try {
+      // Without s3:GetObject the records of a 66-route run cannot be read: show and rollback fail.
+      expect(await install(without('s3:GetObject'))).toBe(200);
+      const before = cluster.local.world.allRoutes();
+      const shown = await cluster.vipctl(['show', run.arn]);
+      expect(shown.code).not.toBe(0);
+      expect(shown.stdout + shown.stderr).toMatch(/s3:GetObject/);
+      const rollback = await cluster.vipctl(['rollback', run.arn, '--yes']);
+      expect(rollback.code).not.toBe(0);
+      expect(rollback.stdout + rollback.stderr).toMatch(/s3:GetObject/);
+      expect(cluster.local.world.allRoutes()).toEqual(before);
+
+      // Without states:StopExecution a run that outlives --timeout cannot be stopped: it runs to its end.
+      expect(await install(without('states:StopExecution'))).toBe(200);
+      cluster.local.models.update({ transitionMs: 2000 });
+      let slowArn: string;
+      try {
+        const slow = await cluster.vipctl(['failover', '--to', 'server-a', '--timeout', '1', '--json']);
+        expect(slow.code).not.toBe(0);
+        expect(slow.stdout + slow.stderr).toMatch(/states:StopExecution/);
+        slowArn = (await cluster.executions.list(10)).runs.find((e) => e.status === 'RUNNING')?.arn ?? '';
+      } finally {
+        cluster.local.models.update({ transitionMs: 0 });
+      }
+      expect(slowArn).not.toBe('');
+      expect((await cluster.settle(slowArn)).detail.status).toBe('SUCCEEDED');
+    } finally {
+      expect(await install(full)).toBe(200);
+      await fetch(`${cluster.local.url}/_local/iam`, {
+        method: 'POST',
+        body: JSON.stringify({ deployed: true }),
+      });
+    }
+  });
+
   it('never shows a canary secret in CLI output (incl. --debug), execution history or local AWS logs', async (ctx) => {
     const canary = `canary${Math.floor(seededForTest().random() * 2 ** 40).toString(36)}XYZ`;
     const env = {

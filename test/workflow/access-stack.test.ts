@@ -78,10 +78,16 @@ describe('access stacks of other accounts', () => {
     expect(statements.map((s) => s.sid)).toEqual([
       'WriteVipRoutesOfTransitGatewayRouteTables',
       'ReadRoutesAndHealth',
+      'ReadRoutesAndHealthOnTransitGatewayRouteTable',
       'DiscoverTopology',
     ]);
+    // SearchTransitGatewayRoutes acts on TGW route tables: this account's own only.
+    expect(statements[2]!.actions).toEqual(['ec2:SearchTransitGatewayRoutes']);
+    expect(
+      statements[2]!.resources.every((arn) => arn.includes(':222222222222:transit-gateway-route-table/')),
+    ).toBe(true);
     // vipctl discover reads the shared TGWs through this role: Describe actions only, nothing it could change.
-    expect(statements[2]!.actions.every((a) => a.startsWith('ec2:Describe'))).toBe(true);
+    expect(statements[3]!.actions.every((a) => a.startsWith('ec2:Describe'))).toBe(true);
     const writes = statements[0]!;
     expect(writes.actions).toEqual(['ec2:CreateTransitGatewayRoute', 'ec2:ReplaceTransitGatewayRoute']);
     expect(writes.resources).toContain(

@@ -212,6 +212,23 @@ describe('stale-run guard', () => {
     expect(aws.writes).toHaveLength(0);
   });
 
+  it('makes no listing in a step that has nothing to write, and still lists before a step that has', async () => {
+    aws = fakeAws(worldWithServerAActive());
+    const t = tasks(aws, topology);
+    const plan = await t.plan(failoverToB());
+    const listings = () => aws.sfn.commandCalls(ListExecutionsCommand).length;
+    const nothing = { ...plan, plan: plan.plan && { ...plan.plan, changes: [] } };
+
+    const before = listings();
+    const skipped = await t.apply(nothing, 'local-vpc');
+    expect(listings()).toBe(before);
+    expect(skipped.applied).toBe(0);
+    expect(aws.writes).toHaveLength(0);
+
+    await t.apply(plan, 'local-vpc');
+    expect(listings()).toBeGreaterThan(before);
+  });
+
   it('fails an update step on AccessDenied before it writes anything', async () => {
     aws = fakeAws(worldWithServerAActive());
     const t = tasks(aws, topology);
