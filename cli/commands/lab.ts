@@ -274,9 +274,6 @@ export async function labStatusCommand(ctx: CommandContext): Promise<number> {
   } catch {
     // local AWS did not answer: the routes are left out
   }
-  shown.code === 0 || shown.stdout.startsWith('{')
-    ? (JSON.parse(shown.stdout) as { routes: unknown }).routes
-    : null;
   let crmMon = '';
   for (const node of Object.keys(lab.nodes)) {
     const status = await lab.exec(node, ['crm_mon', '-1']);
