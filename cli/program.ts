@@ -283,15 +283,52 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .option('--vip <cidr...>', 'only these VIPs')
     .action(action(async () => (await import('./commands/probe')).probeCommand));
 
+  const agentOption = () =>
+    new Option('--agent <agent>', "the group's agent: this project's, or ClusterLabs' aws-vpc-move-ip")
+      .choices(['vipctl', 'aws-vpc-move-ip'])
+      .default('vipctl');
   const lab = program.command('lab').description('a real Pacemaker cluster on the local data plane (root)');
   lab
     .command('run')
     .description('play a scenario with packets running: kill the active node, time the recovery per VPC')
     .addOption(
-      new Option('--scenario <name>', 'what to play').choices(['kill-active']).default('kill-active'),
+      new Option('--scenario <name>', 'what to play')
+        .choices(['kill-active', 'move', 'kill-standby'])
+        .default('kill-active'),
     )
     .addOption(new Option('--runs <n>', 'how many times, each on a fresh lab').argParser(count).default(1))
+    .addOption(agentOption())
     .action(action(async () => (await import('./commands/lab')).labRunCommand));
+  lab
+    .command('up')
+    .description(
+      'start local AWS, its data plane and the cluster in the background; returns once the group runs',
+    )
+    .addOption(agentOption())
+    .action(action(async () => (await import('./commands/lab')).labUpCommand));
+  lab
+    .command('serve', { hidden: true })
+    .description('own a lab until SIGTERM (started by lab up)')
+    .addOption(agentOption())
+    .action(action(async () => (await import('./commands/lab')).labServeCommand));
+  lab
+    .command('kill')
+    .description('kill a node of the lab: its processes, and its link goes down')
+    .argument('<node>', 'the node')
+    .action(action(async () => (await import('./commands/lab')).labKillCommand));
+  lab
+    .command('move')
+    .description('a planned move of the group to a node (crm resource move)')
+    .argument('<node>', 'the node')
+    .action(action(async () => (await import('./commands/lab')).labMoveCommand));
+  lab
+    .command('status')
+    .description('the cluster (crm_mon), where the group runs, and the route tables')
+    .action(action(async () => (await import('./commands/lab')).labStatusCommand));
+  lab
+    .command('down')
+    .description('stop the lab and remove everything, also what a crashed one left')
+    .action(action(async () => (await import('./commands/lab')).labDownCommand));
 
   program
     .command('demo')

@@ -4,7 +4,8 @@
 #
 #   test/e2e/ocf.test.ts           ocf-tester, ocf-shellfuncs (resource-agents), xmllint (libxml2-utils)
 #   test/data-plane/*.test.ts      root, ip netns (iproute2), python3, ping (iputils-ping)
-#   test/lab/*.test.ts             the above, corosync, pacemaker (pacemakerd, crm_mon, cibadmin), unshare
+#   test/lab/*.test.ts             the above, corosync, pacemaker (pacemakerd, crm_mon, cibadmin), unshare,
+#                                  aws (awscli, for ClusterLabs' aws-vpc-move-ip)
 #
 # As root with apt-get, installs what is missing; otherwise prints the command to run and exits 1.
 set -uo pipefail
@@ -18,6 +19,7 @@ have ping || missing+=(iputils-ping)
 have corosync || missing+=(corosync)
 have pacemakerd && have crm_mon && have cibadmin || missing+=(pacemaker pacemaker-cli-utils)
 have unshare || missing+=(util-linux)
+have aws || missing+=(awscli)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -4,17 +4,17 @@
  * IPaddr2 and this project's OCF agent. Kill the node that runs the group, and clients in every VPC must
  * be answered by the survivor, with no packet looping.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { Lab } from '../../lab/cluster';
-import { killActive } from '../../lab/kill-active';
+import { killActive, moveAndBack } from '../../lab/scenarios';
 import { type LocalAws, startLocalAws } from '../../local/server';
 import { loadTopology } from '../../tasks/topology';
 import { BIN, EXAMPLE, ensureBuilt, ROOT } from '../e2e/local-harness';
 import { commands, itRequires, missingReasons, netns, root } from '../support/requirements';
+import { askVip } from './ask-vip';
 
 const REQUIREMENTS = [
   root(),
@@ -45,7 +45,7 @@ beforeAll(async () => {
     aws,
     dir: mkdtempSync(join(tmpdir(), 'vipctl-lab-')),
     vipctl: BIN,
-    agent: join(ROOT, 'examples', 'pacemaker', 'vipctl'),
+    ocfAgent: join(ROOT, 'examples', 'pacemaker', 'vipctl'),
   });
 });
 afterAll(async () => {
@@ -53,24 +53,30 @@ afterAll(async () => {
   await aws?.close();
 });
 
-/** One UDP datagram from a client, answered with the node's name: Python's socket module, not the probe. */
-function askVip(client: string): Promise<string> {
-  const netnsName = aws.dataPlane!.namespace(client).netns;
-  const ask = `import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(10); s.sendto(b"who|1|", ("${lab.vip.split('/')[0]}", 7077)); print(s.recv(100).decode().split("|")[0])`;
-  return new Promise((resolve) => {
-    execFile('ip', ['netns', 'exec', netnsName, 'python3', '-c', ask], { timeout: 60_000 }, (_e, stdout) =>
-      resolve(stdout.trim()),
-    );
-  });
-}
-
 describe('a Pacemaker cluster in the lab', () => {
   it('runs the group on one node, and an independent sender reaches the VIP there', async () => {
     const active = await lab.activeNode();
 
     expect(Object.keys(lab.nodes)).toContain(active);
-    expect(await askVip('client-vpc-a')).toBe(active);
-    expect(await askVip('client-vpc-b')).toBe(active);
+    expect(await askVip(aws.dataPlane!.namespace('client-vpc-a').netns, lab.vip)).toBe(active);
+    expect(await askVip(aws.dataPlane!.namespace('client-vpc-b').netns, lab.vip)).toBe(active);
+  });
+
+  it('a planned move to the other node and back: every client VPC follows, no packet loops', async () => {
+    const runs = await moveAndBack(lab, aws);
+    process.stdout.write(`move: ${JSON.stringify(runs)}\n`);
+
+    expect(runs.map((r) => [r.from, r.to])).toEqual([
+      ['server-a', 'server-b'],
+      ['server-b', 'server-a'],
+    ]);
+    for (const run of runs)
+      for (const [vpc, outcome] of Object.entries(run.clients)) {
+        expect(outcome.recovered, vpc).toBe(true);
+        expect(outcome.answeredBy, vpc).toBe(run.to);
+        expect(outcome.looped, vpc).toBe(0);
+      }
+    expect(await lab.startedOn()).toBe('server-a');
   });
 
   it('kill the active node: the survivor runs the group, every client VPC is answered by it, no packet loops', async () => {
@@ -83,7 +89,7 @@ describe('a Pacemaker cluster in the lab', () => {
       expect(outcome.answeredBy, vpc).toBe(run.to);
       expect(outcome.looped, vpc).toBe(0);
     }
-    expect(await askVip('client-vpc-a')).toBe(run.to);
-    expect(await askVip('client-vpc-b')).toBe(run.to);
+    expect(await askVip(aws.dataPlane!.namespace('client-vpc-a').netns, lab.vip)).toBe(run.to);
+    expect(await askVip(aws.dataPlane!.namespace('client-vpc-b').netns, lab.vip)).toBe(run.to);
   });
 });
