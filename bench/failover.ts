@@ -46,6 +46,8 @@ export interface FailoverRun {
   readonly lambdaDurationsMs: number[];
   readonly changes: Change[];
   readonly bound: LowerBound;
+  /** Per update step that wrote: the age of its covering guard listing as its oldest-covered wave went out. Absent in older raw files. */
+  readonly guardAgesMs?: number[];
 }
 
 const EC2_OPERATION = /^(Describe|Search|Create|Replace|Delete|Get)/;
@@ -117,6 +119,7 @@ export async function measureFailover(
     lambdaDurationsMs: summary.lambdaDurationsMs,
     changes: report.changes,
     bound,
+    guardAgesMs: summary.guardAgesMs,
   };
 }
 

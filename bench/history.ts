@@ -26,6 +26,11 @@ export interface ExecutionSummary {
   readonly lambdaDurationsMs: number[];
   /** Distinct functions invoked: each pays one cold start in a fresh environment. */
   readonly functions: number;
+  /**
+   * Per update step that wrote, how old its covering stale-run guard listing was when its oldest-covered
+   * wave went out (the step's `guardAgeMs`), ms.
+   */
+  readonly guardAgesMs: number[];
 }
 
 export async function executionHistory(local: LocalAws, arn: string): Promise<Event[]> {
@@ -49,6 +54,7 @@ export function summarize(events: readonly Event[]): ExecutionSummary {
   const functions = new Set<string>();
   let taskStart: number | undefined;
   let transitions = 0;
+  const guardAges: number[] = [];
   for (const event of events) {
     const entered = event.stateEnteredEventDetails?.name;
     const exited = event.stateExitedEventDetails?.name;
@@ -66,7 +72,13 @@ export function summarize(events: readonly Event[]): ExecutionSummary {
         : undefined;
       functions.add(name ?? 'unknown');
     } else if (event.type === 'TaskStarted') taskStart = ms(event);
-    else if ((event.type === 'TaskSucceeded' || event.type === 'TaskFailed') && taskStart !== undefined) {
+    if (event.type === 'TaskSucceeded') {
+      const output = (event as { taskSucceededEventDetails?: { output?: string } }).taskSucceededEventDetails
+        ?.output;
+      const age = output ? (JSON.parse(output) as { guardAgeMs?: unknown }).guardAgeMs : undefined;
+      if (typeof age === 'number') guardAges.push(age);
+    }
+    if ((event.type === 'TaskSucceeded' || event.type === 'TaskFailed') && taskStart !== undefined) {
       durations.push(ms(event) - taskStart);
       taskStart = undefined;
     }
@@ -79,5 +91,6 @@ export function summarize(events: readonly Event[]): ExecutionSummary {
     lambdaInvocations: durations.length,
     lambdaDurationsMs: durations,
     functions: functions.size,
+    guardAgesMs: guardAges,
   };
 }

@@ -1,3 +1,4 @@
+import { GUARD_WINDOW_MS } from '../tasks/stale-run-guard';
 import { type MoveIpBaseline, SDK_SCRIPT_MAX_ATTEMPTS, type TimedBaseline } from './baselines';
 import {
   failoverCost,
@@ -207,6 +208,33 @@ export function headlineLines(r: BenchResults): string[] {
   ];
 }
 
+/** How old the stale-run guard's covering listings were when the waves went out, against the window. */
+function guardAgeSentence(runs: BenchResults['failover']['runs']): string {
+  const ages = runs.flatMap((run) => run.guardAgesMs ?? []);
+  if (ages.length === 0) return '';
+  return (
+    `The stale-run guard's covering listing was ${spread(ages)} old when a wave went out (every update step ` +
+    `of every run), against its window of ${ms(GUARD_WINDOW_MS)}.\n`
+  );
+}
+
+/**
+ * The stale-run guard's window as docs/architecture.md states it (between the guard-window markers): the
+ * code's bound and, from this run's seed failovers, how old the covering listing was when a wave went out.
+ */
+export function guardWindowLine(r: BenchResults): string {
+  const ages = r.failover.runs.flatMap((run) => run.guardAgesMs ?? []);
+  const measured =
+    ages.length > 0
+      ? ` In the committed benchmark (the seed failover with realistic latency, ${r.failover.runs.length} runs, ` +
+        `${r.date.slice(0, 10)}) the oldest listing a wave went out on was ${ms(max(ages))} old (median ${ms(median(ages))}).`
+      : '';
+  return (
+    `The window is **${ms(GUARD_WINDOW_MS)}** (\`GUARD_WINDOW_MS\`, \`tasks/stale-run-guard.ts\`): every write wave ` +
+    `goes out within that long after the start of a listing that found no newer run.${measured}`
+  );
+}
+
 /** Package names only (older raw files kept whole trace fragments). */
 const sdkPackages = (names: readonly string[] = []): string[] =>
   [
@@ -308,6 +336,7 @@ ${table(
 
 Waves are counted from the requests local AWS saw from the task function: requests that start with no
 task request finishing in between form one wave. New connections and handshakes include the CLI's.
+${guardAgeSentence(runs)}
 
 **Lower bound** (model parameters, same work): one read wave on new connections, each write step as one
 concurrent wave on warm connections, one verify read wave, one cold start and the transitions.

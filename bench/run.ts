@@ -23,6 +23,7 @@ import {
   type BenchPlan,
   type BenchResults,
   convergencePoints,
+  guardWindowLine,
   headlineLines,
   renderResults,
   timelineBars,
@@ -164,6 +165,19 @@ if (!quick && marked.test(readme)) {
   writeFileSync(
     HEADLINE_PAGE,
     readme.replace(marked, (_, open, close) => `${open}${headlineLines(final).join('\n')}\n${close}`),
+  );
+}
+// docs/architecture.md states the stale-run guard's window between its own markers, from the same run.
+const ARCHITECTURE_PAGE = `${ROOT}docs/architecture.md`;
+const architecture = readFileSync(ARCHITECTURE_PAGE, 'utf8');
+const windowMarked = /(<!-- guard-window -->\n)([ \t]*)[\s\S]*?(\n[ \t]*<!-- \/guard-window -->)/;
+if (!quick && windowMarked.test(architecture)) {
+  writeFileSync(
+    ARCHITECTURE_PAGE,
+    architecture.replace(
+      windowMarked,
+      (_, open, indent, close) => `${open}${indent}${guardWindowLine(final)}${close}`,
+    ),
   );
 }
 log(`done in ${final.durationS} s: ${outDir.slice(ROOT.length)}RESULTS.md`);

@@ -130,6 +130,8 @@ export const PlanOutput = z.strictObject({
   notReady: z.array(z.string()).max(1000).optional(),
   /** Regions the stale-run guard skipped (unreachable): a newer run there would not have been seen. */
   guardSkipped: z.array(GuardSkip).optional(),
+  /** When the plan's guard listing, which checked every region and found no newer run, was sent. */
+  guardListedAt: Timestamp.optional(),
   /**
    * The writes cannot fit the run budget under EC2's documented request rate (tasks/write-rate.ts):
    * the bound, the budget and the fix. Absent when they fit.
@@ -138,15 +140,6 @@ export const PlanOutput = z.strictObject({
   timing: Timing,
 });
 export type PlanOutput = z.infer<typeof PlanOutput>;
-
-export const ApplyInput = z.strictObject({
-  task: z.literal('apply'),
-  step: Step,
-  topology: Topology,
-  plan: PlanOutput,
-  execution: ExecutionContext,
-});
-export type ApplyInput = z.infer<typeof ApplyInput>;
 
 /**
  * How long the writes of one region and action waited for tokens once EC2 throttled them
@@ -183,6 +176,16 @@ export const ApplyOutput = z.strictObject({
   pacing: z.array(PacingSummary).max(100).optional(),
   /** Regions the stale-run guard skipped before this step wrote. */
   guardSkipped: z.array(GuardSkip).optional(),
+  /**
+   * When this step's listing for the next step (sent with its last wave; it checked every region and
+   * found no newer run) was sent. The next step writes on it while it is younger than the guard's window.
+   */
+  guardListedAt: Timestamp.optional(),
+  /**
+   * How old, in ms, the listing that covered this step's oldest-covered wave was when that wave went out
+   * (never more than the guard's window). Absent when the step wrote nothing.
+   */
+  guardAgeMs: z.number().int().nonnegative().optional(),
   timing: Timing,
 });
 export type ApplyOutput = z.infer<typeof ApplyOutput>;
@@ -193,6 +196,17 @@ export const Applied = z.strictObject({
   remoteVpc: ApplyOutput.optional(),
 });
 export type Applied = z.infer<typeof Applied>;
+
+export const ApplyInput = z.strictObject({
+  task: z.literal('apply'),
+  step: Step,
+  topology: Topology,
+  plan: PlanOutput,
+  /** The earlier update steps' outputs: the latest guard listing (`guardListedAt`) they made. */
+  applied: Applied.optional(),
+  execution: ExecutionContext,
+});
+export type ApplyInput = z.infer<typeof ApplyInput>;
 
 export const VerifyInput = z.strictObject({
   task: z.literal('verify'),

@@ -6,16 +6,16 @@
 
 import { executionSession, tableAccess } from './accounts';
 import { alreadyRightResults } from './already-right';
-import type { ApplyInput, ApplyOutput } from './contracts';
+import type { ApplyInput, ApplyOutput, GuardSkip } from './contracts';
 import type { TaskDeps } from './deps';
 import { ec2ActionOf, writeResourceArns } from './drill';
 import { applyChanges, PacingReport } from './ec2/write-routes';
 import { RouteUpdateFailedError } from './errors';
 import { type ChangeResult, wavesOf } from './plan';
-import { regionOfNode, type Step } from './routing';
+import { regionOfNode, STEPS, type Step } from './routing';
 import { type FullPlan, fullPlan, recordKey, stepObjectName } from './run-records';
 import { parseExecutionArn } from './sfn';
-import { assertNotSuperseded, type GuardReport, reportSkipped } from './stale-run-guard';
+import { assertNotSuperseded, GUARD_WINDOW_MS, type GuardReport, reportSkipped } from './stale-run-guard';
 import { clip, LISTED_IN_STATE, MESSAGE_LIMIT_CHARS } from './state-size';
 import { recordMarker, type StoredRecord } from './stored-record';
 import { timingOf } from './timing';
@@ -25,9 +25,6 @@ export interface ApplyTime {
   readonly remainingMs?: () => number;
 }
 
-/** What a step that writes nothing reports for the guard it did not need. */
-const NOTHING_GUARDED: GuardReport = { checked: [], skipped: [], olderRunning: [] };
-
 export async function runApply(
   input: ApplyInput,
   deps: TaskDeps,
@@ -36,35 +33,36 @@ export async function runApply(
   const startedAt = deps.now();
   const { topology, step } = input;
   if (input.plan.mode === 'drill') return dryRunStep(input, deps, startedAt);
-  // The guard's listing and the load of a stored plan go out together (both are reads); neither
-  // writes, and the first write waits for both, so the guard still holds before every write. A step
-  // whose plan (in the state) has nothing for it writes no route, so it has nothing to guard and
-  // makes no listing: one request wave less on the critical path.
-  const left = time.remainingMs?.();
-  const clock = deps.guard?.now ?? Date.now;
+  const guard = new StepGuard(input, deps, time);
+  // A listing younger than the guard's window (the plan's, or the one the step before sent with its
+  // last wave) covers this step's first wave; otherwise the step lists now, together with the load of
+  // a stored plan (both are reads, and the first write waits for both). A step whose plan (in the
+  // state) has nothing for it writes no route, so it has nothing to guard and makes no listing.
   const nothingToWrite = input.plan.plan !== undefined && wavesOf(input.plan.plan.changes, step).length === 0;
   const [guarded, loaded] = await Promise.allSettled([
-    nothingToWrite
-      ? Promise.resolve(NOTHING_GUARDED)
-      : assertNotSuperseded(deps.sfn, topology, input.execution, {
-          ...deps.guard,
-          // Waiting out throttling must leave the step the time of one write wave.
-          ...(left !== undefined ? { deadline: clock() + left - (deps.waveBudgetMs ?? 0) } : {}),
-        }),
+    nothingToWrite || (input.plan.plan !== undefined && guard.fresh()) ? Promise.resolve() : guard.list(),
     fullPlan(input.plan, deps.store),
   ]);
   if (guarded.status === 'rejected') throw guarded.reason;
   if (loaded.status === 'rejected') throw loaded.reason;
-  const guardSkipped = reportSkipped(guarded.value, { step, execution: input.execution.id }, deps.log);
   const plan = loaded.value;
 
   const targetRegion = regionOfNode(topology, plan.target);
   const isFatal = (r: ChangeResult) =>
     r.result === 'failed' || (r.result === 'unreachable' && r.region === targetRegion);
   const waves = wavesOf(plan.plan.changes, step);
+  // Only a later step that writes needs this step's listing.
+  const laterWrites = STEPS.slice(STEPS.indexOf(step) + 1).some(
+    (s) => wavesOf(plan.plan.changes, s).length > 0,
+  );
+  // An older run still RUNNING when this one planned may send writes until the window after this run's
+  // start has passed (its last listing could not see this run): the first write waits that out, so none
+  // of its writes can go out after one of this run's.
+  if (waves.length > 0 && (plan.concurrentWith?.length ?? 0) > 0) await guard.outwaitOlderRuns();
   const access = tableAccess(topology, executionSession(input.execution));
   const results: ChangeResult[] = [];
   const report = new PacingReport();
+  let nextGuard: Date | undefined;
   for (const [index, wave] of waves.entries()) {
     // A wave cut off by the function timeout (Sandbox.Timedout) loses the step's record of its writes;
     // a wave not started loses nothing, and the error lists what the earlier ones wrote.
@@ -77,7 +75,12 @@ export async function runApply(
         left,
       );
     }
+    // Every wave goes out within the window of a listing that found no newer run.
+    if (!guard.fresh()) await guard.list();
+    guard.sending();
+    const ahead = index === waves.length - 1 && laterWrites ? guard.lookAhead() : undefined;
     const written = await applyChanges(deps.ec2, wave, { report, access });
+    nextGuard = await ahead;
     results.push(...written);
     const fatal = written.filter(isFatal);
     // Later waves point at the tables of this one; writing them now could close a loop.
@@ -96,7 +99,109 @@ export async function runApply(
 
   const pacing = report.summaries(deps.ec2);
   const output = await stepOutput(input, deps, results, alreadyRightResults(topology, plan, step), startedAt);
-  return { ...output, ...(pacing.length > 0 ? { pacing } : {}), ...guardSkipped };
+  return {
+    ...output,
+    ...(pacing.length > 0 ? { pacing } : {}),
+    ...guard.skippedReport(),
+    ...(nextGuard ? { guardListedAt: nextGuard.toISOString() } : {}),
+    ...guard.ageReport(),
+  };
+}
+
+/**
+ * The stale-run guard of one update step: which listing covers its next wave, the listing it makes
+ * when none is younger than the window, and the look-ahead listing for the step after it.
+ */
+class StepGuard {
+  /** When the latest listing that covers this step's waves was sent. */
+  private listedAt: number | undefined;
+  private readonly skipped: GuardSkip[] = [];
+  /** The oldest listing a wave went out on, ms after it was sent. */
+  private oldestMs: number | undefined;
+
+  constructor(
+    private readonly input: ApplyInput,
+    private readonly deps: TaskDeps,
+    private readonly time: ApplyTime,
+  ) {
+    const inherited = [
+      input.plan.guardListedAt,
+      ...Object.values(input.applied ?? {}).map((o) => o?.guardListedAt),
+    ]
+      .filter((at): at is string => at !== undefined)
+      .map((at) => Date.parse(at));
+    this.listedAt = inherited.length > 0 ? Math.max(...inherited) : undefined;
+  }
+
+  private now(): number {
+    return this.deps.now().getTime();
+  }
+
+  /** Whether a wave sent now is within the window of the latest listing. */
+  fresh(): boolean {
+    return this.listedAt !== undefined && this.now() - this.listedAt <= GUARD_WINDOW_MS;
+  }
+
+  /** Records the age of the covering listing as a wave goes out. */
+  sending(): void {
+    if (this.listedAt === undefined) return;
+    this.oldestMs = Math.max(this.oldestMs ?? 0, Math.round(this.now() - this.listedAt));
+  }
+
+  ageReport(): { guardAgeMs?: number } {
+    return this.oldestMs === undefined ? {} : { guardAgeMs: this.oldestMs };
+  }
+
+  /** Lists now, waiting out throttling; throws SupersededError when a newer run exists. */
+  async list(): Promise<void> {
+    const at = this.now();
+    const left = this.time.remainingMs?.();
+    const clock = this.deps.guard?.now ?? Date.now;
+    const report = await assertNotSuperseded(this.deps.sfn, this.input.topology, this.input.execution, {
+      ...this.deps.guard,
+      // Waiting out throttling must leave the step the time of one write wave.
+      ...(left !== undefined ? { deadline: clock() + left - (this.deps.waveBudgetMs ?? 0) } : {}),
+    });
+    this.skipped.push(...report.skipped);
+    this.listedAt = at;
+  }
+
+  /**
+   * The listing for the next step, sent while this step's last wave is in flight: its send time when it
+   * checked every region and found no newer run, else undefined (the next step then lists itself, and
+   * reports what this one found). It waits out no throttling and no longer than the window: an answer
+   * older than that would be of no use.
+   */
+  lookAhead(): Promise<Date | undefined> {
+    const at = this.deps.now();
+    return assertNotSuperseded(this.deps.sfn, this.input.topology, this.input.execution, {
+      ...this.deps.guard,
+      budgetMs: Math.min(this.deps.guard?.budgetMs ?? GUARD_WINDOW_MS, GUARD_WINDOW_MS),
+      throttledBudgetMs: () => 0,
+    }).then(
+      (report) => (report.skipped.length === 0 ? at : undefined),
+      () => undefined,
+    );
+  }
+
+  /** Waits until the window after this run's start has passed. */
+  async outwaitOlderRuns(): Promise<void> {
+    const waitMs = Date.parse(this.input.execution.startTime) + GUARD_WINDOW_MS - this.now();
+    if (waitMs <= 0) return;
+    const sleep =
+      this.deps.guard?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    await sleep(waitMs);
+  }
+
+  /** The skipped regions of this step's own listings, as the output carries them (and one log line). */
+  skippedReport(): { guardSkipped?: GuardSkip[] } {
+    const report: GuardReport = { checked: [], skipped: this.skipped, olderRunning: [] };
+    return reportSkipped(
+      report,
+      { step: this.input.step, execution: this.input.execution.id },
+      this.deps.log,
+    );
+  }
 }
 
 /**

@@ -37,6 +37,8 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
 
   // Plan writes nothing, so the guard and the read go out as one wave (each costs a cross-region
   // round trip with TLS setup on a cold start); a newer run still stops the plan, and takes precedence.
+  // A listing that checked every region also serves the first update step, within the guard's window.
+  const listedAt = deps.now();
   const [guard, read] = await Promise.allSettled([
     assertNotSuperseded(deps.sfn, topology, input.execution, deps.guard),
     observe(deps, topology, input.execution),
@@ -73,6 +75,7 @@ export async function runPlan(input: PlanInput, deps: TaskDeps): Promise<PlanOut
     unreachable: observation.unreachable,
     ...(concurrent ? { concurrentWith: guard.value.olderRunning.map((run) => run.arn) } : {}),
     ...reportSkipped(guard.value, { step: 'plan', execution: input.execution.id }, deps.log),
+    ...(guard.value.skipped.length === 0 ? { guardListedAt: listedAt.toISOString() } : {}),
     ...(rateWarning ? { writeRateWarning: rateWarning } : {}),
     timing: timingOf(startedAt, deps.now()),
   };

@@ -2,8 +2,8 @@
  * The stale-run guard of DESIGN section 5: a run never writes after a newer run of the same cluster
  * has started, in any of the cluster's regions. A long retry must not undo a later failback.
  *
- * Its cost is one ListExecutions per cluster region before Plan and before each update step that has
- * something to write. That action has a small bucket per account and region: 200 burst / 5 per s in
+ * Its cost is one ListExecutions per cluster region in Plan and about one per update step that has
+ * something to write (sent while the step before it writes, see GUARD_WINDOW_MS). That action has a small bucket per account and region: 200 burst / 5 per s in
  * us-east-1, us-west-2 and eu-west-1, 100 / 2 per s elsewhere
  * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general),
  * shared with every other caller of the account (20 clusters failing over at once make about 100
@@ -21,6 +21,27 @@ import { NETWORK_ERROR_CODES } from './network-errors';
 import { regionsOf } from './routing';
 import { type ExecutionSummary, listExecutionsSince, parseExecutionArn } from './sfn';
 import type { Topology } from './topology';
+
+/**
+ * The guard's safety window: every write wave of a run is sent within this many milliseconds after
+ * the start of a guard listing that found no newer run (tasks/run-apply.ts checks it before each wave
+ * and lists again when it has passed). A newer run can therefore see an older run's writes go out for
+ * at most this long after it started; a newer run that finds an older one still RUNNING holds its own
+ * first write until this long after its start (DESIGN section 5, docs/architecture.md).
+ *
+ * It lets one step's listing serve the next step: each update step lists for the step after it while
+ * its own last wave is in flight, and the Plan's listing serves the first update step, so the listing
+ * is off the critical path whenever the steps follow each other within the window. It is measured from
+ * the moment the listing was sent (TLS set-up included) to the moment a wave is sent, on the task
+ * function's clock; a step that finds a listing older than this lists again before it writes. The
+ * listing and the wave may be timed by two execution environments: Lambda keeps their clocks with NTP
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime,
+ * `TZ`), but documents no bound on the offset, so the window is good to within that offset.
+ * ListExecutions is eventually consistent ("may not reflect very recent updates",
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html): a run started
+ * moments before a listing may not be in it, which no window can close.
+ */
+export const GUARD_WINDOW_MS = 1_000;
 
 /** Statuses of a newer run that make this run stale. A newer run that failed or was aborted does not. */
 const SUPERSEDING = new Set(['RUNNING', 'SUCCEEDED']);

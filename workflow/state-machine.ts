@@ -97,6 +97,8 @@ export function failoverChain(scope: Construct, props: FailoverChainProps): ICha
         step,
         topology: JsonPath.objectAt('$.topology'),
         plan: JsonPath.objectAt('$.plan'),
+        // The earlier steps' outputs carry the latest guard listing (tasks/stale-run-guard.ts).
+        applied: JsonPath.objectAt('$.applied'),
         execution,
       },
       resultPath,

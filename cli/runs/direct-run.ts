@@ -185,7 +185,7 @@ export async function executeDirect(
           let output: ApplyOutput;
           try {
             output = await runApply(
-              { task: 'apply', step: s, topology, plan, execution },
+              { task: 'apply', step: s, topology, plan, applied: run.applied, execution },
               { ...taskDeps, ec2: deps.ec2Writes ?? deps.ec2 },
               remainingMs ? { remainingMs } : {},
             );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../bench/change';
 import type { FailoverRun } from '../../bench/failover';
@@ -7,6 +8,7 @@ import {
   baselineSentence,
   convergencePoints,
   goalResults,
+  guardWindowLine,
   headlineLines,
   leftSummary,
   loadSentence,
@@ -15,6 +17,7 @@ import {
   renderResults,
 } from '../../bench/report';
 import type { ScalePoint } from '../../bench/scale';
+import { GUARD_WINDOW_MS } from '../../tasks/stale-run-guard';
 
 const change = (region: string, kind: Change['kind'], step: string, target: string): Change => ({
   table: `${kind}-${region}`,
@@ -273,5 +276,26 @@ describe('the generated report', () => {
 
     expect(lines[1]).toContain('aws-vpc-move-ip took 12.0 s and wrote 1 of the 3 routes');
     expect(lines.some((l) => l.includes('against baseline 1') && l.includes('3.00x'))).toBe(true);
+  });
+
+  it("states the stale-run guard's window the code enforces, and the ages the run measured", () => {
+    const r = results();
+    const withAges = {
+      ...r,
+      failover: {
+        ...r.failover,
+        runs: r.failover.runs.map((run, i) => ({ ...run, guardAgesMs: [100 + i, 700 + i] })),
+      },
+    };
+
+    expect(guardWindowLine(r)).toContain(`**${GUARD_WINDOW_MS.toLocaleString('en-US')} ms**`);
+    expect(guardWindowLine(r)).not.toContain('oldest listing');
+    expect(guardWindowLine(withAges)).toContain(
+      'the oldest listing a wave went out on was 702 ms old (median 401 ms)',
+    );
+    // docs/architecture.md carries a line the bench wrote from the same constant.
+    const page = readFileSync(new URL('../../docs/architecture.md', import.meta.url), 'utf8');
+    const block = /<!-- guard-window -->\n([\s\S]*?)\n[ \t]*<!-- \/guard-window -->/.exec(page)?.[1]?.trim();
+    expect(block?.startsWith(guardWindowLine(r).replace(/\.$/, ''))).toBe(true);
   });
 });

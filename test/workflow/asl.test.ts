@@ -190,6 +190,8 @@ describe('the workflow', () => {
         step,
         'topology.$': '$.topology',
         'plan.$': '$.plan',
+        // The earlier steps' outputs: the next step writes on the listing the one before it made.
+        'applied.$': '$.applied',
         execution,
       });
       expect(state(name!).ResultPath).toBe(resultPath);

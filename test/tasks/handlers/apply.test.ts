@@ -1,6 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { ReplaceRouteCommand, ReplaceTransitGatewayRouteCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GUARD_WINDOW_MS } from '../../../tasks/stale-run-guard';
 import {
   type FakeAws,
   failoverToB,
@@ -174,6 +175,8 @@ describe('apply task', () => {
         startDate: new Date('2026-11-25T12:05:00.500Z'),
       },
     ]);
+    // The step starts when the plan's listing is older than the guard's window, so it lists again.
+    aws.clock.advance(GUARD_WINDOW_MS + 1);
 
     await expect(t.apply(plan, 'local-vpc')).rejects.toMatchObject({
       name: 'Superseded',

@@ -208,9 +208,22 @@ export interface FakeAws {
   writes: { region: string; command: string; table: string; destination: string; target: string }[];
   /** What the tasks logged (deps.log). */
   logs: Record<string, unknown>[];
+  /** The tasks' clock (deps.now): it stands still unless a test moves it. */
+  clock: { advance(ms: number): void; readonly now: Date };
+  /** Called after each route write is recorded (a test can move the clock there). */
+  onWrite?: () => void;
 }
 
-export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.000Z')): FakeAws {
+export function fakeAws(world: FakeWorld, start = new Date('2026-11-25T12:04:00.000Z')): FakeAws {
+  let now = start;
+  const clock = {
+    advance: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
+    get now() {
+      return now;
+    },
+  };
   const ec2 = mockClient(EC2Client);
   const sfn = mockClient(SFNClient);
   const writes: FakeAws['writes'] = [];
@@ -414,6 +427,7 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
       }
       writes.push({ region, command, table, destination, target });
       t.routes.set(destination, { target, state: 'active' });
+      fake.onWrite?.();
       return {};
     };
 
@@ -519,7 +533,8 @@ export function fakeAws(world: FakeWorld, now = new Date('2026-11-25T12:04:00.00
     guard: { throttledBudgetMs: () => 0 },
     log: (record) => logs.push(record),
   };
-  return { world, ec2, sfn, deps, writes, logs };
+  const fake: FakeAws = { world, ec2, sfn, deps, writes, logs, clock };
+  return fake;
 }
 
 export const stateMachine = (region: string) =>

@@ -13,8 +13,19 @@ export function tasks(aws: FakeAws, topology: Topology) {
   const handle = createTaskHandler(aws.deps);
   return {
     plan: (input: unknown) => handle({ task: 'plan', input, topology, execution }) as Promise<PlanOutput>,
-    apply: (plan: PlanOutput, step: 'local-vpc' | 'tgw' | 'remote-vpc') =>
-      handle({ task: 'apply', step, topology, plan, execution }) as Promise<ApplyOutput>,
+    apply: (
+      plan: PlanOutput,
+      step: 'local-vpc' | 'tgw' | 'remote-vpc',
+      applied?: Record<string, ApplyOutput>,
+    ) =>
+      handle({
+        task: 'apply',
+        step,
+        topology,
+        plan,
+        ...(applied ? { applied } : {}),
+        execution,
+      }) as Promise<ApplyOutput>,
     verify: (plan: PlanOutput, applied: Record<string, ApplyOutput>) =>
       handle({ task: 'verify', topology, plan, applied, execution }) as Promise<RunOutput>,
     handle,
@@ -27,9 +38,9 @@ export async function runWorkflow(aws: FakeAws, topology: Topology, input: unkno
   const plan = await t.plan(input);
   const applied: Record<string, ApplyOutput> = {};
   if (!plan.converged) {
-    applied.localVpc = await t.apply(plan, 'local-vpc');
-    applied.tgw = await t.apply(plan, 'tgw');
-    applied.remoteVpc = await t.apply(plan, 'remote-vpc');
+    applied.localVpc = await t.apply(plan, 'local-vpc', applied);
+    applied.tgw = await t.apply(plan, 'tgw', applied);
+    applied.remoteVpc = await t.apply(plan, 'remote-vpc', applied);
   }
   return t.verify(plan, applied);
 }

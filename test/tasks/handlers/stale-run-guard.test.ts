@@ -1,12 +1,15 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ApplyOutput } from '../../../tasks/contracts';
+import { GUARD_WINDOW_MS } from '../../../tasks/stale-run-guard';
 import {
   ACCOUNT,
   convergeOnServerB,
   type FakeAws,
   failoverToB,
   fakeAws,
+  ID,
   OWN_EXECUTION,
   OWN_NAME,
   REGION_A,
@@ -179,6 +182,7 @@ describe('stale-run guard', () => {
     const t = tasks(aws, topology);
     const plan = await t.plan(failoverToB());
     aws.world.sfnDown.add(REGION_A);
+    aws.clock.advance(GUARD_WINDOW_MS + 1);
 
     const applied = await t.apply(plan, 'local-vpc');
 
@@ -234,11 +238,124 @@ describe('stale-run guard', () => {
     const t = tasks(aws, topology);
     const plan = await t.plan(failoverToB());
     aws.world.sfnErrors.set(REGION_B, { name: 'AccessDeniedException' });
+    aws.clock.advance(GUARD_WINDOW_MS + 1);
 
     await expect(t.apply(plan, 'local-vpc')).rejects.toMatchObject({
       name: 'PreconditionFailed',
       message: expect.stringContaining(`states:ListExecutions on ${stateMachine(REGION_B)}`),
     });
     expect(aws.writes).toHaveLength(0);
+  });
+
+  describe('its window', () => {
+    const newerRun = () =>
+      run(REGION_A, 'server-a-20261125T120400500', '2026-11-25T12:04:00.500Z', 'RUNNING');
+    const listings = () => aws.sfn.commandCalls(ListExecutionsCommand).length;
+
+    it.each([
+      [GUARD_WINDOW_MS, 'writes: the newer run started within the window'],
+      [GUARD_WINDOW_MS + 1, 'lists again first and stops'],
+    ])('an update step %d ms after the listing it inherits %s', async (afterMs) => {
+      aws = fakeAws(worldWithServerAActive());
+      const t = tasks(aws, topology);
+      const plan = await t.plan(failoverToB());
+      expect(plan.guardListedAt).toBe(aws.clock.now.toISOString());
+      aws.world.executions.set(stateMachine(REGION_A), [newerRun()]);
+      aws.clock.advance(afterMs);
+
+      const step = t.apply(plan, 'local-vpc');
+
+      if (afterMs <= GUARD_WINDOW_MS) {
+        expect(await step).toMatchObject({ applied: 1, guardAgeMs: GUARD_WINDOW_MS });
+      } else {
+        await expect(step).rejects.toMatchObject({ name: 'Superseded' });
+        expect(aws.writes).toEqual([]);
+      }
+    });
+
+    it('each step lists for the next one while its last wave is in flight, and the next one writes on it', async () => {
+      aws = fakeAws(worldWithServerAActive());
+      const t = tasks(aws, topology);
+      const plan = await t.plan(failoverToB());
+      const regions = 2;
+      const applied: Record<string, ApplyOutput> = {};
+
+      const counts: number[] = [];
+      for (const [key, step] of [
+        ['localVpc', 'local-vpc'],
+        ['tgw', 'tgw'],
+        ['remoteVpc', 'remote-vpc'],
+      ] as const) {
+        aws.clock.advance(GUARD_WINDOW_MS / 2);
+        const before = listings();
+        applied[key] = await t.apply(plan, step, applied);
+        counts.push(listings() - before);
+      }
+
+      // One listing per region for the next step; the last step has no writing step after it.
+      expect(counts).toEqual([regions, regions, 0]);
+      expect(applied.localVpc?.guardListedAt).toBeDefined();
+      expect(applied.tgw?.guardListedAt).toBeDefined();
+      expect(applied.remoteVpc?.guardListedAt).toBeUndefined();
+      expect(aws.writes).toHaveLength(plan.plan?.changes.length ?? -1);
+    });
+
+    it('a newer run that starts while a step writes stops the next step before its first write', async () => {
+      aws = fakeAws(worldWithServerAActive());
+      const t = tasks(aws, topology);
+      const plan = await t.plan(failoverToB());
+      aws.world.executions.set(stateMachine(REGION_A), [newerRun()]);
+      // Each step starts a while after the one before: the plan's listing covers the first only.
+      const step = 0.6 * GUARD_WINDOW_MS;
+
+      aws.clock.advance(step);
+      const local = await t.apply(plan, 'local-vpc');
+      const written = aws.writes.length;
+      aws.clock.advance(step);
+
+      expect(local.applied).toBe(1);
+      expect(local.guardListedAt).toBeUndefined();
+      await expect(t.apply(plan, 'tgw', { localVpc: local })).rejects.toMatchObject({ name: 'Superseded' });
+      expect(aws.writes).toHaveLength(written);
+    });
+
+    it('lists again before a wave that would go out after the window of its listing', async () => {
+      aws = fakeAws(worldWithServerAActive());
+      const t = tasks(aws, topology);
+      const plan = await t.plan(failoverToB());
+      // The TGW step has two waves: the first takes longer than the window, and a newer run starts meanwhile.
+      aws.onWrite = () => {
+        aws.clock.advance(GUARD_WINDOW_MS + 1);
+        aws.world.executions.set(stateMachine(REGION_A), [newerRun()]);
+      };
+
+      await expect(t.apply(plan, 'tgw')).rejects.toMatchObject({ name: 'Superseded' });
+      expect(aws.writes.map((w) => w.table)).toEqual([ID.tgwRtbB]);
+    });
+
+    it('a run that finds an older run still RUNNING holds its first write until the window after its start', async () => {
+      // This run started at 12:03:57.000; the task's clock says 200 ms later.
+      aws = fakeAws(worldWithServerAActive(), new Date(Date.parse(OWN_START) + 200));
+      aws.world.executions.set(stateMachine(REGION_A), [
+        run(REGION_A, 'server-a-20261125T120300000', '2026-11-25T12:03:00Z', 'RUNNING'),
+      ]);
+      const slept: number[] = [];
+      const sleep = async (ms: number) => {
+        slept.push(ms);
+        aws.clock.advance(ms);
+      };
+      const t = tasks({ ...aws, deps: { ...aws.deps, guard: { ...aws.deps.guard, sleep } } }, topology);
+      const plan = await t.plan(failoverToB());
+      let firstWriteAt: number | undefined;
+      aws.onWrite = () => {
+        firstWriteAt ??= aws.clock.now.getTime();
+      };
+
+      await t.apply(plan, 'local-vpc');
+
+      expect(plan.concurrentWith).toHaveLength(1);
+      expect(slept).toEqual([GUARD_WINDOW_MS - 200]);
+      expect(firstWriteAt).toBe(Date.parse(OWN_START) + GUARD_WINDOW_MS);
+    });
   });
 });
