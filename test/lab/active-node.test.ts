@@ -102,7 +102,7 @@ describe('the active node in the lab', () => {
           NetworkInterfaceId: topology.nodes[standby]!.eni,
         }),
       );
-    expect(await askVip(client, lab.vip)).not.toBe(active);
+    expect(await askVip(client, lab.vip, 1)).not.toBe(active);
 
     await lab.waitFor(async () => (await failures()) >= 1, "the agent's monitor to fail");
     const failedAt = Date.now();

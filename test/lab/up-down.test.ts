@@ -35,6 +35,7 @@ interface Status {
   endpoint: string;
   activeNode: string | null;
   nodes: Record<string, { netns: string; online: boolean }>;
+  crmMon: string;
 }
 
 async function status(): Promise<Status> {
@@ -72,7 +73,7 @@ describe('vipctl lab up, status, kill, down', () => {
     };
     const client = plane.namespaces['client-vpc-b']!.netns;
     const vip = '172.16.0.1';
-    expect(await askVip(client, vip)).toBe(active);
+    expect(await askVip(client, vip), before.crmMon).toBe(active);
 
     const killed = await vipctl('lab', 'kill', active);
     expect(killed.code, killed.stderr).toBe(0);
