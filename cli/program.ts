@@ -318,7 +318,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .action(action(async () => (await import('./commands/lab')).labKillCommand));
   lab
     .command('move')
-    .description('a planned move of the group to a node (crm resource move)')
+    .description('a planned move of the group to a node (crm_resource --move)')
     .argument('<node>', 'the node')
     .action(action(async () => (await import('./commands/lab')).labMoveCommand));
   lab

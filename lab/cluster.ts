@@ -287,15 +287,18 @@ export class Lab {
     await run('ip', ['-n', n.netns, 'link', 'set', 'eth0', 'down']);
   }
 
-  /** A planned move (`crm resource move`); `clear` drops the constraint it leaves. */
+  /**
+   * A planned move (`crm_resource --move`, from pacemaker-cli-utils, so the lab needs no crmsh);
+   * `clear` drops the location constraint it leaves.
+   */
   async move(to: string): Promise<void> {
     const via = (await this.anyAnswering()) ?? to;
-    await this.must(via, ['crm', 'resource', 'move', GROUP, to]);
+    await this.must(via, ['crm_resource', '--resource', GROUP, '--move', '--node', to]);
   }
 
   async clearMove(): Promise<void> {
     const via = await this.anyAnswering();
-    if (via) await this.must(via, ['crm', 'resource', 'clear', GROUP]);
+    if (via) await this.must(via, ['crm_resource', '--resource', GROUP, '--clear']);
   }
 
   /**

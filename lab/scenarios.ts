@@ -2,7 +2,7 @@
  * The lab's scenarios, each played with a probe running from a client in every VPC:
  * - kill-active: kill the node where Pacemaker runs the group, and measure until every client is
  *   answered by the survivor;
- * - move: a planned `crm resource move` to the other node and back, each measured the same way;
+ * - move: a planned `crm_resource --move` to the other node and back, each measured the same way;
  * - kill-standby: kill the node that does not run the group; nothing may change and nothing be lost.
  *
  * The split of the time: detection (the kill until the survivor's Pacemaker reports the node offline,

@@ -245,7 +245,7 @@ export async function labKillCommand(ctx: CommandContext, options: { args?: stri
   return ExitCode.Ok;
 }
 
-/** `lab move <node>`: a planned `crm resource move`, returned once every resource started there. */
+/** `lab move <node>`: a planned `crm_resource --move`, returned once every resource started there. */
 export async function labMoveCommand(ctx: CommandContext, options: { args?: string[] }): Promise<number> {
   const lab = await attached();
   const node = nodeOf(lab, options.args);
@@ -253,7 +253,7 @@ export async function labMoveCommand(ctx: CommandContext, options: { args?: stri
   await lab.waitFor(async () => (await lab.startedOn()) === node, `the group started on ${node}`);
   ctx.printJson({ moved: node });
   ctx.print(
-    `lab: the group runs on ${node} (crm resource move; crm resource clear ${GROUP} lifts the constraint)`,
+    `lab: the group runs on ${node} (crm_resource --move; crm_resource --resource ${GROUP} --clear lifts the constraint)`,
   );
   return ExitCode.Ok;
 }
