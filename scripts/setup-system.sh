@@ -4,7 +4,7 @@
 #
 #   test/e2e/ocf.test.ts           ocf-tester, ocf-shellfuncs (resource-agents), xmllint (libxml2-utils)
 #   test/data-plane/*.test.ts      root, ip netns (iproute2), python3, ping (iputils-ping)
-#   test/lab/*.test.ts             the above, corosync, pacemaker (pacemakerd, crm_mon, cibadmin), unshare,
+#   test/lab/*.test.ts             the above, corosync, pacemaker (pacemakerd, crm_mon, cibadmin, crm_resource), unshare,
 #                                  aws (awscli, for ClusterLabs' aws-vpc-move-ip)
 #
 # As root with apt-get, installs what is missing; otherwise prints the command to run and exits 1.
@@ -17,7 +17,7 @@ have ip || missing+=(iproute2)
 have python3 || missing+=(python3)
 have ping || missing+=(iputils-ping)
 have corosync || missing+=(corosync)
-have pacemakerd && have crm_mon && have cibadmin || missing+=(pacemaker pacemaker-cli-utils)
+have pacemakerd && have crm_mon && have cibadmin && have crm_resource || missing+=(pacemaker pacemaker-cli-utils)
 have unshare || missing+=(util-linux)
 have aws || missing+=(awscli)
 if [ ${#missing[@]} -eq 0 ]; then

@@ -20,7 +20,7 @@ const REQUIREMENTS = [
   root(),
   netns(),
   commands(
-    ['corosync', 'pacemakerd', 'crm_mon', 'cibadmin', 'python3', 'unshare'],
+    ['corosync', 'pacemakerd', 'crm_mon', 'cibadmin', 'crm_resource', 'python3', 'unshare'],
     ['corosync', 'pacemaker', 'python3'],
   ),
 ];
