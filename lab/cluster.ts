@@ -20,8 +20,16 @@
  * (a per-node rule on the resource's parameters), the most its design allows.
  *
  * Settings, stated ({@link LAB_SETTINGS}): two nodes (corosync `two_node`), no fencing
- * (stonith-enabled=false: fence_aws would need StopInstances, which local AWS does not serve),
- * no-quorum-policy=ignore, corosync token 1000 ms.
+ * (stonith-enabled=false), no-quorum-policy=ignore, corosync token 1000 ms.
+ *
+ * Why no fencing: fence_aws (fence-agents 4.12.1, Debian's) cannot fence across regions, and the seed's
+ * nodes are in two. Its `set_power_status` stops the target only after `get_self_power_status` finds the
+ * fencer's own instance (from 169.254.169.254) running in the device's `--region`, the target's region;
+ * a fencer in the other region is not found there, so it logs "Skipping fencing" and the fence never
+ * completes. Read in the agent's source, /usr/sbin/fence_aws; AWS documents nothing about it. Debian's
+ * python3-boto3 (1.26) also predates AWS_ENDPOINT_URL, which the SDKs honour from boto3 1.28
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html, "Support by AWS SDKs and
+ * tools"), so pointing it at local AWS would need a patched agent, and local AWS serves no StopInstances.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +48,7 @@ export const GROUP = 'vip-group';
 /** What the lab's cluster is set to, stated by `lab status` and the docs. */
 export const LAB_SETTINGS = {
   fencing:
-    'off (stonith-enabled=false): fence_aws would stop the instance with StopInstances, which local AWS does not serve',
+    'off (stonith-enabled=false): fence_aws fences only within the fencer\'s own region, and the seed\'s nodes are in two',
   tokenMs: TOKEN_MS,
   quorum: 'two_node, no-quorum-policy=ignore',
 } as const;
