@@ -48,7 +48,7 @@ export const GROUP = 'vip-group';
 /** What the lab's cluster is set to, stated by `lab status` and the docs. */
 export const LAB_SETTINGS = {
   fencing:
-    'off (stonith-enabled=false): fence_aws fences only within the fencer\'s own region, and the seed\'s nodes are in two',
+    'off (stonith-enabled=false): fence_aws fences only a node in the region of the node fencing it, and the seed has two regions',
   tokenMs: TOKEN_MS,
   quorum: 'two_node, no-quorum-policy=ignore',
 } as const;
