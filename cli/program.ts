@@ -293,7 +293,7 @@ export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}): Command {
     .description('play a scenario with packets running: kill the active node, time the recovery per VPC')
     .addOption(
       new Option('--scenario <name>', 'what to play')
-        .choices(['kill-active', 'move', 'kill-standby'])
+        .choices(['kill-active', 'move', 'kill-standby', 'partition'])
         .default('kill-active'),
     )
     .addOption(new Option('--runs <n>', 'how many times, each on a fresh lab').argParser(count).default(1))

@@ -228,6 +228,17 @@ export class Lab {
       : undefined;
   }
 
+  /** The `vipctl failover` runs (no drills) started at or after `since` (epoch ms), by target node. */
+  async failoversSince(since: number): Promise<{ target: string; startedAt: number }[]> {
+    const listed = await this.hostVipctl(['runs', '--no-drills', '--json']);
+    if (listed.code !== 0) throw new Error(`vipctl runs failed: ${listed.stderr.trim()}`);
+    const runs = (JSON.parse(listed.stdout) as { runs: { target: string; startedAt: string }[] }).runs;
+    return runs
+      .map((r) => ({ target: r.target, startedAt: Date.parse(r.startedAt) }))
+      .filter((r) => r.startedAt >= since)
+      .sort((a, b) => a.startedAt - b.startedAt);
+  }
+
   /**
    * Where Pacemaker runs the group (`crm_resource --locate`), asked on the nodes that answer; with
    * `on`, asked there only. Null where it runs nowhere (or on more than one node, as a partition can).

@@ -3,7 +3,10 @@
  * - kill-active: kill the node where Pacemaker runs the group, and measure until every client is
  *   answered by the survivor;
  * - move: a planned `crm_resource --move` to the other node and back, each measured the same way;
- * - kill-standby: kill the node that does not run the group; nothing may change and nothing be lost.
+ * - kill-standby: kill the node that does not run the group; nothing may change and nothing be lost;
+ * - partition: cut the nodes off from each other (clients and local AWS still reach both) until each
+ *   side runs the group, watch what the clients see while the split lasts, then heal it and measure
+ *   until Pacemaker runs the group on one node and every client is answered by it.
  *
  * The split of the time: detection (the kill until the survivor's Pacemaker reports the node offline,
  * polled every 250 ms; none for a planned move), Pacemaker (until the agent's `vipctl failover`
@@ -17,7 +20,7 @@ import { startProbe, type VipObservation } from '../local/data-plane/probe';
 import type { LocalAws } from '../local/server';
 import type { Lab } from './cluster';
 
-export const SCENARIOS = ['kill-active', 'move', 'kill-standby'] as const;
+export const SCENARIOS = ['kill-active', 'move', 'kill-standby', 'partition'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface ClientOutcome {
@@ -200,4 +203,133 @@ export async function killStandby(
     clients: outcomes,
     split: { detectionMs: detectedAt - killedAt, pacemakerMs: null, agentMs: null, firstPacketMs: null },
   };
+}
+
+/** What a partition showed while it lasted, before the heal. */
+export interface SplitBrain {
+  /** The cut until each side reported the other offline. */
+  readonly detectionMs: number;
+  /** Where each side's Pacemaker ran the group during the split (`crm_resource --locate` on that node). */
+  readonly groupOn: Record<string, string[]>;
+  /** Per client VPC, the datagrams each node answered during the split. */
+  readonly answeredBy: Record<string, Record<string, number>>;
+  /** Datagrams looped (ICMP time exceeded) per client VPC during the split. */
+  readonly looped: Record<string, number>;
+  /** The target of each `vipctl failover` run the nodes started during the split, in order. */
+  readonly failovers: readonly string[];
+  /** The cut until the heal. */
+  readonly heldMs: number;
+}
+
+/** A partition and its heal: `to` is where Pacemaker keeps the group once the sides merge (null: nowhere, in time). */
+export interface PartitionRun extends Omit<ScenarioRun, 'to'> {
+  readonly to: string | null;
+  readonly splitBrain: SplitBrain;
+}
+
+/** True when a 100 ms burst from every client is answered by `node` (at least once each). */
+async function answersAll(
+  clients: ReturnType<typeof clientsOf>,
+  vip: string,
+  node: string,
+): Promise<boolean> {
+  const check = await startProbe({ clients, vips: [vip], rate: 100, durationMs: 100 }).done;
+  return Object.values(check).every((o) => (o.vips[vip]?.byNode[node] ?? 0) > 0);
+}
+
+/**
+ * Cuts the nodes off from each other: each blackholes the other's address, so corosync's packets are
+ * lost while clients and local AWS still reach both. With fencing off (LAB_SETTINGS), each side sees the
+ * other offline and runs the group. The split is held, with the probe running, until each side runs the
+ * group and the standby's run has reached every client, and then for `observeMs` more. Then the cut is
+ * healed and measured as a transition: `from` ran the group before the cut, `to` is where Pacemaker
+ * keeps it once the sides merge, and each client's first answer from `to` is counted from the heal.
+ */
+export async function partition(
+  lab: Lab,
+  aws: LocalAws,
+  options: ScenarioOptions & { observeMs?: number } = {},
+): Promise<PartitionRun> {
+  const [from, other] = await activeAndOther(lab);
+  const clients = clientsOf(aws);
+  const vip = lab.vip;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+
+  const during = startProbe({ clients, vips: [vip], rate: 100 });
+  await during.started;
+  const cutAt = Date.now();
+  let healedAt: number | undefined;
+  try {
+    await lab.partition(true);
+    const alone = async (node: string) => (await lab.online(node)).length === 1;
+    await lab.waitFor(
+      async () => (await alone(from)) && (await alone(other)),
+      'each side of the partition to see the other offline',
+      timeoutMs,
+    );
+    const detectedAt = Date.now();
+    await lab.waitFor(
+      async () =>
+        (await lab.locate(from)).includes(from) &&
+        (await lab.locate(other)).includes(other) &&
+        (await answersAll(clients, vip, other)),
+      `${other} to run the group and answer every client while ${from} still runs it`,
+      timeoutMs,
+    );
+    const groupOn = { [from]: await lab.locate(from), [other]: await lab.locate(other) };
+    await sleep(options.observeMs ?? 10_000); // a fixed window to watch the split: nothing is awaited in it
+    const seen = await during.stop();
+    const after = startProbe({ clients, vips: [vip], rate: 100 });
+    await after.started;
+    const healAt = Date.now();
+    await lab.partition(false);
+    healedAt = healAt;
+    const failovers = (await lab.failoversSince(cutAt)).filter((r) => r.startedAt < healAt);
+
+    let to: string | null = null;
+    const deadline = healAt + timeoutMs;
+    for (;;) {
+      const merged = (await lab.online(from)).length === 2 && (await lab.online(other)).length === 2;
+      const started = merged ? await lab.startedOn() : null;
+      const located = started ? [await lab.locate(from), await lab.locate(other)] : [];
+      if (
+        started &&
+        located.every((l) => l.length === 1 && l[0] === started) &&
+        (await answersAll(clients, vip, started))
+      ) {
+        to = started;
+        break;
+      }
+      if (Date.now() > deadline) break;
+      await sleep(250);
+    }
+    const healSeen = await after.stop();
+    const outcomes: Record<string, ClientOutcome> = {};
+    const answeredBy: Record<string, Record<string, number>> = {};
+    const looped: Record<string, number> = {};
+    for (const client of clients) {
+      const v = healSeen[client.key]!.vips[vip]!;
+      outcomes[client.vpc] = outcomeOf(v, to ? v.firstAnswerAt[to] : undefined, healAt);
+      const split = seen[client.key]!.vips[vip]!;
+      answeredBy[client.vpc] = split.byNode;
+      looped[client.vpc] = split.looped;
+    }
+    return {
+      from,
+      to,
+      clients: outcomes,
+      split: { detectionMs: detectedAt - cutAt, pacemakerMs: null, agentMs: null, firstPacketMs: null },
+      splitBrain: {
+        detectionMs: detectedAt - cutAt,
+        groupOn,
+        answeredBy,
+        looped,
+        failovers: failovers.map((r) => r.target),
+        heldMs: healAt - cutAt,
+      },
+    };
+  } finally {
+    if (healedAt === undefined) await lab.partition(false).catch(() => {});
+    await during.stop().catch(() => {});
+  }
 }

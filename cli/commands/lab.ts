@@ -1,7 +1,7 @@
 /**
  * `vipctl lab …` (root): local AWS with its data plane and a real corosync + Pacemaker cluster in the
  * nodes' namespaces (lab/).
- * - `lab run --scenario kill-active [--runs N] [--agent A] [--json]`: the scenario played with a probe
+ * - `lab run --scenario kill-active|move|kill-standby|partition [--runs N] [--agent A] [--json]`: the scenario played with a probe
  *   running, N times on a fresh lab each; per client VPC, whether and when clients were answered by the
  *   survivor, and the split of that time. Everything it made is removed at the end.
  * - `lab up [--agent A]` starts a lab in a detached `lab serve` process and returns once the group runs;
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GROUP, type LabAgent } from '../../lab/cluster';
-import type { Scenario } from '../../lab/scenarios';
+import type { PartitionRun, Scenario, ScenarioRun } from '../../lab/scenarios';
 import { packageRoot, startCliLocalAws } from '../aws/local-aws';
 import { CliError, usageError } from '../core/cli-error';
 import { loadConfig } from '../core/config';
@@ -53,13 +53,13 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
       'the lab runs a two-node cluster',
       `${ctx.globals.config} has ${Object.keys(topology.nodes).length} nodes`,
     );
-  const [{ Lab }, { killActive, killStandby, moveAndBack }] = await Promise.all([
+  const [{ Lab }, { killActive, killStandby, moveAndBack, partition }] = await Promise.all([
     import('../../lab/cluster'),
     import('../../lab/scenarios'),
   ]);
   const root = packageRoot();
 
-  const runs = [];
+  const runs: (ScenarioRun | PartitionRun)[] = [];
   for (let i = 0; i < options.runs; i += 1) {
     ctx.note(`lab: run ${i + 1}/${options.runs}: starting local AWS, its data plane and the cluster`);
     const aws = await startCliLocalAws({ topology, port: 0, dataPlane: {} });
@@ -76,6 +76,7 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
       try {
         ctx.note(`lab: the group runs on ${await lab.activeNode()}; playing ${options.scenario}`);
         if (options.scenario === 'move') runs.push(...(await moveAndBack(lab, aws)));
+        else if (options.scenario === 'partition') runs.push(await partition(lab, aws));
         else runs.push(await (options.scenario === 'kill-standby' ? killStandby : killActive)(lab, aws));
       } finally {
         await lab.close();
@@ -87,9 +88,33 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
 
   ctx.printJson({ scenario: options.scenario, agent: options.agent, runs });
   for (const [i, r] of runs.entries()) {
-    ctx.print(
-      `run ${i + 1}: ${options.scenario === 'kill-standby' ? `${r.from} (standby) killed, ${r.to} kept the group` : options.scenario === 'move' ? `moved from ${r.from} to ${r.to}` : `${r.from} killed, ${r.to} took over`}; detection ${ms(r.split.detectionMs)}, Pacemaker ${ms(r.split.pacemakerMs)}, ${options.agent} ${ms(r.split.agentMs)}, first packet ${ms(r.split.firstPacketMs)} after the run ended`,
-    );
+    if ('splitBrain' in r) {
+      const b = r.splitBrain;
+      ctx.print(
+        `run ${i + 1}: ${r.from} and ${Object.keys(b.groupOn).find((n) => n !== r.from)} cut off from each other for ${b.heldMs} ms (each saw the other offline after ${b.detectionMs} ms); ` +
+          `during the split ${Object.entries(b.groupOn)
+            .map(([node, on]) => `${node} ran the group on ${on.join(', ') || 'no node'}`)
+            .join(
+              ', ',
+            )}, and ${b.failovers.length} vipctl failover runs moved the routes (${b.failovers.join(' → ') || 'none'}); ` +
+          `after the heal Pacemaker kept the group on ${r.to ?? 'no node, in time'}`,
+      );
+      ctx.print(
+        table(
+          ['CLIENT VPC', 'ANSWERED DURING THE SPLIT', 'LOOPED'],
+          Object.entries(b.answeredBy).map(([vpc, byNode]) => [
+            vpc,
+            Object.entries(byNode)
+              .map(([node, n]) => `${node} ${n}`)
+              .join(', ') || 'nobody',
+            String(b.looped[vpc] ?? 0),
+          ]),
+        ),
+      );
+    } else
+      ctx.print(
+        `run ${i + 1}: ${options.scenario === 'kill-standby' ? `${r.from} (standby) killed, ${r.to} kept the group` : options.scenario === 'move' ? `moved from ${r.from} to ${r.to}` : `${r.from} killed, ${r.to} took over`}; detection ${ms(r.split.detectionMs)}, Pacemaker ${ms(r.split.pacemakerMs)}, ${options.agent} ${ms(r.split.agentMs)}, first packet ${ms(r.split.firstPacketMs)} after the run ended`,
+      );
     ctx.print(
       table(
         ['CLIENT VPC', 'RECOVERED', 'ANSWERED BY', 'FIRST ANSWER AFTER', 'LONGEST GAP', 'LOST', 'LOOPED'],
