@@ -12,26 +12,19 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EC2Client } from '@aws-sdk/client-ec2';
-import { S3Client } from '@aws-sdk/client-s3';
-import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { BuildHandler } from '@smithy/types';
-import { type SfnClientOptions, sfnClientFor, type TaskDeps } from '../tasks/deps';
-import { type Ec2ClientFor, type Ec2ClientOptions, ec2ClientFor } from '../tasks/ec2/clients';
-import { createTaskHandler } from '../tasks/handlers/main';
+import type { SfnClientOptions, TaskDeps } from '../tasks/deps';
+import type { Ec2ClientOptions } from '../tasks/ec2/clients';
 import { partitionOf } from '../tasks/partition';
-import { regionsOf } from '../tasks/routing';
-import { S3_CLIENT_DEFAULTS, s3RunStore } from '../tasks/run-store';
 import type { Topology } from '../tasks/topology';
-import { accessRolePolicy, accessTrustPolicy, directNodePolicy, lambdaPolicy } from '../workflow/policy';
 import { handleControl } from './control';
 import { DataPlane, type DataPlaneOptions } from './data-plane/data-plane';
 import { Ec2Error, errorXml } from './ec2/errors';
 import { accessKeyOf } from './ec2/iam';
 import { createEc2Service } from './ec2/service';
-import { IamPolicy, LocalIam } from './iam/local-iam';
-import { type Principal, principalOf, TASK_ROLE_ACCESS_KEY } from './iam/principals';
-import { fillArn, type ResourceType, resourcesOf } from './iam/reference';
+import { accessDeniedMessage, deployedIam, jsonDenier } from './iam/deployed';
+import type { LocalIam } from './iam/local-iam';
+import { type Principal, principalOf } from './iam/principals';
+import { resourcesOf } from './iam/reference';
 import { LocalImds } from './imds';
 import { createLocalLogs, type LocalLogs, localTasksLogGroup } from './logs/service';
 import { isMutatingAction, LocalModels, type Profile } from './models';
@@ -42,6 +35,10 @@ import { sfnThrottlingError } from './sfn/api-error';
 import { createSfnService, type SfnService, type SfnServiceOptions } from './sfn/service';
 import { readStateFile, writeStateFile } from './state-file';
 import { callerIdentityXml, LocalSts } from './sts';
+import { createTaskFunctions, localRunBucket, ORIGIN_HEADER, taskCrashError } from './task-functions';
+
+export { localRunBucket, ORIGIN_HEADER } from './task-functions';
+
 import { LocalWorld } from './world';
 
 export interface LocalAwsOptions {
@@ -120,45 +117,7 @@ export interface LocalAws {
   close(): Promise<void>;
 }
 
-const DUMMY_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
-/** The task function's credentials: IAM evaluates the calls signed with them against the task role's policy. */
-const TASK_ROLE_CREDENTIALS = { accessKeyId: TASK_ROLE_ACCESS_KEY, secretAccessKey: 'test' } as const;
-
-/** The run bucket of a cluster's stack in one region, as local AWS names it (CloudFormation generates the real name). */
-export const localRunBucket = (cluster: string, region: string): string => `vipfailover-${cluster}-${region}`;
 const DEFAULT_REGION = 'us-east-1';
-/** Header the task handlers' clients add: the region they run in, for the cross-region latency model. */
-export const ORIGIN_HEADER = 'x-local-origin-region';
-
-/** The task function's name in its ARN: `vip-failover-<cluster>-tasks` (workflow/stack.ts tasksFunctionName). */
-const TASKS_FUNCTION = /:function:vip-failover-([a-z0-9-]+)-tasks$/;
-
-/** Adds the origin-region header to every request a client sends (once per client). */
-function tagged<C extends EC2Client | SFNClient>(client: C, origin: string, done: WeakSet<object>): C {
-  if (done.has(client)) return client;
-  done.add(client);
-  const middleware =
-    <I extends object, O extends object>(next: BuildHandler<I, O>): BuildHandler<I, O> =>
-    async (args) => {
-      const request = args.request;
-      if (typeof request === 'object' && request !== null && 'headers' in request) {
-        (request.headers as Record<string, string>)[ORIGIN_HEADER] = origin;
-      }
-      return next(args);
-    };
-  (client.middlewareStack as EC2Client['middlewareStack']).add(middleware, {
-    step: 'build',
-    name: 'localOriginRegion',
-  });
-  return client;
-}
-
-/** What Lambda reports when the function's runtime process dies mid-invocation. */
-function taskCrashError(): Error {
-  const error = new Error('Runtime exited with error: signal: killed (local AWS task crash model)');
-  error.name = 'Runtime.ExitError';
-  return error;
-}
 
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const { topology } = options;
@@ -186,35 +145,8 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     ...(options.random ? { random: options.random } : {}),
   });
   const imds = new LocalImds(topology, saved?.imdsSelf ?? active ?? firstNode, Date.now, world);
-  // The task role's policy as the stack deploys it (workflow/stack.ts builds its statements from lambdaPolicy).
-  // Each other account's access role as its VipFailoverAccess stack deploys it (workflow/access-stack.ts).
-  // A node's instance role as `vipctl policy --node --direct` prints it (the superset: direct runs too).
   const others = Object.entries(topology.accounts ?? {});
-  const iam = new LocalIam(() => ({
-    task: IamPolicy.parse({
-      Version: '2012-10-17',
-      Statement: clusters.flatMap((cluster) => [
-        ...lambdaPolicy(cluster, account).Statement,
-        // The stack adds the run bucket to the task role (workflow/stack.ts, statement RunRecords).
-        ...regionsOf(cluster).map((region) => ({
-          Sid: 'RunRecords',
-          Effect: 'Allow',
-          Action: ['s3:PutObject', 's3:GetObject'],
-          Resource: [`arn:${partitionOf(region)}:s3:::${localRunBucket(cluster.cluster, region)}/runs/*`],
-        })),
-      ]),
-    }),
-    node: IamPolicy.parse({
-      Version: '2012-10-17',
-      Statement: clusters.flatMap((cluster) => directNodePolicy(cluster, account).Statement),
-    }),
-    access: Object.fromEntries(
-      others.map(([key, a]) => [a.id, IamPolicy.parse(accessRolePolicy(topology, key))]),
-    ),
-    trust: Object.fromEntries(
-      others.map(([key, a]) => [a.role, IamPolicy.parse(accessTrustPolicy(topology, key, account))]),
-    ),
-  }));
+  const iam = deployedIam(topology, clusters, account);
   const partition = partitionOf(Object.values(topology.vpcs)[0]?.region ?? DEFAULT_REGION);
   const callerOf = (accessKey: string | undefined, region: string): Principal =>
     principalOf(accessKey, { home: account, partition, cluster: topology.cluster, region });
@@ -223,38 +155,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     others.map(([key, a]) => ({ key, account: a.id, arn: a.role })),
     iam,
   );
-  /** The AccessDenied answer of a JSON service, or undefined when IAM allows the request. */
-  const deniedJson = async (
-    service: 'states' | 'logs',
-    operation: string,
-    accessKey: string | undefined,
-    region: string,
-    body: unknown,
-  ): Promise<{ status: number; body: unknown } | undefined> => {
-    const principal = callerOf(accessKey, region);
-    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-    const field = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined);
-    const arnOf = (type: ResourceType) =>
-      service === 'states'
-        ? field(
-            `${type.name === 'statemachine' ? 'stateMachine' : type.name === 'maprun' ? 'mapRun' : type.name}Arn`,
-          )
-        : fillArn(
-            type.arn,
-            (v) =>
-              ({ Partition: partition, Region: region, Account: account })[v] ??
-              field(`${v.charAt(0).toLowerCase()}${v.slice(1)}`),
-          );
-    const action = `${service}:${operation}`;
-    const refusal = await iam.evaluate({
-      principal,
-      action,
-      resources: await resourcesOf(service, operation, arnOf),
-    });
-    return (
-      refusal && { status: 400, body: jsonAccessDenied(refusal.principal.arn, action, refusal.resource) }
-    );
-  };
+  const deniedJson = jsonDenier({ iam, callerOf, partition, account });
   const s3 = createLocalS3();
   const logs = createLocalLogs();
   for (const region of new Set([
@@ -266,48 +167,15 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
 
   let url = '';
   let dataPlane: DataPlane | undefined;
-  const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
-  const taggedClients = new WeakSet<object>();
-  /**
-   * The task function `functionArn` (`vip-failover-<cluster>-tasks`, workflow/stack.ts) as deployed in
-   * `region`: its clients carry the region they run in, its store is its cluster's run bucket there.
-   */
-  const handlerFor = (region: string, functionArn: string) => {
-    const cluster = TASKS_FUNCTION.exec(functionArn)?.[1] ?? topology.cluster;
-    const key = `${region}|${cluster}`;
-    let handler = handlers.get(key);
-    if (!handler) {
-      const baseEc2 = ec2ClientFor({
-        ...options.taskEc2,
-        endpoint: options.ec2Endpoint ?? url,
-        credentials: external ? DUMMY_CREDENTIALS : TASK_ROLE_CREDENTIALS,
-        // The function's STS endpoint is its own region's (tasks/ec2/assume-role.ts).
-        assumeRole: { endpoint: url, region },
-      });
-      const ec2For: Ec2ClientFor = (target, access) => tagged(baseEc2(target, access), region, taggedClients);
-      // The deployed function's Step Functions clients (timeouts, retries), pointed here.
-      const baseSfn = sfnClientFor({ ...options.taskSfn, endpoint: url, credentials: TASK_ROLE_CREDENTIALS });
-      const sfnFor = (target: string) => tagged(baseSfn(target), region, taggedClients);
-      const bucket = localRunBucket(cluster, region);
-      s3.ensureBucket(bucket);
-      const s3Client = new S3Client({
-        ...S3_CLIENT_DEFAULTS,
-        region,
-        endpoint: url,
-        forcePathStyle: true,
-        credentials: TASK_ROLE_CREDENTIALS,
-      });
-      handler = createTaskHandler({
-        ec2: ec2For,
-        sfn: sfnFor,
-        store: s3RunStore(bucket, s3Client),
-        now: () => new Date(),
-        ...(options.taskGuard ? { guard: options.taskGuard } : {}),
-      });
-      handlers.set(key, handler);
-    }
-    return handler;
-  };
+  const handlerFor = createTaskFunctions({
+    cluster: topology.cluster,
+    endpoint: () => url,
+    s3,
+    ...(options.ec2Endpoint !== undefined ? { ec2Endpoint: options.ec2Endpoint } : {}),
+    ...(options.taskEc2 ? { taskEc2: options.taskEc2 } : {}),
+    ...(options.taskSfn ? { taskSfn: options.taskSfn } : {}),
+    ...(options.taskGuard ? { taskGuard: options.taskGuard } : {}),
+  });
 
   const sfn =
     options.sfn === false
@@ -688,22 +556,4 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/**
- * The message AWS gives when no identity-based policy allows a request: "User: <arn> is not authorized
- * to perform: <action> on resource: <arn> because no identity-based policy allows the <action> action"
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
- */
-function accessDeniedMessage(principal: string, action: string, resource: string): string {
-  return `User: ${principal} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
-}
-
-/**
- * A JSON service's refusal: `AccessDeniedException`, HTTP 400, for Step Functions
- * (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html) and CloudWatch Logs
- * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/CommonErrors.html).
- */
-function jsonAccessDenied(principal: string, action: string, resource: string) {
-  return { __type: 'AccessDeniedException', message: accessDeniedMessage(principal, action, resource) };
 }
