@@ -10,7 +10,8 @@
  * time (lab/scenarios.ts); and what the lab costs this machine once the group runs, before the kill:
  * the proportional set size (PSS, from /proc/<pid>/smaps_rollup) of every process in the nodes'
  * namespaces plus this process (local AWS and the lab's forwarders run in it), and the CPU they take
- * over an idle window (utime + stime from /proc/<pid>/stat, and process.cpuUsage()).
+ * over an idle window (utime + stime from /proc/<pid>/stat, and process.cpuUsage()). Then as many runs
+ * of the partition scenario with this project's agent: what no fencing costs, in packets and runs.
  *
  * A full run writes bench/LAB.md, bench/LAB.json and the headline line of README.md between its
  * markers; --quick writes under bench/results/raw/ only.
@@ -21,9 +22,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AWS_VPC_MOVE_IP, LAB_SETTINGS, Lab, type LabAgent } from '../lab/cluster';
-import { killActive, type ScenarioRun } from '../lab/scenarios';
+import { killActive, type PartitionRun, partition, type ScenarioRun } from '../lab/scenarios';
 import { dataPlaneMissing, run } from '../local/data-plane/netns';
-import { startLocalAws } from '../local/server';
+import { type LocalAws, startLocalAws } from '../local/server';
 import { loadTopology } from '../tasks/topology';
 import { RAW_DIR, ROOT } from './harness';
 import { median } from './stats';
@@ -99,7 +100,8 @@ async function costOf(lab: Lab): Promise<Cost> {
   };
 }
 
-async function oneRun(agent: LabAgent): Promise<Run> {
+/** A fresh local AWS (realistic profile) and a fresh cluster with `agent`, handed to `play`, then removed. */
+async function onFreshLab<T>(agent: LabAgent, play: (lab: Lab, aws: LocalAws) => Promise<T>): Promise<T> {
   const topology = await loadTopology(CONFIG);
   const aws = await startLocalAws({ topology, port: 0, profile: 'realistic', dataPlane: {} });
   try {
@@ -113,8 +115,7 @@ async function oneRun(agent: LabAgent): Promise<Run> {
       agent,
     });
     try {
-      const cost = await costOf(lab);
-      return { agent, cost, ...(await killActive(lab, aws)) };
+      return await play(lab, aws);
     } finally {
       await lab.close();
     }
@@ -123,8 +124,14 @@ async function oneRun(agent: LabAgent): Promise<Run> {
   }
 }
 
+const killRun = (agent: LabAgent): Promise<Run> =>
+  onFreshLab(agent, async (lab, aws) => {
+    const cost = await costOf(lab);
+    return { agent, cost, ...(await killActive(lab, aws)) };
+  });
+
 /** The time until clients in every VPC were answered by the survivor; null where one never was. */
-function backInMs(r: ScenarioRun): number | null {
+function backInMs(r: Pick<ScenarioRun, 'clients'>): number | null {
   const times = Object.values(r.clients).map((c) => (c.recovered ? c.interruptionMs : null));
   return times.some((t) => t === null) ? null : Math.max(...(times as number[]));
 }
@@ -156,7 +163,12 @@ function headline(runs: readonly Run[]): string {
   return `Kill the active node of a real Pacemaker cluster in the [lab](docs/lab.md): clients in every VPC are back in ${seconds(medianOf(ours.map(backInMs)))} (detection ${split('detectionMs')}, Pacemaker ${split('pacemakerMs')}, vipctl ${split('agentMs')}), median of ${ours.length} runs; with aws-vpc-move-ip, ${share.recovered} of ${share.all} client VPCs recovered (${peer.length} runs × ${vpcs}) ([bench/LAB.md](bench/LAB.md)).`;
 }
 
-function render(runs: readonly Run[], load: { start: number; end: number }, durationS: number): string {
+function render(
+  runs: readonly Run[],
+  partitions: readonly PartitionRun[],
+  load: { start: number; end: number },
+  durationS: number,
+): string {
   const lines = [
     '# Kill the active node: a real Pacemaker cluster in the lab',
     '',
@@ -217,8 +229,36 @@ function render(runs: readonly Run[], load: { start: number; end: number }, dura
       `| ${agent} | ${median(rows.map((r) => r.cost.processes))} | ${Math.round(median(rows.map((r) => r.cost.nodesMiB)))} MiB | ${Math.round(median(rows.map((r) => r.cost.memoryMiB)))} MiB | ${median(rows.map((r) => r.cost.idleCores)).toFixed(3)} |`,
     );
   }
+  lines.push(...partitionSection(partitions));
   lines.push('', 'Raw runs: [LAB.json](LAB.json).', '');
   return lines.join('\n');
+}
+
+/** What a partition costs with fencing off: the split as clients saw it, and the recovery after the heal. */
+function partitionSection(partitions: readonly PartitionRun[]): string[] {
+  if (partitions.length === 0) return [];
+  const answered = (r: PartitionRun, node: string) =>
+    Object.values(r.splitBrain.answeredBy).reduce((n, byNode) => n + (byNode[node] ?? 0), 0);
+  const nodes = [...new Set(partitions.flatMap((r) => Object.keys(r.splitBrain.groupOn)))].sort();
+  const both = partitions.filter((r) =>
+    Object.entries(r.splitBrain.groupOn).every(([n, on]) => on.includes(n)),
+  );
+  const lines = [
+    '',
+    '## A partition, fencing off',
+    '',
+    `${partitions.length} runs with this project's agent, each on a fresh lab: the nodes blackhole each other's address (clients and local AWS still reach both) until each side runs the group and the standby's run answers every client, then 10 s more; then the cut is healed. In ${both.length} of ${partitions.length} runs both sides ran the group at once. The runs are the \`vipctl failover\` executions the nodes started during the split, in order; after the heal, the time until every client VPC is answered by the node Pacemaker kept the group on.`,
+    '',
+    `| run | each side sees the other offline | split held | runs during the split | answered during the split (${nodes.join(' / ')}) | looped during the split | kept on | every client VPC answered by it after the heal | looped after |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [i, r] of partitions.entries()) {
+    const after = backInMs(r);
+    lines.push(
+      `| ${i + 1} | ${ms(r.splitBrain.detectionMs)} | ${ms(r.splitBrain.heldMs)} | ${r.splitBrain.failovers.length} (${r.splitBrain.failovers.join(' → ')}) | ${nodes.map((n) => answered(r, n).toLocaleString('en-US')).join(' / ')} | ${Object.values(r.splitBrain.looped).reduce((n, v) => n + v, 0)} | ${r.to ?? 'nowhere'} | ${after === null ? 'never' : ms(after)} | ${Object.values(r.clients).reduce((n, c) => n + c.looped, 0)} |`,
+    );
+  }
+  return lines;
 }
 
 const missing =
@@ -243,14 +283,19 @@ const runs: Run[] = [];
 for (let i = 0; i < RUNS; i += 1)
   for (const agent of ['vipctl', 'aws-vpc-move-ip'] as const) {
     process.stderr.write(`bench:lab: run ${i + 1}/${RUNS}, ${agent}\n`);
-    runs.push(await oneRun(agent));
+    runs.push(await killRun(agent));
   }
+const partitions: PartitionRun[] = [];
+for (let i = 0; i < RUNS; i += 1) {
+  process.stderr.write(`bench:lab: partition ${i + 1}/${RUNS}\n`);
+  partitions.push(await onFreshLab('vipctl', (lab, aws) => partition(lab, aws)));
+}
 load.end = loadavg()[0] ?? 0;
-const report = render(runs, load, Math.round((Date.now() - began) / 1000));
+const report = render(runs, partitions, load, Math.round((Date.now() - began) / 1000));
 const outDir = quick ? RAW_DIR : `${ROOT}bench/`;
 mkdirSync(outDir, { recursive: true });
 writeFileSync(`${outDir}LAB.md`, report);
-writeFileSync(`${outDir}LAB.json`, `${JSON.stringify({ runs, load }, null, 1)}\n`);
+writeFileSync(`${outDir}LAB.json`, `${JSON.stringify({ runs, partitions, load }, null, 1)}\n`);
 if (!quick) {
   // README quotes the headline between two markers; nothing else of it is touched.
   const readme = `${ROOT}README.md`;
