@@ -268,15 +268,20 @@ export async function partition(
       timeoutMs,
     );
     const detectedAt = Date.now();
+    // Where each side runs the group, as seen when the condition last held.
+    let groupOn: Record<string, string[]> = {};
     await lab.waitFor(
-      async () =>
-        (await lab.locate(from)).includes(from) &&
-        (await lab.locate(other)).includes(other) &&
-        (await answersAll(clients, vip, other)),
+      async () => {
+        groupOn = { [from]: await lab.locate(from), [other]: await lab.locate(other) };
+        return (
+          groupOn[from]!.includes(from) &&
+          groupOn[other]!.includes(other) &&
+          (await answersAll(clients, vip, other))
+        );
+      },
       `${other} to run the group and answer every client while ${from} still runs it`,
       timeoutMs,
     );
-    const groupOn = { [from]: await lab.locate(from), [other]: await lab.locate(other) };
     await sleep(options.observeMs ?? 10_000); // a fixed window to watch the split: nothing is awaited in it
     const seen = await during.stop();
     const after = startProbe({ clients, vips: [vip], rate: 100 });
