@@ -16,7 +16,7 @@
  * own VPC are answered before the run ends).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startProbe, type VipObservation } from '../local/data-plane/probe';
+import { type RunningProbe, startProbe, type VipObservation } from '../local/data-plane/probe';
 import type { LocalAws } from '../local/server';
 import type { Lab } from './cluster';
 
@@ -58,6 +58,16 @@ function clientsOf(aws: LocalAws) {
     .map(([key, n]) => ({ key, netns: n.netns, vpc: n.vpc }));
 }
 
+/** True when a 100 ms burst from every client is answered by `node` (at least once each). */
+async function answersAll(
+  clients: ReturnType<typeof clientsOf>,
+  vip: string,
+  node: string,
+): Promise<boolean> {
+  const check = await startProbe({ clients, vips: [vip], rate: 100, durationMs: 100 }).done;
+  return Object.values(check).every((o) => (o.vips[vip]?.byNode[node] ?? 0) > 0);
+}
+
 /** Plays one change of node (`act`: a kill or a move) with the probe running; measures until `to` answers. */
 async function transition(
   lab: Lab,
@@ -87,8 +97,7 @@ async function transition(
         runningAt = Date.now();
         deadline = Math.min(deadline, runningAt + (options.settleMs ?? 20_000));
       }
-      const check = await startProbe({ clients, vips: [vip], rate: 100, durationMs: 100 }).done;
-      if (Object.values(check).every((o) => (o.vips[vip]?.byNode[to] ?? 0) > 0)) break;
+      if (await answersAll(clients, vip, to)) break;
     }
     if (Date.now() > deadline) break;
     await sleep(250);
@@ -227,16 +236,6 @@ export interface PartitionRun extends Omit<ScenarioRun, 'to'> {
   readonly splitBrain: SplitBrain;
 }
 
-/** True when a 100 ms burst from every client is answered by `node` (at least once each). */
-async function answersAll(
-  clients: ReturnType<typeof clientsOf>,
-  vip: string,
-  node: string,
-): Promise<boolean> {
-  const check = await startProbe({ clients, vips: [vip], rate: 100, durationMs: 100 }).done;
-  return Object.values(check).every((o) => (o.vips[vip]?.byNode[node] ?? 0) > 0);
-}
-
 /**
  * Cuts the nodes off from each other: each blackholes the other's address, so corosync's packets are
  * lost while clients and local AWS still reach both. With fencing off (LAB_SETTINGS), each side sees the
@@ -258,7 +257,8 @@ export async function partition(
   const during = startProbe({ clients, vips: [vip], rate: 100 });
   await during.started;
   const cutAt = Date.now();
-  let healedAt: number | undefined;
+  let healed = false;
+  let after: RunningProbe | undefined;
   try {
     await lab.partition(true);
     const alone = async (node: string) => (await lab.online(node)).length === 1;
@@ -284,11 +284,11 @@ export async function partition(
     );
     await sleep(options.observeMs ?? 10_000); // a fixed window to watch the split: nothing is awaited in it
     const seen = await during.stop();
-    const after = startProbe({ clients, vips: [vip], rate: 100 });
+    after = startProbe({ clients, vips: [vip], rate: 100 });
     await after.started;
     const healAt = Date.now();
     await lab.partition(false);
-    healedAt = healAt;
+    healed = true;
     const failovers = (await lab.failoversSince(cutAt)).filter((r) => r.startedAt < healAt);
 
     let to: string | null = null;
@@ -334,7 +334,9 @@ export async function partition(
       },
     };
   } finally {
-    if (healedAt === undefined) await lab.partition(false).catch(() => {});
+    // Whatever failed, the lab is left whole: the cut healed and no probe left sending.
+    if (!healed) await lab.partition(false).catch(() => {});
+    await after?.stop().catch(() => {});
     await during.stop().catch(() => {});
   }
 }

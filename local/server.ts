@@ -36,10 +36,9 @@ import { createSfnService, type SfnService, type SfnServiceOptions } from './sfn
 import { readStateFile, writeStateFile } from './state-file';
 import { callerIdentityXml, LocalSts } from './sts';
 import { createTaskFunctions, localRunBucket, ORIGIN_HEADER, taskCrashError } from './task-functions';
-
-export { localRunBucket, ORIGIN_HEADER } from './task-functions';
-
 import { LocalWorld } from './world';
+
+export { localRunBucket, ORIGIN_HEADER };
 
 export interface LocalAwsOptions {
   readonly topology: Topology;

@@ -90,15 +90,7 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
   for (const [i, r] of runs.entries()) {
     if ('splitBrain' in r) {
       const b = r.splitBrain;
-      ctx.print(
-        `run ${i + 1}: ${r.from} and ${Object.keys(b.groupOn).find((n) => n !== r.from)} cut off from each other for ${b.heldMs} ms (each saw the other offline after ${b.detectionMs} ms); ` +
-          `during the split ${Object.entries(b.groupOn)
-            .map(([node, on]) => `${node} ran the group on ${on.join(', ') || 'no node'}`)
-            .join(
-              ', ',
-            )}, and ${b.failovers.length} vipctl failover runs moved the routes (${b.failovers.join(' → ') || 'none'}); ` +
-          `after the heal Pacemaker kept the group on ${r.to ?? 'no node, in time'}`,
-      );
+      ctx.print(`run ${i + 1}: ${partitionSummary(r)}`);
       ctx.print(
         table(
           ['CLIENT VPC', 'ANSWERED DURING THE SPLIT', 'LOOPED'],
@@ -133,6 +125,17 @@ export async function labRunCommand(ctx: CommandContext, options: LabRunOptions)
   return runs.every((r) => Object.values(r.clients).every((c) => c.recovered && c.looped === 0))
     ? ExitCode.Ok
     : ExitCode.Failed;
+}
+
+/** One partition run in a sentence: the split, who ran the group in it, the runs, and the keeper. */
+function partitionSummary(r: PartitionRun): string {
+  const b = r.splitBrain;
+  const other = Object.keys(b.groupOn).find((n) => n !== r.from);
+  const groupOn = Object.entries(b.groupOn)
+    .map(([node, on]) => `${node} ran the group on ${on.join(', ') || 'no node'}`)
+    .join(', ');
+  const runs = b.failovers.join(' → ') || 'none';
+  return `${r.from} and ${other} cut off from each other for ${b.heldMs} ms (each saw the other offline after ${b.detectionMs} ms); during the split ${groupOn}, and ${b.failovers.length} vipctl failover runs moved the routes (${runs}); after the heal Pacemaker kept the group on ${r.to ?? 'no node, in time'}`;
 }
 
 function ms(value: number | null): string {

@@ -6,75 +6,39 @@
  * - killing the standby: the group stays on the active node, and every client VPC is answered by it
  *   throughout, with no packet lost or looped. Last: the killed node does not come back.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeRouteTablesCommand, EC2Client, ReplaceRouteCommand } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { Lab } from '../../lab/cluster';
+import { describe, expect } from 'vitest';
 import { killStandby } from '../../lab/scenarios';
-import { type LocalAws, startLocalAws } from '../../local/server';
-import { loadTopology, type Topology } from '../../tasks/topology';
-import { BIN, EXAMPLE, ensureBuilt, ROOT } from '../e2e/local-harness';
-import { commands, itRequires, missingReasons, netns, root } from '../support/requirements';
+import { commands } from '../support/requirements';
 import { askVip } from './ask-vip';
+import { useLab } from './fixture';
 
-const REQUIREMENTS = [
-  root(),
-  netns(),
-  commands(
-    ['corosync', 'pacemakerd', 'crm_mon', 'cibadmin', 'crm_failcount', 'python3', 'unshare'],
-    ['corosync', 'pacemaker', 'python3'],
-  ),
-];
-const it = itRequires(REQUIREMENTS);
-const runnable = missingReasons(REQUIREMENTS).length === 0;
-
-let aws: LocalAws;
-let lab: Lab;
-let topology: Topology;
+const env = useLab({ requirements: [commands(['crm_failcount'], ['pacemaker-cli-utils'])] });
+const { it } = env;
 
 function ec2(region: string): EC2Client {
   return new EC2Client({
     region,
-    endpoint: aws.url,
+    endpoint: env.aws.url,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
 }
 
 /** The VIP route's target in each of a VPC's route tables, read with the SDK. */
 async function vipTargets(vpcKey: string): Promise<string[]> {
-  const vpc = topology.vpcs[vpcKey]!;
+  const vpc = env.topology.vpcs[vpcKey]!;
   const read = await ec2(vpc.region).send(
     new DescribeRouteTablesCommand({ RouteTableIds: [...vpc.routeTables] }),
   );
   return (read.RouteTables ?? []).map((table) => {
-    const route = table.Routes?.find((r) => r.DestinationCidrBlock === lab.vip);
+    const route = table.Routes?.find((r) => r.DestinationCidrBlock === env.lab.vip);
     return route?.TransitGatewayId ?? route?.NetworkInterfaceId ?? 'none';
   });
 }
 
-beforeAll(async () => {
-  if (!runnable) return;
-  ensureBuilt();
-  topology = await loadTopology(EXAMPLE);
-  aws = await startLocalAws({ topology, port: 0, active: 'server-a', dataPlane: {} });
-  lab = await Lab.start({
-    topology,
-    config: EXAMPLE,
-    aws,
-    dir: mkdtempSync(join(tmpdir(), 'vipctl-lab-')),
-    vipctl: BIN,
-    ocfAgent: join(ROOT, 'examples', 'pacemaker', 'vipctl'),
-  });
-});
-afterAll(async () => {
-  await lab?.close();
-  await aws?.close();
-});
-
 describe('the active node in the lab', () => {
   it("routes changed behind the agent's back: its monitor fails and Pacemaker's restart puts them back", async () => {
+    const { aws, lab, topology } = env;
     const active = (await lab.startedOn())!;
     expect(active).not.toBeNull();
     const standby = Object.keys(lab.nodes).find((n) => n !== active)!;
@@ -119,6 +83,7 @@ describe('the active node in the lab', () => {
   });
 
   it('kill the standby: the group stays, every client VPC is answered by the active node, nothing lost', async () => {
+    const { aws, lab } = env;
     const active = await lab.startedOn();
     expect(active).not.toBeNull();
     const run = await killStandby(lab, aws);

@@ -4,57 +4,17 @@
  * IPaddr2 and this project's OCF agent. Kill the node that runs the group, and clients in every VPC must
  * be answered by the survivor, with no packet looping.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { Lab } from '../../lab/cluster';
+import { describe, expect } from 'vitest';
 import { killActive, moveAndBack } from '../../lab/scenarios';
-import { type LocalAws, startLocalAws } from '../../local/server';
-import { loadTopology } from '../../tasks/topology';
-import { BIN, EXAMPLE, ensureBuilt, ROOT } from '../e2e/local-harness';
-import { commands, itRequires, missingReasons, netns, root } from '../support/requirements';
 import { askVip } from './ask-vip';
+import { useLab } from './fixture';
 
-const REQUIREMENTS = [
-  root(),
-  netns(),
-  commands(
-    ['corosync', 'pacemakerd', 'crm_mon', 'cibadmin', 'crm_resource', 'python3', 'unshare'],
-    ['corosync', 'pacemaker', 'python3'],
-  ),
-];
-const it = itRequires(REQUIREMENTS);
-const runnable = missingReasons(REQUIREMENTS).length === 0;
-
-let aws: LocalAws;
-let lab: Lab;
-
-beforeAll(async () => {
-  if (!runnable) return;
-  ensureBuilt();
-  aws = await startLocalAws({
-    topology: await loadTopology(EXAMPLE),
-    port: 0,
-    active: 'server-a',
-    dataPlane: {},
-  });
-  lab = await Lab.start({
-    topology: await loadTopology(EXAMPLE),
-    config: EXAMPLE,
-    aws,
-    dir: mkdtempSync(join(tmpdir(), 'vipctl-lab-')),
-    vipctl: BIN,
-    ocfAgent: join(ROOT, 'examples', 'pacemaker', 'vipctl'),
-  });
-});
-afterAll(async () => {
-  await lab?.close();
-  await aws?.close();
-});
+const env = useLab();
+const { it } = env;
 
 describe('a Pacemaker cluster in the lab', () => {
   it('runs the group on one node, and an independent sender reaches the VIP there', async () => {
+    const { aws, lab } = env;
     const active = await lab.activeNode();
 
     expect(Object.keys(lab.nodes)).toContain(active);
@@ -63,6 +23,7 @@ describe('a Pacemaker cluster in the lab', () => {
   });
 
   it('a planned move to the other node and back: every client VPC follows, no packet loops', async () => {
+    const { aws, lab } = env;
     const runs = await moveAndBack(lab, aws);
     process.stdout.write(`move: ${JSON.stringify(runs)}\n`);
 
@@ -80,6 +41,7 @@ describe('a Pacemaker cluster in the lab', () => {
   });
 
   it('kill the active node: the survivor runs the group, every client VPC is answered by it, no packet loops', async () => {
+    const { aws, lab } = env;
     const run = await killActive(lab, aws);
     process.stdout.write(`kill-active: ${JSON.stringify(run)}\n`);
 

@@ -5,57 +5,17 @@
  * The oracles are Pacemaker's own view (`crm_resource --locate` on each node), the runs' Step Functions
  * records, and packets: the probe's and an independent sender's.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { Lab } from '../../lab/cluster';
+import { describe, expect } from 'vitest';
 import { partition } from '../../lab/scenarios';
-import { type LocalAws, startLocalAws } from '../../local/server';
-import { loadTopology } from '../../tasks/topology';
-import { BIN, EXAMPLE, ensureBuilt, ROOT } from '../e2e/local-harness';
-import { commands, itRequires, missingReasons, netns, root } from '../support/requirements';
 import { askVip } from './ask-vip';
+import { useLab } from './fixture';
 
-const REQUIREMENTS = [
-  root(),
-  netns(),
-  commands(
-    ['corosync', 'pacemakerd', 'crm_mon', 'cibadmin', 'crm_resource', 'python3', 'unshare'],
-    ['corosync', 'pacemaker', 'python3'],
-  ),
-];
-const it = itRequires(REQUIREMENTS);
-const runnable = missingReasons(REQUIREMENTS).length === 0;
-
-let aws: LocalAws;
-let lab: Lab;
-
-beforeAll(async () => {
-  if (!runnable) return;
-  ensureBuilt();
-  aws = await startLocalAws({
-    topology: await loadTopology(EXAMPLE),
-    port: 0,
-    active: 'server-a',
-    dataPlane: {},
-  });
-  lab = await Lab.start({
-    topology: await loadTopology(EXAMPLE),
-    config: EXAMPLE,
-    aws,
-    dir: mkdtempSync(join(tmpdir(), 'vipctl-lab-')),
-    vipctl: BIN,
-    ocfAgent: join(ROOT, 'examples', 'pacemaker', 'vipctl'),
-  });
-});
-afterAll(async () => {
-  await lab?.close();
-  await aws?.close();
-});
+const env = useLab();
+const { it } = env;
 
 describe('a partition in the lab, fencing off', () => {
   it('both sides run the group and move the routes; after the heal one node keeps it and every client VPC follows', async () => {
+    const { aws, lab } = env;
     const before = await lab.startedOn();
     expect(before).toBe('server-a');
     const run = await partition(lab, aws);

@@ -3,55 +3,22 @@
  * routes of the VPC its node is in, so the clients of the survivor's own VPC recover and the clients of
  * the other region's VPC never do (their route still points at the dead node's ENI), shown in packets.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { AWS_VPC_MOVE_IP, Lab } from '../../lab/cluster';
+import { describe, expect } from 'vitest';
+import { AWS_VPC_MOVE_IP } from '../../lab/cluster';
 import { killActive } from '../../lab/scenarios';
-import { type LocalAws, startLocalAws } from '../../local/server';
-import { loadTopology } from '../../tasks/topology';
-import { BIN, EXAMPLE, ensureBuilt, ROOT } from '../e2e/local-harness';
-import { commands, files, itRequires, missingReasons, netns, root } from '../support/requirements';
+import { commands, files } from '../support/requirements';
 import { askVip } from './ask-vip';
+import { useLab } from './fixture';
 
-const REQUIREMENTS = [
-  root(),
-  netns(),
-  commands(
-    ['corosync', 'pacemakerd', 'crm_mon', 'cibadmin', 'python3', 'unshare', 'aws'],
-    ['corosync', 'pacemaker', 'python3', 'awscli'],
-  ),
-  files([AWS_VPC_MOVE_IP], ['resource-agents']),
-];
-const it = itRequires(REQUIREMENTS);
-const runnable = missingReasons(REQUIREMENTS).length === 0;
-
-let aws: LocalAws;
-let lab: Lab;
-
-beforeAll(async () => {
-  if (!runnable) return;
-  ensureBuilt();
-  const topology = await loadTopology(EXAMPLE);
-  aws = await startLocalAws({ topology, port: 0, active: 'server-a', dataPlane: {} });
-  lab = await Lab.start({
-    topology,
-    config: EXAMPLE,
-    aws,
-    dir: mkdtempSync(join(tmpdir(), 'vipctl-lab-')),
-    vipctl: BIN,
-    ocfAgent: join(ROOT, 'examples', 'pacemaker', 'vipctl'),
-    agent: 'aws-vpc-move-ip',
-  });
+const env = useLab({
+  agent: 'aws-vpc-move-ip',
+  requirements: [commands(['aws'], ['awscli']), files([AWS_VPC_MOVE_IP], ['resource-agents'])],
 });
-afterAll(async () => {
-  await lab?.close();
-  await aws?.close();
-});
+const { it } = env;
 
 describe("ClusterLabs' aws-vpc-move-ip in the lab", () => {
   it("kill the active node: the survivor's own VPC recovers, the other VPC never does", async () => {
+    const { aws, lab } = env;
     expect(await lab.activeNode()).toBe('server-a');
     expect(await askVip(aws.dataPlane!.namespace('client-vpc-a').netns, lab.vip)).toBe('server-a');
     const run = await killActive(lab, aws, { settleMs: 15_000 });
